@@ -1,0 +1,118 @@
+"""Owns the ``sponsor-pipeline`` command: ``db migrate|rollback|verify|status|url``, ``demo``, ``dev``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import click
+
+from sponsor_pipeline.db import migrate as migrations
+from sponsor_pipeline.db import server
+
+
+def _warehouse(keep_running: bool = False):
+    if not os.environ.get("DATABASE_URL"):
+        server.embedded_server_url(keep_running=keep_running)
+    return server.warehouse_url()
+
+
+@click.group()
+def main() -> None:
+    """Podcast sponsorship tracker: a Dagster asset graph over PostgreSQL.
+
+    Without DATABASE_URL, an embedded PostgreSQL is started in the state folder (.state/).
+    """
+
+
+@main.group()
+def db() -> None:
+    """Warehouse schema: migrations in sql/migrations, checks in sql/verify.sql."""
+
+
+@db.command("migrate")
+def db_migrate() -> None:
+    """Apply pending migrations, then verify the schema."""
+    url = _warehouse()
+    applied = migrations.migrate(url)
+    click.echo(f"applied: {', '.join(applied) if applied else 'nothing (up to date)'}")
+    migrations.verify_or_raise(url)
+    click.echo("verify: ok")
+
+
+@db.command("rollback")
+@click.option("--steps", default=1, show_default=True, help="How many migrations to undo.")
+@click.option("--all", "undo_all", is_flag=True, help="Undo every applied migration.")
+def db_rollback(steps: int, undo_all: bool) -> None:
+    """Roll back the most recent migration(s) with their .rollback.sql."""
+    undone = migrations.rollback(_warehouse(), None if undo_all else steps)
+    click.echo(f"rolled back: {', '.join(undone) if undone else 'nothing'}")
+
+
+@db.command("verify")
+def db_verify() -> None:
+    """Run sql/verify.sql; exits 1 listing every missing object."""
+    missing = migrations.verify(_warehouse())
+    if missing:
+        for kind, name, detail in missing:
+            click.echo(f"MISSING {kind} {name}" + (f" on {detail}" if detail else ""), err=True)
+        sys.exit(1)
+    click.echo("verify: ok (every required object present)")
+
+
+@db.command("status")
+def db_status() -> None:
+    """List applied and pending migrations."""
+    state = migrations.status(_warehouse())
+    for name in state.applied:
+        click.echo(f"applied  {name}")
+    for name in state.pending:
+        click.echo(f"pending  {name}")
+
+
+@db.command("url")
+def db_url() -> None:
+    """Print the warehouse URL (password hidden)."""
+    click.echo(_warehouse().render_as_string(hide_password=True))
+
+
+@main.command()
+def demo() -> None:
+    """Migrate, load samples/, materialize the whole graph and print what happened."""
+    from sponsor_pipeline.demo import run_demo
+
+    sys.exit(run_demo())
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True)
+def dev(port: int) -> None:
+    """The Dagster UI and daemon (dagster dev -w workspace.yaml) on the same PostgreSQL."""
+    from sponsor_pipeline.instance import prepare_dagster_home
+    from sponsor_pipeline.settings import PROJECT_ROOT
+
+    url = _warehouse(keep_running=False)
+    migrations.migrate(url)
+    migrations.verify_or_raise(url)
+    prepare_dagster_home(url)
+    env = dict(os.environ, DATABASE_URL=url.render_as_string(hide_password=False))
+    click.echo(f"warehouse: {url.render_as_string(hide_password=True)}")
+    click.echo(f"Dagster UI on http://127.0.0.1:{port}  (Ctrl-C stops it and the embedded PostgreSQL)")
+    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+           "-h", "0.0.0.0", "-p", str(port)]
+    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT)
+    try:
+        sys.exit(proc.wait())
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()

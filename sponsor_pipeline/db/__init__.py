@@ -1,0 +1,1 @@
+"""Owns the warehouse's location, schema migrations and verification (no Dagster imports)."""

@@ -1,0 +1,1 @@
+"""Owns the Dagster definitions, one folder per domain (assets, checks, sensors, schedules)."""

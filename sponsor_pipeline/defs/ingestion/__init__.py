@@ -1,0 +1,1 @@
+"""Listener-metrics ingestion: CSV files from the landing folder into listener_metrics."""

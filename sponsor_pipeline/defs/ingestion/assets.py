@@ -1,0 +1,81 @@
+"""Owns the ``listener_metrics`` asset: every metrics CSV in the landing folder, validated and upserted."""
+
+
+from pathlib import Path
+from typing import Optional
+
+import dagster as dg
+
+from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.settings import landing_dir
+from sponsor_pipeline.warehouse import imports
+from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
+
+
+class MetricsCsvConfig(dg.Config):
+    landing_dir: Optional[str] = None  # default: SPONSOR_LANDING_DIR, else samples/
+    pattern: str = "*metrics*.csv"  # glob of metrics files inside the landing folder
+    chunk_rows: int = imports.DEFAULT_CHUNK_ROWS
+
+
+@dg.asset(
+    name="listener_metrics",
+    group_name="ingestion",
+    kinds={"postgres", "csv", "pandera"},
+    deps=["episodes", "shows"],
+    description=(
+        "Daily listener metrics per (tenant, day, show, episode, source): downloads, unique "
+        "listeners, seconds listened. Each CSV in the landing folder is validated with the "
+        "listener_metrics pandera schema and upserted; invalid rows go to quarantined_rows with "
+        "file, row number, column and reason; each file is one etl_imports row (skipped when its "
+        "checksum was already imported)."
+    ),
+)
+def listener_metrics(
+    context: dg.AssetExecutionContext, config: MetricsCsvConfig, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    """Import every file matching ``config.pattern``; fails after the others when any file failed."""
+    folder = Path(config.landing_dir).resolve() if config.landing_dir else landing_dir()
+    files = list(imports.iter_files(folder, config.pattern))
+    results, failures = [], []
+    with postgres.connect() as conn:
+        for path in files:
+            try:
+                result = imports.import_csv(conn, path, LISTENER_METRICS, chunk_rows=config.chunk_rows)
+            except imports.ImportFailed as err:
+                context.log.error(str(err))
+                failures.append(err)
+                continue
+            context.log.info(
+                f"{path.name}: {result.status}, {result.rows_loaded} loaded, "
+                f"{result.rows_quarantined} quarantined"
+                + (f" ({dict(result.reasons)})" if result.reasons else "")
+            )
+            results.append(result)
+        total_rows = imports.table_rows(conn, "listener_metrics")
+    table = "\n".join(
+        ["| file | status | read | loaded | changed | quarantined |", "|---|---|---|---|---|---|"]
+        + [
+            f"| {Path(r.source_uri).name} | {r.status} | {r.rows_read} | {r.rows_loaded} | "
+            f"{r.rows_changed} | {r.rows_quarantined} |"
+            for r in results
+        ]
+        + [f"| {Path(f.source_uri).name} | failed | | | | |" for f in failures]
+    )
+    metadata = {
+        "landing_dir": str(folder),
+        "files": len(files),
+        "files_imported": sum(r.status == "completed" for r in results),
+        "files_skipped": sum(r.status == "skipped" for r in results),
+        "files_failed": len(failures),
+        "rows_loaded": sum(r.rows_loaded for r in results),
+        "rows_changed": sum(r.rows_changed for r in results),
+        "rows_quarantined": sum(r.rows_quarantined for r in results),
+        "table_rows": dg.MetadataValue.int(total_rows),
+        "imports": dg.MetadataValue.md(table),
+    }
+    if failures:
+        raise dg.Failure(
+            description="; ".join(str(f) for f in failures), metadata=metadata, allow_retries=False
+        )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,1 @@
+"""The metrics_daily materialized view: refresh asset and reconciliation check."""

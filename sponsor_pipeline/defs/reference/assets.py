@@ -1,0 +1,81 @@
+"""Owns the reference-table assets: each CSV in the reference folder upserted into its table."""
+
+
+from pathlib import Path
+from typing import Optional
+
+import dagster as dg
+
+from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.settings import Flags, samples_dir
+from sponsor_pipeline.warehouse import imports
+from sponsor_pipeline.warehouse.targets import REFERENCE_FILES, Target
+
+DESCRIPTIONS = {
+    "tenants": "Podcast networks using the tracker; every business row carries its tenant_id.",
+    "shows": "Podcast shows per tenant, with Apple Podcasts genre and explicit flag.",
+    "episodes": "Episodes per show: publish date, duration in seconds, ad slots.",
+    "advertisers": "Advertisers (brands) with their IAB Content Taxonomy 3.1 category.",
+    "campaigns": "Deals per advertiser moving lead → qualified → proposal → negotiation → won/lost.",
+    "ad_units": "Sellable ad units: pre/mid/post-roll, length, host- or announcer-read or programmatic.",
+    "io_bookings": "Insertion orders (IOs): flight, booked impressions, CPM, status, promo code, vanity URL.",
+}
+
+
+class ReferenceConfig(dg.Config):
+    folder: Optional[str] = None  # default: SPONSOR_SAMPLES_DIR or samples/
+
+
+def reference_targets(flags: Flags) -> list[tuple[str, Target]]:
+    return [(name, t) for name, t in REFERENCE_FILES if flags.io_bookings or t.table != "io_bookings"]
+
+
+def _deps(table: str, tables: list[str]) -> list[str]:
+    parents = {
+        "shows": ["tenants"],
+        "episodes": ["shows"],
+        "advertisers": ["tenants"],
+        "campaigns": ["advertisers"],
+        "ad_units": ["tenants"],
+        "io_bookings": ["campaigns", "episodes", "ad_units"],
+    }
+    return [p for p in parents.get(table, []) if p in tables]
+
+
+def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
+    targets = reference_targets(flags)
+    tables = [t.table for _, t in targets]
+    specs = [
+        dg.AssetSpec(
+            t.table,
+            deps=_deps(t.table, tables),
+            group_name="reference",
+            kinds={"postgres", "csv"},
+            description=DESCRIPTIONS[t.table],
+            metadata={"source_file": file_name},
+        )
+        for file_name, t in targets
+    ]
+
+    @dg.multi_asset(specs=specs, can_subset=True, name="reference_tables")
+    def reference_tables(context: dg.AssetExecutionContext, config: ReferenceConfig, postgres: PostgresResource):
+        """Upsert each selected reference CSV (parents first); a file already imported is skipped."""
+        folder = Path(config.folder).resolve() if config.folder else samples_dir()
+        selected = {key.to_user_string() for key in context.selected_asset_keys}
+        with postgres.connect() as conn:
+            for file_name, target in targets:
+                if target.table not in selected:
+                    continue
+                path = folder / file_name
+                if not path.exists():
+                    raise dg.Failure(f"reference file {path} not found (table {target.table})")
+                result = imports.import_csv(conn, path, target)
+                rows = imports.table_rows(conn, target.table)
+                conn.commit()
+                context.log.info(f"{target.table}: {result.status} {result.as_metadata()}")
+                yield dg.MaterializeResult(
+                    asset_key=target.table,
+                    metadata={**result.as_metadata(), "table_rows": dg.MetadataValue.int(rows)},
+                )
+
+    return [reference_tables]

@@ -1,0 +1,199 @@
+"""Owns the pandera schemas: one per input shape (listener metrics and each reference table).
+
+Every CSV, sheet or platform export is read as strings, then validated and coerced by one of these
+schemas (``coerce=True``), lazily, so that every failing cell is reported at once. No Dagster or
+database imports here.
+
+Units: ``downloads`` counts downloads (hosting) or plays/streams (platforms) per day, counted as the
+IAB Podcast Measurement Technical Guidelines v2.1 describe; ``listeners`` are unique listeners that
+day as reported by the source; ``listen_seconds`` is the total seconds listened; ``cpm`` and
+``target_cpm`` are USD per 1,000 impressions; ``budget`` is USD.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pandera.pandas as pa
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+IDENT = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+SOURCE = r"^[a-z][a-z0-9_]*$"
+MAX_ID = 200
+
+CAMPAIGN_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
+IO_STATUSES = ("draft", "scheduled", "live", "paused", "completed", "cancelled")
+AD_POSITIONS = ("pre_roll", "mid_roll", "post_roll")
+READ_TYPES = ("host_read", "announcer_read", "programmatic")
+
+# Podcast download measurement starts with RSS enclosures (2004); a metric dated later than
+# tomorrow (UTC) is a typo or a clock error.
+EARLIEST_METRIC_DAY = pd.Timestamp("2004-01-01")
+
+
+def _latest_metric_day() -> pd.Timestamp:
+    return pd.Timestamp(date.today() + timedelta(days=1))
+
+
+def _id(nullable: bool = False, pattern: str = IDENT) -> pa.Column:
+    return pa.Column(
+        str,
+        checks=[pa.Check.str_matches(pattern), pa.Check.str_length(1, MAX_ID)],
+        nullable=nullable,
+    )
+
+
+def _text(nullable: bool = False, max_len: int = 2_000) -> pa.Column:
+    return pa.Column(str, checks=pa.Check.str_length(0 if nullable else 1, max_len), nullable=nullable)
+
+
+def _count(nullable: bool = False) -> pa.Column:
+    return pa.Column("Int64", checks=pa.Check.ge(0), nullable=nullable)
+
+
+def _date(nullable: bool = False) -> pa.Column:
+    return pa.Column("datetime64[ns]", nullable=nullable)
+
+
+def _money(nullable: bool = True) -> pa.Column:
+    return pa.Column(float, checks=[pa.Check.ge(0), pa.Check.le(1e12)], nullable=nullable)
+
+
+def _bool() -> pa.Column:
+    return pa.Column(bool, nullable=False)
+
+
+LISTENER_METRICS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "day": pa.Column(
+            "datetime64[ns]",
+            checks=[
+                pa.Check.ge(EARLIEST_METRIC_DAY, error="day before 2004-01-01"),
+                pa.Check(lambda s: s <= _latest_metric_day(), element_wise=False,
+                         error="day after tomorrow"),
+            ],
+        ),
+        "show_id": _id(nullable=True),
+        "episode_id": _id(nullable=True),
+        "source": pa.Column(str, checks=[pa.Check.str_matches(SOURCE), pa.Check.str_length(1, 64)]),
+        "downloads": _count(),
+        "listeners": _count(nullable=True),
+        "listen_seconds": _count(nullable=True),
+    },
+    checks=[
+        pa.Check(
+            lambda df: df["show_id"].notna() | df["episode_id"].notna(),
+            error="show_id and episode_id are both empty",
+        )
+    ],
+    coerce=True,
+    strict=False,
+    name="listener_metrics",
+)
+
+TENANTS = pa.DataFrameSchema(
+    {"tenant_id": _id(pattern=SLUG), "name": _text()}, coerce=True, name="tenants"
+)
+
+SHOWS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "show_id": _id(),
+        "title": _text(),
+        "slug": _id(pattern=SLUG),
+        "apple_genre": _text(nullable=True, max_len=200),
+        "explicit": _bool(),
+        "language": pa.Column(str, checks=pa.Check.str_length(2, 16), nullable=False),
+        "description": _text(nullable=True, max_len=10_000),
+    },
+    coerce=True,
+    name="shows",
+)
+
+EPISODES = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "episode_id": _id(),
+        "show_id": _id(),
+        "title": _text(),
+        "published_at": _date(),
+        "duration_seconds": pa.Column("Int64", checks=pa.Check.gt(0)),
+        "ad_slots": pa.Column("Int64", checks=pa.Check.in_range(0, 20)),
+    },
+    coerce=True,
+    name="episodes",
+)
+
+ADVERTISERS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "advertiser_id": _id(),
+        "name": _text(),
+        "category": _text(nullable=True, max_len=64),
+        "domain": _text(nullable=True, max_len=255),
+    },
+    coerce=True,
+    name="advertisers",
+)
+
+CAMPAIGNS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "campaign_id": _id(),
+        "advertiser_id": _id(),
+        "name": _text(),
+        "stage": pa.Column(str, checks=pa.Check.isin(CAMPAIGN_STAGES)),
+        "stage_changed_at": pa.Column(pd.DatetimeTZDtype(tz="UTC")),
+        "flight_start": _date(nullable=True),
+        "flight_end": _date(nullable=True),
+        "budget": _money(),
+        "target_cpm": _money(),
+        "impressions_goal": _count(nullable=True),
+    },
+    checks=[
+        pa.Check(
+            lambda df: df["flight_end"].isna() | df["flight_start"].isna() | (df["flight_end"] >= df["flight_start"]),
+            error="flight_end before flight_start",
+        )
+    ],
+    coerce=True,
+    name="campaigns",
+)
+
+AD_UNITS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "ad_unit_id": _id(),
+        "name": _text(),
+        "position": pa.Column(str, checks=pa.Check.isin(AD_POSITIONS)),
+        "duration_seconds": pa.Column("Int64", checks=pa.Check.in_range(1, 600)),
+        "read_type": pa.Column(str, checks=pa.Check.isin(READ_TYPES)),
+    },
+    coerce=True,
+    name="ad_units",
+)
+
+IO_BOOKINGS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "io_id": _id(),
+        "campaign_id": _id(),
+        "show_id": _id(),
+        "episode_id": _id(nullable=True),
+        "ad_unit_id": _id(nullable=True),
+        "flight_start": _date(),
+        "flight_end": _date(),
+        "booked_impressions": pa.Column("Int64", checks=pa.Check.gt(0)),
+        "cpm": _money(nullable=False),
+        "status": pa.Column(str, checks=pa.Check.isin(IO_STATUSES)),
+        "promo_code": pa.Column(str, checks=pa.Check.str_matches(r"^[A-Z0-9]{3,32}$"), nullable=True),
+        "vanity_url": pa.Column(str, checks=pa.Check.str_matches(r"^https?://\S+$"), nullable=True),
+    },
+    checks=[
+        pa.Check(lambda df: df["flight_end"] >= df["flight_start"], error="flight_end before flight_start")
+    ],
+    coerce=True,
+    name="io_bookings",
+)

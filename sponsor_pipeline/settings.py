@@ -1,0 +1,82 @@
+"""Owns the project's settings read from the environment: state folder, sample folder, feature flags.
+
+Everything here is read when called, never at import time, so tests and the CLI can change the
+environment before the Definitions are built.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+FEATURE_FLAGS = (
+    "ENABLE_ETL_CSV_UPLOAD",
+    "ENABLE_MATCHMAKING",
+    "ENABLE_IO_BOOKINGS",
+    "ENABLE_DEAL_PIPELINE",
+    "ENABLE_NEW_DASHBOARD_CARDS",
+)
+
+_FALSE = {"0", "false", "no", "off", ""}
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def flag(name: str, default: bool = True) -> bool:
+    """Return the boolean value of feature flag ``name`` (default true when unset).
+
+    Accepts 1/0, true/false, yes/no, on/off in any case.
+
+    Raises:
+        ValueError: the variable is set to anything else, naming the variable.
+    """
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={raw!r} is not a boolean; use true or false")
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Snapshot of the five feature flags; each removes its assets and sensors when false."""
+
+    etl_csv_upload: bool = True
+    matchmaking: bool = True
+    io_bookings: bool = True
+    deal_pipeline: bool = True
+    new_dashboard_cards: bool = True
+
+    @classmethod
+    def from_env(cls) -> "Flags":
+        return cls(
+            etl_csv_upload=flag("ENABLE_ETL_CSV_UPLOAD"),
+            matchmaking=flag("ENABLE_MATCHMAKING"),
+            io_bookings=flag("ENABLE_IO_BOOKINGS"),
+            deal_pipeline=flag("ENABLE_DEAL_PIPELINE"),
+            new_dashboard_cards=flag("ENABLE_NEW_DASHBOARD_CARDS"),
+        )
+
+
+def state_dir() -> Path:
+    """The git-ignored folder for the embedded PostgreSQL and Dagster's local files.
+
+    ``SPONSOR_STATE_DIR`` when set, else ``.state/`` in the project checkout.
+    """
+    return Path(os.environ.get("SPONSOR_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
+
+
+def samples_dir() -> Path:
+    """Folder of reference CSVs (tenants, shows, ...): ``SPONSOR_SAMPLES_DIR`` or ``samples/``."""
+    return Path(os.environ.get("SPONSOR_SAMPLES_DIR") or PROJECT_ROOT / "samples").resolve()
+
+
+def landing_dir() -> Path:
+    """Folder the metrics ingestion reads: ``SPONSOR_LANDING_DIR`` or ``samples/``."""
+    return Path(os.environ.get("SPONSOR_LANDING_DIR") or samples_dir()).resolve()

@@ -1,0 +1,212 @@
+"""Owns turning raw string chunks into validated rows and row-level rejects (pure: no Dagster, no DB).
+
+Input chunks are DataFrames of strings as read from a CSV, a sheet or an export, whose index is the
+1-based data row number in the source (the header is row 0). :func:`split_valid` returns the coerced
+valid rows and one :class:`Reject` per invalid row, naming every failing column and why.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+
+class InputShapeError(ValueError):
+    """The input as a whole cannot be read as the expected shape (missing columns, bad encoding...).
+
+    The message names the source; nothing of it is loaded.
+    """
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One invalid source row: its 1-based data row number, failing columns and reasons."""
+
+    row_number: int
+    columns: tuple[str, ...]
+    reason: str
+    raw: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def column_name(self) -> str | None:
+        return ",".join(self.columns) or None
+
+    @property
+    def tenant_id(self) -> str | None:
+        value = self.raw.get("tenant_id")
+        return value or None
+
+
+def normalise_header(name: object) -> str:
+    """``' Episode ID '`` → ``'episode_id'``: trimmed, lower case, spaces and dashes as underscores."""
+    return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+
+def prepare_chunk(raw: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.DataFrame:
+    """Normalise headers and cells of a string chunk and keep the schema's columns in order.
+
+    Cells are stripped; empty cells become missing. Extra columns are dropped.
+
+    Raises:
+        InputShapeError: a column the schema requires is absent (names the source and the columns).
+    """
+    frame = raw.rename(columns=normalise_header)
+    if frame.columns.duplicated().any():
+        dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise InputShapeError(f"{source}: duplicate columns {dupes}")
+    required = list(schema.columns)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputShapeError(
+            f"{source}: missing required column(s) {missing}; found {list(frame.columns)}"
+        )
+    frame = frame[required].copy()
+    for column in required:
+        values = frame[column].astype("string").str.strip()
+        frame[column] = values.mask(values == "", pd.NA).astype(object).where(values.notna() & (values != ""), None)
+    return frame
+
+
+def _raw_dict(row: pd.Series) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for key, value in row.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            out[str(key)] = None
+        else:
+            out[str(key)] = str(value)[:1_000]
+    return out
+
+
+def _describe(check: str, failure: object) -> str:
+    text = str(check)
+    if text.startswith("coerce_dtype"):
+        expected = text[len("coerce_dtype('"):-2] if text.endswith("')") else text
+        kind = {"Int64": "a whole number", "datetime64[ns]": "a date (YYYY-MM-DD)",
+                "float64": "a number", "bool": "true or false"}.get(expected, expected)
+        if "datetime64" in expected and "UTC" in expected:
+            kind = "a timestamp (ISO 8601)"
+        return f"expected {kind}, got {str(failure)[:80]!r}"
+    if text == "not_nullable":
+        return "is empty"
+    return f"fails {text} (got {str(failure)[:80]!r})"
+
+
+def split_valid(chunk: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, list[Reject]]:
+    """Validate a prepared chunk with ``schema`` (lazy, coercing).
+
+    Args:
+        chunk: output of :func:`prepare_chunk`; index = 1-based data row numbers.
+        schema: one of :mod:`sponsor_pipeline.schemas`.
+
+    Returns:
+        ``(valid, rejects)``: ``valid`` is coerced to the schema's dtypes with the original row
+        numbers as index; ``rejects`` holds one entry per invalid row, sorted by row number.
+        ``len(valid) + len(rejects) == len(chunk)``.
+    """
+    failing: dict[int, list[tuple[str | None, str]]] = {}
+    remaining = chunk
+    # pandera skips a column's checks when its coercion fails, so a row can surface in a later
+    # pass; each pass removes at least one row or ends, and a column can hide checks only once.
+    for _ in range(len(schema.columns) + 2):
+        if remaining.empty:
+            valid = _typed_empty(schema)
+            break
+        try:
+            valid = schema.validate(remaining, lazy=True)
+            break
+        except SchemaErrors as err:
+            found = _failures_by_row(err.failure_cases, schema.name)
+        if not found:
+            cases = err.failure_cases[["column", "check", "failure_case"]].to_dict("records")
+            raise InputShapeError(f"validation failed without naming rows: {cases}"[:2_000])
+        for row_number, problems in found.items():
+            failing.setdefault(row_number, []).extend(problems)
+        remaining = remaining.drop(index=list(found))
+    else:  # pragma: no cover - bounded by the number of columns
+        raise InputShapeError("validation did not converge")
+    rejects = []
+    for row_number in sorted(failing):
+        problems = failing[row_number]
+        columns = tuple(dict.fromkeys(c for c, _ in problems if c))
+        reason = "; ".join(dict.fromkeys(f"{c}: {why}" if c else why for c, why in problems))
+        rejects.append(Reject(row_number, columns, reason, _raw_dict(chunk.loc[row_number])))
+    return valid, rejects
+
+
+def _failures_by_row(cases: pd.DataFrame, schema_name: str | None) -> dict[int, list[tuple[str | None, str]]]:
+    found: dict[int, list[tuple[str | None, str]]] = {}
+    for case in cases.itertuples(index=False):
+        idx = case.index
+        if idx is None or (isinstance(idx, float) and math.isnan(idx)):
+            continue
+        # A DataFrame-wide check is reported once per column; it concerns the row, not a column.
+        row_level = case.schema_context == "DataFrameSchema"
+        column = None if row_level or not isinstance(case.column, str) else case.column
+        check = str(case.check)
+        problems = found.setdefault(int(idx), [])
+        if check.startswith("dtype(") and any(c == column for c, _ in problems):
+            continue  # the coercion failure of this cell already says it
+        problems.append((column, check if row_level else _describe(check, case.failure_case)))
+    return found
+
+
+def _typed_empty(schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """A zero-row frame with the schema's columns and dtypes."""
+    return pd.DataFrame({name: pd.Series(dtype=col.dtype.type) for name, col in schema.columns.items()})
+
+
+def rejects_to_json(rejects: Iterable[Reject]) -> list[str]:
+    """Raw rows of ``rejects`` as JSON strings (for the quarantine table's ``raw_row``)."""
+    return [json.dumps(r.raw, ensure_ascii=False) for r in rejects]
+
+
+def file_checksum(path: str | "os.PathLike[str]", block: int = 1 << 20) -> str:
+    """sha256 hex digest of the file's bytes, read in 1 MiB blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for piece in iter(lambda: handle.read(block), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def read_csv_chunks(path: str | "os.PathLike[str]", chunk_rows: int = 100_000) -> Iterable[pd.DataFrame]:
+    """Yield the CSV at ``path`` as string DataFrames of at most ``chunk_rows`` rows.
+
+    Each chunk's index is the 1-based data row number (the header is not counted). A UTF-8 byte
+    order mark is accepted; cells are kept verbatim as strings (no NA guessing).
+
+    Raises:
+        InputShapeError: the file is not UTF-8, is empty, or a line has more fields than the header;
+            the message names the file and, where pandas gives it, the line.
+    """
+    source = str(path)
+    next_row = 1
+    try:
+        reader = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            chunksize=chunk_rows,
+            encoding="utf-8-sig",
+            skip_blank_lines=True,
+        )
+        with reader:
+            for chunk in reader:
+                chunk.index = pd.RangeIndex(next_row, next_row + len(chunk))
+                next_row += len(chunk)
+                yield chunk
+    except UnicodeDecodeError as err:
+        raise InputShapeError(f"{source}: not UTF-8 text (byte {err.start}: {err.reason})") from err
+    except pd.errors.EmptyDataError as err:
+        raise InputShapeError(f"{source}: empty file, expected a header row") from err
+    except pd.errors.ParserError as err:
+        raise InputShapeError(f"{source}: malformed CSV: {err}") from err

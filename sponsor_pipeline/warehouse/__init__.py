@@ -1,0 +1,1 @@
+"""Owns the warehouse reads and writes done with psycopg: imports, events (no Dagster imports)."""

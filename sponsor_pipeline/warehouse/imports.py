@@ -1,0 +1,381 @@
+"""Owns importing one source (CSV file, sheet, export) into its target table, all or nothing.
+
+The path of every import:
+
+1. ``etl_imports`` gets a ``running`` row (committed, so failures stay visible).
+2. In one transaction, holding an advisory lock on the checksum: chunks are validated with the
+   target's pandera schema; valid rows are ``COPY``-ed into a temporary stage, invalid rows go to
+   ``quarantined_rows`` (file, row number, column, reason, raw values). Memory holds one chunk.
+3. Within-file duplicate keys and referential failures (unknown tenant, episode, show...) move from
+   the stage to quarantine; the rest is upserted with ``INSERT ... ON CONFLICT DO UPDATE`` that only
+   touches rows whose values differ.
+4. The ``etl_imports`` row is completed with counts, ``etl.import_completed`` is recorded per tenant,
+   and the transaction commits. Any exception rolls the whole import back, marks the row ``failed``
+   and records ``etl.error``: no half-written import is ever left.
+
+A source whose checksum already has a completed import of the same kind is skipped.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from sponsor_pipeline.validation import (
+    InputShapeError,
+    Reject,
+    file_checksum,
+    prepare_chunk,
+    read_csv_chunks,
+    split_valid,
+)
+from sponsor_pipeline.warehouse.events import record_event
+from sponsor_pipeline.warehouse.targets import Target
+
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+class ImportFailed(RuntimeError):
+    """An import was rolled back; the message names the source and the cause."""
+
+    def __init__(self, source_uri: str, import_id: int | None, cause: BaseException):
+        self.source_uri = source_uri
+        self.import_id = import_id
+        self.cause = cause
+        super().__init__(f"import of {source_uri} failed (etl_imports #{import_id}): {cause}")
+
+
+@dataclass
+class ImportResult:
+    """Outcome of one source: counts are rows of the source (header excluded)."""
+
+    source_uri: str
+    checksum: str
+    status: str  # 'completed' or 'skipped'
+    import_id: int | None = None
+    previous_import_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0  # valid rows upserted (new, changed or already identical)
+    rows_changed: int = 0  # rows inserted or updated with different values
+    rows_quarantined: int = 0
+    reasons: Counter = field(default_factory=Counter)  # "column: reason" -> rows
+    tenants: list[str] = field(default_factory=list)
+
+    def as_metadata(self) -> dict[str, object]:
+        return {
+            "source": self.source_uri,
+            "status": self.status,
+            "import_id": self.import_id,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_changed": self.rows_changed,
+            "rows_quarantined": self.rows_quarantined,
+        }
+
+
+ChunkHook = Callable[[int], None]
+
+
+def import_csv(
+    conn: psycopg.Connection,
+    path: str | Path,
+    target: Target,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    after_chunk: ChunkHook | None = None,
+) -> ImportResult:
+    """Import one CSV file into ``target`` (see the module docstring for the steps).
+
+    Args:
+        conn: a psycopg connection owned by the caller, not inside a transaction.
+        path: the CSV file; its absolute path is the ``source_uri``.
+        chunk_rows: rows validated and copied at a time (bounds memory).
+        after_chunk: called with the chunk number after each chunk is staged (tests inject failures).
+
+    Raises:
+        ImportFailed: the import was rolled back (bad encoding, missing columns, database error...).
+    """
+    path = Path(path).resolve()
+    return import_frames(
+        conn,
+        lambda: read_csv_chunks(path, chunk_rows),
+        target,
+        source_kind="csv",
+        source_uri=str(path),
+        checksum=file_checksum(path),
+        after_chunk=after_chunk,
+    )
+
+
+def import_frames(
+    conn: psycopg.Connection,
+    chunks: Callable[[], Iterable[pd.DataFrame]],
+    target: Target,
+    *,
+    source_kind: str,
+    source_uri: str,
+    checksum: str,
+    tenant_id: str | None = None,
+    after_chunk: ChunkHook | None = None,
+) -> ImportResult:
+    """Import string chunks (index = 1-based source row numbers) into ``target``.
+
+    ``chunks`` is called once, inside the transaction, so a generator reading a file streams.
+    ``tenant_id`` is recorded on ``etl_imports`` when the whole source belongs to one tenant.
+    Returns an :class:`ImportResult`; raises :class:`ImportFailed` after rolling back.
+    """
+    previous = _completed_import(conn, source_kind, checksum)
+    conn.commit()
+    if previous is not None:
+        return ImportResult(source_uri, checksum, "skipped", previous_import_id=previous)
+
+    import_id = conn.execute(
+        "INSERT INTO etl_imports (tenant_id, source_kind, source_uri, checksum, status) "
+        "VALUES (%s, %s, %s, %s, 'running') RETURNING import_id",
+        (tenant_id, source_kind, source_uri, checksum),
+    ).fetchone()[0]
+    conn.commit()
+
+    result = ImportResult(source_uri, checksum, "completed", import_id=import_id)
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (checksum,))
+            previous = _completed_import(conn, source_kind, checksum)
+            if previous is not None:  # a concurrent run finished the same content first
+                conn.execute("DELETE FROM etl_imports WHERE import_id = %s", (import_id,))
+                return ImportResult(source_uri, checksum, "skipped", previous_import_id=previous)
+            _create_stage(conn, target)
+            for number, raw in enumerate(chunks()):
+                frame = prepare_chunk(raw, target.schema, source_uri)
+                valid, rejects = split_valid(frame, target.schema)
+                result.rows_read += len(frame)
+                _copy_to_stage(conn, target, valid)
+                _quarantine(conn, import_id, source_uri, rejects, result)
+                if after_chunk is not None:
+                    after_chunk(number)
+            _quarantine_staged(conn, target, import_id, source_uri, result)
+            for statement in target.prepare:
+                conn.execute(statement)
+            result.rows_loaded, result.rows_changed = _upsert(conn, target, import_id)
+            result.tenants = _tenants(conn, import_id)
+            conn.execute(
+                "UPDATE etl_imports SET status = 'completed', rows_read = %s, rows_loaded = %s, "
+                "rows_quarantined = %s, finished_at = now(), "
+                "tenant_id = coalesce(tenant_id, %s) WHERE import_id = %s",
+                (result.rows_read, result.rows_loaded, result.rows_quarantined,
+                 result.tenants[0] if len(result.tenants) == 1 else None, import_id),
+            )
+            _record_completed(conn, result, target)
+    except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised
+        conn.rollback()
+        _record_failure(conn, import_id, source_uri, tenant_id, err)
+        raise ImportFailed(source_uri, import_id, err) from err
+    return result
+
+
+def _completed_import(conn: psycopg.Connection, source_kind: str, checksum: str) -> int | None:
+    row = conn.execute(
+        "SELECT import_id FROM etl_imports WHERE source_kind = %s AND checksum = %s "
+        "AND status = 'completed'",
+        (source_kind, checksum),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _create_stage(conn: psycopg.Connection, target: Target) -> None:
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE import_stage ON COMMIT DROP AS "
+            "SELECT 0::integer AS source_row, {cols} FROM {table} WITH NO DATA"
+        ).format(cols=_cols(target.columns), table=sql.Identifier(target.table))
+    )
+
+
+def _cols(columns: Iterable[str], prefix: str | None = None) -> sql.Composable:
+    if prefix:
+        return sql.SQL(", ").join(sql.Identifier(prefix, c) for c in columns)
+    return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+
+
+def _copy_to_stage(conn: psycopg.Connection, target: Target, valid: pd.DataFrame) -> None:
+    if valid.empty:
+        return
+    frame = valid[target.columns].copy()
+    frame.insert(0, "source_row", valid.index.astype("int64"))
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]) and getattr(frame[column].dt, "tz", None) is None:
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="")
+    statement = sql.SQL("COPY import_stage (source_row, {cols}) FROM STDIN WITH (FORMAT csv)").format(
+        cols=_cols(target.columns)
+    )
+    with conn.cursor().copy(statement) as copy:
+        copy.write(buffer.getvalue())
+
+
+_QUARANTINE = """
+INSERT INTO quarantined_rows (import_id, tenant_id, source_uri, row_number, column_name, reason, raw_row)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+def _quarantine(
+    conn: psycopg.Connection, import_id: int, source_uri: str, rejects: list[Reject], result: ImportResult
+) -> None:
+    if not rejects:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            _QUARANTINE,
+            [
+                (import_id, r.tenant_id, source_uri, r.row_number, r.column_name, r.reason, Jsonb(r.raw))
+                for r in rejects
+            ],
+        )
+    result.rows_quarantined += len(rejects)
+    for r in rejects:
+        result.reasons[r.reason.split(" (got")[0][:120]] += 1
+
+
+def _quarantine_staged(
+    conn: psycopg.Connection, target: Target, import_id: int, source_uri: str, result: ImportResult
+) -> None:
+    """Move within-file duplicates and rows failing the target's referential checks to quarantine."""
+    duplicate = sql.SQL(
+        "s.source_row IN (SELECT d.source_row FROM (SELECT source_row, row_number() OVER "
+        "(PARTITION BY {key} ORDER BY source_row) AS nth FROM import_stage) d WHERE d.nth > 1)"
+    ).format(key=_cols(target.key))
+    conn.execute("ANALYZE import_stage")
+    checks: list[tuple[str, str, sql.Composable]] = [
+        (",".join(target.key), "duplicate key in this source (an earlier row has the same key)", duplicate)
+    ]
+    checks += [(c.column, c.reason, sql.SQL(c.condition)) for c in target.checks]
+    for column, reason, condition in checks:
+        moved = conn.execute(
+            sql.SQL(
+                "WITH bad AS (DELETE FROM import_stage s WHERE {cond} RETURNING s.*) "
+                "INSERT INTO quarantined_rows "
+                "(import_id, tenant_id, source_uri, row_number, column_name, reason, raw_row) "
+                "SELECT %s, bad.tenant_id, %s, bad.source_row, %s, %s, to_jsonb(bad) - 'source_row' FROM bad"
+            ).format(cond=condition),
+            (import_id, source_uri, column, reason),
+        ).rowcount
+        if moved:
+            result.rows_quarantined += moved
+            result.reasons[f"{column}: {reason}"] += moved
+
+
+def _upsert(conn: psycopg.Connection, target: Target, import_id: int) -> tuple[int, int]:
+    """Upsert the stage into the target; returns (rows staged, rows inserted or changed)."""
+    staged = conn.execute("SELECT count(*) FROM import_stage").fetchone()[0]
+    columns = target.columns + (["import_id"] if target.stamp_import_id else [])
+    values = _cols(target.columns, "s") + (
+        sql.SQL(", {}").format(sql.Literal(import_id)) if target.stamp_import_id else sql.SQL("")
+    )
+    updatable = [c for c in target.columns if c not in target.key and c not in target.immutable]
+    assignments = [sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updatable]
+    if target.stamp_import_id:
+        assignments += [sql.SQL("import_id = EXCLUDED.import_id"), sql.SQL("loaded_at = now()")]
+    if target.touch_updated_at:
+        assignments.append(sql.SQL("updated_at = now()"))
+    if updatable:
+        action = sql.SQL("DO UPDATE SET {assign} WHERE ({old}) IS DISTINCT FROM ({new})").format(
+            assign=sql.SQL(", ").join(assignments),
+            old=_cols(updatable, target.table),
+            new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in updatable),
+        )
+    else:
+        action = sql.SQL("DO NOTHING")
+    changed = conn.execute(
+        sql.SQL(
+            "INSERT INTO {table} AS {table} ({cols}) SELECT {vals} FROM import_stage s "
+            "ORDER BY s.source_row ON CONFLICT {conflict} {action}"
+        ).format(
+            table=sql.Identifier(target.table),
+            cols=_cols(columns),
+            vals=values,
+            conflict=sql.SQL(target.conflict),
+            action=action,
+        )
+    ).rowcount
+    return staged, changed
+
+
+def _tenants(conn: psycopg.Connection, import_id: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT tenant_id FROM import_stage UNION "
+        "SELECT q.tenant_id FROM quarantined_rows q JOIN tenants t USING (tenant_id) WHERE q.import_id = %s "
+        "ORDER BY 1",
+        (import_id,),
+    ).fetchall()
+    return [r[0] for r in rows if r[0] is not None]
+
+
+def _record_completed(conn: psycopg.Connection, result: ImportResult, target: Target) -> None:
+    per_tenant = dict(
+        conn.execute("SELECT tenant_id, count(*) FROM import_stage GROUP BY tenant_id").fetchall()
+    )
+    quarantined = dict(
+        conn.execute(
+            "SELECT tenant_id, count(*) FROM quarantined_rows WHERE import_id = %s GROUP BY tenant_id",
+            (result.import_id,),
+        ).fetchall()
+    )
+    for tenant in result.tenants or [None]:
+        record_event(
+            conn,
+            "etl.import_completed",
+            tenant_id=tenant,
+            entity_type="etl_import",
+            entity_id=str(result.import_id),
+            dedupe_key=f"etl.import_completed:{result.import_id}:{tenant or '-'}",
+            payload={
+                "import_id": result.import_id,
+                "table": target.table,
+                "source_uri": result.source_uri,
+                "checksum": result.checksum,
+                "rows_read": result.rows_read,
+                "rows_loaded": per_tenant.get(tenant, result.rows_loaded if tenant is None else 0),
+                "rows_quarantined": quarantined.get(tenant, 0),
+            },
+        )
+
+
+def _record_failure(
+    conn: psycopg.Connection, import_id: int, source_uri: str, tenant_id: str | None, err: BaseException
+) -> None:
+    message = str(err)[:4_000]
+    with conn.transaction():
+        conn.execute(
+            "UPDATE etl_imports SET status = 'failed', error = %s, finished_at = now() WHERE import_id = %s",
+            (message, import_id),
+        )
+        record_event(
+            conn,
+            "etl.error",
+            tenant_id=tenant_id,
+            entity_type="etl_import",
+            entity_id=str(import_id),
+            dedupe_key=f"etl.error:{import_id}",
+            payload={"import_id": import_id, "source_uri": source_uri, "error": message,
+                     "error_type": type(err).__name__},
+        )
+
+
+def iter_files(folder: Path, pattern: str) -> Iterator[Path]:
+    """Files in ``folder`` matching the glob ``pattern``, sorted by name."""
+    return iter(sorted(p for p in folder.glob(pattern) if p.is_file()))
+
+
+def table_rows(conn: psycopg.Connection, table: str) -> int:
+    """``count(*)`` of a table or materialized view named by the caller's code (not by input)."""
+    return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]

@@ -1,0 +1,125 @@
+"""Owns where each input shape lands: target table, conflict key and the referential checks.
+
+Each :class:`Target` pairs a pandera schema from :mod:`sponsor_pipeline.schemas` with a table. A
+referential check is a constant SQL condition over the staged row ``s``; rows matching it are moved
+to ``quarantined_rows`` with the check's column and reason instead of failing the import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandera.pandas as pa
+
+from sponsor_pipeline import schemas
+
+
+@dataclass(frozen=True)
+class RefCheck:
+    column: str
+    reason: str
+    condition: str  # SQL over the staged row alias ``s``; true means the row is rejected
+
+
+@dataclass(frozen=True)
+class Target:
+    table: str
+    schema: pa.DataFrameSchema
+    key: tuple[str, ...]
+    conflict: str  # ON CONFLICT target clause
+    checks: tuple[RefCheck, ...] = ()
+    prepare: tuple[str, ...] = ()  # statements run on the stage ``import_stage`` before the upsert
+    stamp_import_id: bool = False
+    touch_updated_at: bool = True
+    immutable: tuple[str, ...] = field(default=())  # columns not overwritten on conflict
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.columns)
+
+
+def _exists(table: str, condition: str) -> str:
+    return f"NOT EXISTS (SELECT 1 FROM {table} x WHERE x.tenant_id = s.tenant_id AND {condition})"
+
+
+UNKNOWN_TENANT = RefCheck(
+    "tenant_id", "unknown tenant_id", "NOT EXISTS (SELECT 1 FROM tenants x WHERE x.tenant_id = s.tenant_id)"
+)
+
+LISTENER_METRICS = Target(
+    table="listener_metrics",
+    schema=schemas.LISTENER_METRICS,
+    key=("tenant_id", "day", "show_id", "episode_id", "source"),
+    conflict="ON CONSTRAINT ux_listener_metrics_key",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck("episode_id", "unknown episode_id for this tenant",
+                 "s.episode_id IS NOT NULL AND " + _exists("episodes", "x.episode_id = s.episode_id")),
+        RefCheck("show_id", "episode_id belongs to another show",
+                 "s.episode_id IS NOT NULL AND s.show_id IS NOT NULL AND "
+                 + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id")),
+        RefCheck("show_id", "unknown show_id for this tenant",
+                 "s.episode_id IS NULL AND " + _exists("shows", "x.show_id = s.show_id")),
+    ),
+    prepare=(
+        "UPDATE import_stage s SET show_id = e.show_id FROM episodes e "
+        "WHERE s.show_id IS NULL AND e.tenant_id = s.tenant_id AND e.episode_id = s.episode_id",
+    ),
+    stamp_import_id=True,
+    touch_updated_at=False,
+)
+
+TENANTS = Target("tenants", schemas.TENANTS, ("tenant_id",), "(tenant_id)", touch_updated_at=False)
+
+SHOWS = Target(
+    "shows", schemas.SHOWS, ("tenant_id", "show_id"), "(tenant_id, show_id)",
+    checks=(UNKNOWN_TENANT,),
+)
+
+EPISODES = Target(
+    "episodes", schemas.EPISODES, ("tenant_id", "episode_id"), "(tenant_id, episode_id)",
+    checks=(UNKNOWN_TENANT, RefCheck("show_id", "unknown show_id for this tenant",
+                                     _exists("shows", "x.show_id = s.show_id"))),
+)
+
+ADVERTISERS = Target(
+    "advertisers", schemas.ADVERTISERS, ("tenant_id", "advertiser_id"), "(tenant_id, advertiser_id)",
+    checks=(UNKNOWN_TENANT,),
+)
+
+CAMPAIGNS = Target(
+    "campaigns", schemas.CAMPAIGNS, ("tenant_id", "campaign_id"), "(tenant_id, campaign_id)",
+    checks=(UNKNOWN_TENANT, RefCheck("advertiser_id", "unknown advertiser_id for this tenant",
+                                     _exists("advertisers", "x.advertiser_id = s.advertiser_id"))),
+)
+
+AD_UNITS = Target(
+    "ad_units", schemas.AD_UNITS, ("tenant_id", "ad_unit_id"), "(tenant_id, ad_unit_id)",
+    checks=(UNKNOWN_TENANT,),
+)
+
+IO_BOOKINGS = Target(
+    "io_bookings", schemas.IO_BOOKINGS, ("tenant_id", "io_id"), "(tenant_id, io_id)",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck("campaign_id", "unknown campaign_id for this tenant",
+                 _exists("campaigns", "x.campaign_id = s.campaign_id")),
+        RefCheck("show_id", "unknown show_id for this tenant", _exists("shows", "x.show_id = s.show_id")),
+        RefCheck("episode_id", "episode_id is not an episode of show_id",
+                 "s.episode_id IS NOT NULL AND "
+                 + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id")),
+        RefCheck("ad_unit_id", "unknown ad_unit_id for this tenant",
+                 "s.ad_unit_id IS NOT NULL AND " + _exists("ad_units", "x.ad_unit_id = s.ad_unit_id")),
+    ),
+)
+
+# Load order of the reference files in the samples folder: parents before children.
+REFERENCE_FILES: tuple[tuple[str, Target], ...] = (
+    ("tenants.csv", TENANTS),
+    ("shows.csv", SHOWS),
+    ("episodes.csv", EPISODES),
+    ("advertisers.csv", ADVERTISERS),
+    ("campaigns.csv", CAMPAIGNS),
+    ("ad_units.csv", AD_UNITS),
+    ("io_bookings.csv", IO_BOOKINGS),
+)

@@ -1,0 +1,75 @@
+"""Fixtures: a real PostgreSQL (embedded unless DATABASE_URL is set) with a fresh, migrated database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import URL
+
+from sponsor_pipeline.db import migrate, server
+from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.settings import PROJECT_ROOT, state_dir
+from sponsor_pipeline.warehouse import imports
+from sponsor_pipeline.warehouse.targets import REFERENCE_FILES
+
+SAMPLES = PROJECT_ROOT / "samples"
+
+BUSINESS_TABLES = (
+    "tenants", "shows", "episodes", "advertisers", "campaigns", "ad_units", "io_bookings",
+    "listener_metrics", "matches", "events", "etl_imports", "quarantined_rows",
+)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> URL:
+    """The test server: DATABASE_URL's server, else an embedded one in <state>/pg-test."""
+    if os.environ.get("DATABASE_URL"):
+        return server._normalise(os.environ["DATABASE_URL"])  # noqa: SLF001
+    return server.embedded_server_url(state_dir() / "pg-test")
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url: URL) -> URL:
+    """A fresh database for this test session, migrated; dropped at the end."""
+    url = server_url.set(database=f"sponsor_test_{uuid.uuid4().hex[:8]}")
+    server.ensure_database(url)
+    migrate.migrate(url)
+    yield url
+    server.drop_database(url)
+
+
+def truncate_all(conn: psycopg.Connection) -> None:
+    """Empty every business table and the materialized view (identity counters restart)."""
+    conn.execute("TRUNCATE " + ", ".join(BUSINESS_TABLES) + " RESTART IDENTITY CASCADE")
+    conn.execute("REFRESH MATERIALIZED VIEW metrics_daily")
+    conn.commit()
+
+
+@pytest.fixture
+def conn(db_url: URL):
+    """A psycopg connection to an emptied test database."""
+    with psycopg.connect(server.libpq_dsn(db_url)) as connection:
+        truncate_all(connection)
+        yield connection
+
+
+@pytest.fixture
+def postgres(db_url: URL) -> PostgresResource:
+    return PostgresResource(database_url=db_url.render_as_string(hide_password=False))
+
+
+def load_reference(conn: psycopg.Connection, folder: Path = SAMPLES) -> None:
+    """Import every reference CSV of ``folder`` (tenants ... io_bookings)."""
+    for file_name, target in REFERENCE_FILES:
+        imports.import_csv(conn, folder / file_name, target)
+
+
+@pytest.fixture
+def reference(conn: psycopg.Connection) -> psycopg.Connection:
+    """``conn`` with the sample reference tables loaded."""
+    load_reference(conn)
+    return conn

@@ -1,0 +1,81 @@
+"""Row-level security: the tenant-facing role sees and writes only its own tenant's rows."""
+
+import pandas as pd
+import psycopg
+import pytest
+
+from sponsor_pipeline.warehouse import imports
+from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
+from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
+
+from .conftest import BUSINESS_TABLES, SAMPLES
+
+TENANT_A, TENANT_B = "northwind-audio", "harbor-pods"
+
+
+@pytest.fixture
+def loaded(reference, tmp_path):
+    # single-tenant files give etl_imports rows of each tenant (multi-tenant files have tenant NULL)
+    frame = pd.read_csv(SAMPLES / "metrics_daily.csv", dtype=str)
+    for tenant in (TENANT_A, TENANT_B):
+        path = tmp_path / f"{tenant}.csv"
+        rows = frame[frame.tenant_id == tenant].head(5).assign(source="acast")
+        rows.to_csv(path, index=False)
+        imports.import_csv(reference, path, LISTENER_METRICS)
+    imports.import_csv(reference, SAMPLES / "metrics_bad_rows.csv", LISTENER_METRICS)
+    imports.import_csv(reference, SAMPLES / "metrics_daily.csv", LISTENER_METRICS)
+    reference.execute(
+        "INSERT INTO matches (tenant_id, show_id, campaign_id, score) "
+        "SELECT s.tenant_id, s.show_id, c.campaign_id, 50 FROM shows s JOIN campaigns c USING (tenant_id)"
+    )
+    reference.commit()
+    refresh_metrics_daily(reference)
+    return reference
+
+
+def _as_tenant(conn: psycopg.Connection, tenant: str) -> None:
+    conn.execute("SET ROLE sponsor_tenant")
+    conn.execute("SELECT set_config('app.tenant_id', %s, false)", (tenant,))
+
+
+def test_every_business_table_has_rows_of_both_tenants(loaded):
+    for table in BUSINESS_TABLES:
+        tenants = {r[0] for r in loaded.execute(f"SELECT DISTINCT tenant_id FROM {table}")}
+        assert {TENANT_A, TENANT_B} <= tenants, table
+
+
+def test_tenant_reads_no_row_of_another_tenant(loaded):
+    _as_tenant(loaded, TENANT_A)
+    for table in BUSINESS_TABLES:
+        others = loaded.execute(
+            f"SELECT count(*) FROM {table} WHERE tenant_id IS DISTINCT FROM %s", (TENANT_A,)
+        ).fetchone()[0]
+        own = loaded.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert others == 0, table
+        assert own > 0, table
+    view = loaded.execute("SELECT count(DISTINCT tenant_id), count(*) FROM tenant_metrics_daily").fetchone()
+    assert view[0] == 1 and view[1] > 0
+
+
+def test_tenant_role_cannot_read_the_materialized_view_directly(loaded):
+    _as_tenant(loaded, TENANT_A)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        loaded.execute("SELECT count(*) FROM metrics_daily")
+
+
+def test_tenant_cannot_insert_or_move_rows_to_another_tenant(loaded):
+    _as_tenant(loaded, TENANT_A)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        loaded.execute(
+            "INSERT INTO listener_metrics (tenant_id, day, show_id, source, downloads) "
+            "VALUES (%s, '2026-10-01', 'hp-cold-harbor', 'megaphone', 1)", (TENANT_B,)
+        )
+    loaded.rollback()
+    _as_tenant(loaded, TENANT_A)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        loaded.execute("UPDATE shows SET tenant_id = %s", (TENANT_B,))
+    loaded.rollback()
+    _as_tenant(loaded, TENANT_A)
+    assert loaded.execute("UPDATE shows SET title = title WHERE tenant_id = %s", (TENANT_B,)).rowcount == 0
+    assert loaded.execute("DELETE FROM events WHERE tenant_id = %s", (TENANT_B,)).rowcount == 0
+    loaded.rollback()

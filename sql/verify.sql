@@ -1,0 +1,56 @@
+-- verify.sql: one row per required object that is missing or wrong. `sponsor-pipeline db verify`
+-- fails when this returns any row. Each migration adds its objects here.
+WITH required (kind, name, detail) AS (
+    VALUES
+    ('table', 'tenants', NULL), ('table', 'shows', NULL), ('table', 'episodes', NULL),
+    ('table', 'advertisers', NULL), ('table', 'campaigns', NULL), ('table', 'ad_units', NULL),
+    ('table', 'io_bookings', NULL), ('table', 'listener_metrics', NULL), ('table', 'matches', NULL),
+    ('table', 'events', NULL), ('table', 'etl_imports', NULL), ('table', 'quarantined_rows', NULL),
+    ('matview', 'metrics_daily', NULL),
+    ('view', 'tenant_metrics_daily', NULL),
+    ('unique_index', 'ux_metrics_daily_day_ep_source', 'metrics_daily'),
+    ('unique_index', 'ux_listener_metrics_key', 'listener_metrics'),
+    ('role', 'sponsor_tenant', NULL),
+    ('rls', 'tenants', NULL), ('rls', 'shows', NULL), ('rls', 'episodes', NULL),
+    ('rls', 'advertisers', NULL), ('rls', 'campaigns', NULL), ('rls', 'ad_units', NULL),
+    ('rls', 'io_bookings', NULL), ('rls', 'listener_metrics', NULL), ('rls', 'matches', NULL),
+    ('rls', 'events', NULL), ('rls', 'etl_imports', NULL), ('rls', 'quarantined_rows', NULL)
+)
+SELECT kind, name, detail
+FROM required r
+WHERE NOT CASE r.kind
+    WHEN 'table' THEN EXISTS (
+        SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relname = r.name AND c.relkind IN ('r', 'p'))
+    WHEN 'view' THEN EXISTS (
+        SELECT 1 FROM pg_views WHERE schemaname = current_schema() AND viewname = r.name)
+    WHEN 'matview' THEN EXISTS (
+        SELECT 1 FROM pg_matviews WHERE schemaname = current_schema() AND matviewname = r.name)
+    WHEN 'unique_index' THEN EXISTS (
+        SELECT 1 FROM pg_index i
+        JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pg_class tc ON tc.oid = i.indrelid
+        WHERE ic.relname = r.name AND tc.relname = r.detail AND i.indisunique AND i.indisvalid)
+    WHEN 'index' THEN EXISTS (
+        SELECT 1 FROM pg_index i
+        JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pg_class tc ON tc.oid = i.indrelid
+        WHERE ic.relname = r.name AND tc.relname = r.detail AND i.indisvalid)
+    WHEN 'role' THEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.name)
+    -- row-level security on, and a tenant_isolation policy for the tenant role
+    WHEN 'rls' THEN EXISTS (
+        SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relname = r.name AND c.relrowsecurity)
+        AND EXISTS (
+        SELECT 1 FROM pg_policies p
+        WHERE p.schemaname = current_schema() AND p.tablename = r.name
+          AND p.policyname = 'tenant_isolation' AND 'sponsor_tenant' = ANY (p.roles))
+    WHEN 'trigger' THEN EXISTS (
+        SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE t.tgname = r.name AND c.relname = r.detail AND NOT t.tgisinternal)
+    WHEN 'function' THEN EXISTS (
+        SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = current_schema() AND p.proname = r.name)
+    ELSE false
+END
+ORDER BY kind, name;
