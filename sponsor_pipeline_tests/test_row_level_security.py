@@ -28,6 +28,10 @@ def loaded(reference, tmp_path):
         "INSERT INTO matches (tenant_id, show_id, campaign_id, score) "
         "SELECT s.tenant_id, s.show_id, c.campaign_id, 50 FROM shows s JOIN campaigns c USING (tenant_id)"
     )
+    reference.execute(
+        "INSERT INTO audience_profiles (tenant_id, show_id, source, dimension, bucket, share, as_of) "
+        "SELECT tenant_id, show_id, 'survey', 'country', 'US', 0.6, '2026-11-15' FROM shows"
+    )
     reference.commit()
     refresh_metrics_daily(reference)
     return reference

@@ -14,7 +14,9 @@ WITH required (kind, name, detail) AS (
     ('rls', 'tenants', NULL), ('rls', 'shows', NULL), ('rls', 'episodes', NULL),
     ('rls', 'advertisers', NULL), ('rls', 'campaigns', NULL), ('rls', 'ad_units', NULL),
     ('rls', 'io_bookings', NULL), ('rls', 'listener_metrics', NULL), ('rls', 'matches', NULL),
-    ('rls', 'events', NULL), ('rls', 'etl_imports', NULL), ('rls', 'quarantined_rows', NULL)
+    ('rls', 'events', NULL), ('rls', 'etl_imports', NULL), ('rls', 'quarantined_rows', NULL),
+    -- 0002_audience_profiles
+    ('table', 'audience_profiles', NULL), ('rls', 'audience_profiles', NULL)
 )
 SELECT kind, name, detail
 FROM required r
