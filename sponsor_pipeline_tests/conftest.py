@@ -21,6 +21,7 @@ SAMPLES = PROJECT_ROOT / "samples"
 BUSINESS_TABLES = (
     "tenants", "shows", "episodes", "advertisers", "campaigns", "ad_units", "io_bookings",
     "listener_metrics", "matches", "events", "etl_imports", "quarantined_rows", "audience_profiles",
+    "io_delivery", "io_responses", "change_log",
 )
 
 

@@ -32,6 +32,20 @@ def loaded(reference, tmp_path):
         "INSERT INTO audience_profiles (tenant_id, show_id, source, dimension, bucket, share, as_of) "
         "SELECT tenant_id, show_id, 'survey', 'country', 'US', 0.6, '2026-11-15' FROM shows"
     )
+    reference.execute(
+        "INSERT INTO io_delivery (tenant_id, io_id, campaign_id, show_id, status, flight_start, flight_end, "
+        "as_of, booked_impressions, delivered_impressions, percent_delivered, expected_to_date, "
+        "projected_delivery, cpm) SELECT tenant_id, io_id, campaign_id, show_id, status, flight_start, "
+        "flight_end, '2026-11-15', booked_impressions, 0, 0, 0, 0, cpm FROM io_bookings"
+    )
+    reference.execute(
+        "INSERT INTO io_responses (tenant_id, io_id, day, promo_redemptions) "
+        "SELECT tenant_id, io_id, flight_start, 3 FROM io_bookings"
+    )
+    reference.execute(
+        "INSERT INTO change_log (tenant_id, entity_type, entity_id, to_value) "
+        "SELECT tenant_id, 'campaign', campaign_id, stage FROM campaigns"
+    )
     reference.commit()
     refresh_metrics_daily(reference)
     return reference

@@ -16,7 +16,11 @@ WITH required (kind, name, detail) AS (
     ('rls', 'io_bookings', NULL), ('rls', 'listener_metrics', NULL), ('rls', 'matches', NULL),
     ('rls', 'events', NULL), ('rls', 'etl_imports', NULL), ('rls', 'quarantined_rows', NULL),
     -- 0002_audience_profiles
-    ('table', 'audience_profiles', NULL), ('rls', 'audience_profiles', NULL)
+    ('table', 'audience_profiles', NULL), ('rls', 'audience_profiles', NULL),
+    -- 0003_delivery_and_change_log
+    ('table', 'io_delivery', NULL), ('rls', 'io_delivery', NULL),
+    ('table', 'io_responses', NULL), ('rls', 'io_responses', NULL),
+    ('table', 'change_log', NULL), ('rls', 'change_log', NULL)
 )
 SELECT kind, name, detail
 FROM required r
