@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 
 import click
+from dotenv import load_dotenv
 
 from sponsor_pipeline.db import migrate as migrations
 from sponsor_pipeline.db import server
@@ -24,7 +26,15 @@ def main() -> None:
     """Podcast sponsorship tracker: a Dagster asset graph over PostgreSQL.
 
     Without DATABASE_URL, an embedded PostgreSQL is started in the state folder (.state/).
+    Variables in the project's .env file apply unless already set in the environment.
     """
+    from sponsor_pipeline.settings import PROJECT_ROOT
+
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+
+
+def _raise_interrupt(signum, frame):  # noqa: ARG001
+    raise KeyboardInterrupt
 
 
 @main.group()
@@ -102,7 +112,10 @@ def dev(port: int) -> None:
     click.echo(f"Dagster UI on http://127.0.0.1:{port}  (Ctrl-C stops it and the embedded PostgreSQL)")
     cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
            "-h", "0.0.0.0", "-p", str(port)]
-    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT)
+    # Run from DAGSTER_HOME so only its dagster.yaml is in sight; SIGTERM stops like Ctrl-C, so the
+    # embedded PostgreSQL is stopped cleanly when this process exits.
+    proc = subprocess.Popen(cmd, env=env, cwd=os.environ["DAGSTER_HOME"])
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         sys.exit(proc.wait())
     except KeyboardInterrupt:

