@@ -36,16 +36,20 @@ def _latest_metric_day() -> pd.Timestamp:
     return pd.Timestamp(date.today() + timedelta(days=1))
 
 
+# Text columns are pandas Categoricals: string checks then run once per distinct value.
+TEXT = "category"
+
+
 def _id(nullable: bool = False, pattern: str = IDENT) -> pa.Column:
     return pa.Column(
-        str,
+        TEXT,
         checks=[pa.Check.str_matches(pattern), pa.Check.str_length(1, MAX_ID)],
         nullable=nullable,
     )
 
 
 def _text(nullable: bool = False, max_len: int = 2_000) -> pa.Column:
-    return pa.Column(str, checks=pa.Check.str_length(0 if nullable else 1, max_len), nullable=nullable)
+    return pa.Column(TEXT, checks=pa.Check.str_length(0 if nullable else 1, max_len), nullable=nullable)
 
 
 def _count(nullable: bool = False) -> pa.Column:
@@ -77,7 +81,7 @@ LISTENER_METRICS = pa.DataFrameSchema(
         ),
         "show_id": _id(nullable=True),
         "episode_id": _id(nullable=True),
-        "source": pa.Column(str, checks=[pa.Check.str_matches(SOURCE), pa.Check.str_length(1, 64)]),
+        "source": pa.Column(TEXT, checks=[pa.Check.str_matches(SOURCE), pa.Check.str_length(1, 64)]),
         "downloads": _count(),
         "listeners": _count(nullable=True),
         "listen_seconds": _count(nullable=True),
@@ -105,7 +109,7 @@ SHOWS = pa.DataFrameSchema(
         "slug": _id(pattern=SLUG),
         "apple_genre": _text(nullable=True, max_len=200),
         "explicit": _bool(),
-        "language": pa.Column(str, checks=pa.Check.str_length(2, 16), nullable=False),
+        "language": pa.Column(TEXT, checks=pa.Check.str_length(2, 16), nullable=False),
         "description": _text(nullable=True, max_len=10_000),
     },
     coerce=True,
@@ -144,7 +148,7 @@ CAMPAIGNS = pa.DataFrameSchema(
         "campaign_id": _id(),
         "advertiser_id": _id(),
         "name": _text(),
-        "stage": pa.Column(str, checks=pa.Check.isin(CAMPAIGN_STAGES)),
+        "stage": pa.Column(TEXT, checks=pa.Check.isin(CAMPAIGN_STAGES)),
         "stage_changed_at": pa.Column(pd.DatetimeTZDtype(tz="UTC")),
         "flight_start": _date(nullable=True),
         "flight_end": _date(nullable=True),
@@ -167,9 +171,9 @@ AD_UNITS = pa.DataFrameSchema(
         "tenant_id": _id(pattern=SLUG),
         "ad_unit_id": _id(),
         "name": _text(),
-        "position": pa.Column(str, checks=pa.Check.isin(AD_POSITIONS)),
+        "position": pa.Column(TEXT, checks=pa.Check.isin(AD_POSITIONS)),
         "duration_seconds": pa.Column("Int64", checks=pa.Check.in_range(1, 600)),
-        "read_type": pa.Column(str, checks=pa.Check.isin(READ_TYPES)),
+        "read_type": pa.Column(TEXT, checks=pa.Check.isin(READ_TYPES)),
     },
     coerce=True,
     name="ad_units",
@@ -187,9 +191,9 @@ IO_BOOKINGS = pa.DataFrameSchema(
         "flight_end": _date(),
         "booked_impressions": pa.Column("Int64", checks=pa.Check.gt(0)),
         "cpm": _money(nullable=False),
-        "status": pa.Column(str, checks=pa.Check.isin(IO_STATUSES)),
-        "promo_code": pa.Column(str, checks=pa.Check.str_matches(r"^[A-Z0-9]{3,32}$"), nullable=True),
-        "vanity_url": pa.Column(str, checks=pa.Check.str_matches(r"^https?://\S+$"), nullable=True),
+        "status": pa.Column(TEXT, checks=pa.Check.isin(IO_STATUSES)),
+        "promo_code": pa.Column(TEXT, checks=pa.Check.str_matches(r"^[A-Z0-9]{3,32}$"), nullable=True),
+        "vanity_url": pa.Column(TEXT, checks=pa.Check.str_matches(r"^https?://\S+$"), nullable=True),
     },
     checks=[
         pa.Check(lambda df: df["flight_end"] >= df["flight_start"], error="flight_end before flight_start")

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -51,7 +52,9 @@ def normalise_header(name: object) -> str:
 def prepare_chunk(raw: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.DataFrame:
     """Normalise headers and cells of a string chunk and keep the schema's columns in order.
 
-    Cells are stripped; empty cells become missing. Extra columns are dropped.
+    Cells are stripped; empty cells become missing. Extra columns are dropped. Text columns become
+    pandas Categoricals; numeric and date columns whose distinct values all parse are converted here
+    (per distinct value), the others stay strings for pandera to coerce and report row by row.
 
     Raises:
         InputShapeError: a column the schema requires is absent (names the source and the columns).
@@ -66,11 +69,70 @@ def prepare_chunk(raw: pd.DataFrame, schema: pa.DataFrameSchema, source: str) ->
         raise InputShapeError(
             f"{source}: missing required column(s) {missing}; found {list(frame.columns)}"
         )
-    frame = frame[required].copy()
-    for column in required:
-        values = frame[column].astype("string").str.strip()
-        frame[column] = values.mask(values == "", pd.NA).astype(object).where(values.notna() & (values != ""), None)
-    return frame
+    return pd.DataFrame(
+        {column: _convert(frame[column], schema.columns[column]) for column in required}, index=frame.index
+    )
+
+
+def _as_categorical(values: pd.Series) -> pd.Categorical:
+    """Cells as a Categorical of stripped strings with empty cells missing.
+
+    Work is done once per distinct value (the categories), not once per row: metric files repeat
+    tenant, show, episode, source and day values on every row.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat = values.array
+    else:
+        objects = values.astype(object)
+        cat = pd.Categorical(objects.where(objects.isna(), objects.astype(str)))
+    stripped = pd.Index(cat.categories.astype(str)).str.strip()
+    if stripped.equals(pd.Index(cat.categories)) and "" not in stripped:
+        return cat
+    keep = stripped != ""
+    new_categories = pd.Index(stripped[keep]).unique()
+    mapping = np.full(len(stripped) + 1, -1, dtype=np.int64)  # last slot: code -1 (missing) stays missing
+    mapping[: len(stripped)][keep] = new_categories.get_indexer(stripped[keep])
+    return pd.Categorical.from_codes(mapping[cat.codes], categories=new_categories)
+
+
+def _take(converted: pd.Series, codes: np.ndarray, dtype: str) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    values = converted.to_numpy()
+    if dtype == "Int64":
+        taken = pd.array(np.where(codes >= 0, values[codes], 0).astype(np.int64), dtype="Int64")
+        taken[codes < 0] = pd.NA
+        return taken
+    out = values[codes]
+    if codes.size and (codes < 0).any():
+        out = out.copy()
+        out[codes < 0] = np.datetime64("NaT") if out.dtype.kind == "M" else np.nan
+    return out
+
+
+def _convert(values: pd.Series, column: pa.Column) -> object:
+    """Convert one column toward the schema's dtype when every distinct value converts cleanly.
+
+    Otherwise the stripped strings are handed to pandera, which coerces and reports each failing
+    row (so the per-row error messages are pandera's, whichever path a column takes).
+    """
+    cat = _as_categorical(values)
+    dtype = str(column.dtype)
+    if dtype == "category":
+        return cat
+    categories = pd.Series(cat.categories.astype(str))
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    if dtype == "Int64":
+        numbers = pd.to_numeric(categories, errors="coerce")
+        if numbers.notna().all() and (numbers % 1 == 0).all() and numbers.abs().max(skipna=True) < 2**62:
+            return _take(numbers.astype(np.int64), codes, dtype)
+    elif dtype == "float64":
+        numbers = pd.to_numeric(categories, errors="coerce")
+        if numbers.notna().all():
+            return _take(numbers.astype(np.float64), codes, dtype)
+    elif dtype == "datetime64[ns]":
+        days = pd.to_datetime(categories, format="%Y-%m-%d", errors="coerce")
+        if days.notna().all():
+            return _take(days, codes, dtype)
+    return pd.Series(np.asarray(cat, dtype=object)).where(lambda s: s.notna(), None).to_numpy()
 
 
 def _raw_dict(row: pd.Series) -> dict[str, str | None]:
@@ -192,7 +254,7 @@ def read_csv_chunks(path: str | "os.PathLike[str]", chunk_rows: int = 100_000) -
     try:
         reader = pd.read_csv(
             path,
-            dtype=str,
+            dtype="category",  # verbatim strings, parsed once per distinct value
             keep_default_na=False,
             na_filter=False,
             chunksize=chunk_rows,

@@ -19,6 +19,7 @@ class RefCheck:
     column: str
     reason: str
     condition: str  # SQL over the staged row alias ``s``; true means the row is rejected
+    uses: tuple[str, ...] = ("tenant_id",)  # stage columns the condition reads
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Target:
     stamp_import_id: bool = False
     touch_updated_at: bool = True
     immutable: tuple[str, ...] = field(default=())  # columns not overwritten on conflict
+    range_column: str | None = None  # a date column: a file whose range holds no rows loads by plain INSERT
 
     @property
     def columns(self) -> list[str]:
@@ -54,13 +56,17 @@ LISTENER_METRICS = Target(
     checks=(
         UNKNOWN_TENANT,
         RefCheck("episode_id", "unknown episode_id for this tenant",
-                 "s.episode_id IS NOT NULL AND " + _exists("episodes", "x.episode_id = s.episode_id")),
+                 "s.episode_id IS NOT NULL AND " + _exists("episodes", "x.episode_id = s.episode_id"),
+                 ("tenant_id", "episode_id")),
         RefCheck("show_id", "episode_id belongs to another show",
                  "s.episode_id IS NOT NULL AND s.show_id IS NOT NULL AND "
-                 + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id")),
+                 + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id"),
+                 ("tenant_id", "episode_id", "show_id")),
         RefCheck("show_id", "unknown show_id for this tenant",
-                 "s.episode_id IS NULL AND " + _exists("shows", "x.show_id = s.show_id")),
+                 "s.episode_id IS NULL AND " + _exists("shows", "x.show_id = s.show_id"),
+                 ("tenant_id", "episode_id", "show_id")),
     ),
+    range_column="day",
     prepare=(
         "UPDATE import_stage s SET show_id = e.show_id FROM episodes e "
         "WHERE s.show_id IS NULL AND e.tenant_id = s.tenant_id AND e.episode_id = s.episode_id",
@@ -79,7 +85,7 @@ SHOWS = Target(
 EPISODES = Target(
     "episodes", schemas.EPISODES, ("tenant_id", "episode_id"), "(tenant_id, episode_id)",
     checks=(UNKNOWN_TENANT, RefCheck("show_id", "unknown show_id for this tenant",
-                                     _exists("shows", "x.show_id = s.show_id"))),
+                                     _exists("shows", "x.show_id = s.show_id"), ("tenant_id", "show_id"))),
 )
 
 ADVERTISERS = Target(
@@ -90,7 +96,8 @@ ADVERTISERS = Target(
 CAMPAIGNS = Target(
     "campaigns", schemas.CAMPAIGNS, ("tenant_id", "campaign_id"), "(tenant_id, campaign_id)",
     checks=(UNKNOWN_TENANT, RefCheck("advertiser_id", "unknown advertiser_id for this tenant",
-                                     _exists("advertisers", "x.advertiser_id = s.advertiser_id"))),
+                                     _exists("advertisers", "x.advertiser_id = s.advertiser_id"),
+                                     ("tenant_id", "advertiser_id"))),
 )
 
 AD_UNITS = Target(
@@ -103,13 +110,16 @@ IO_BOOKINGS = Target(
     checks=(
         UNKNOWN_TENANT,
         RefCheck("campaign_id", "unknown campaign_id for this tenant",
-                 _exists("campaigns", "x.campaign_id = s.campaign_id")),
-        RefCheck("show_id", "unknown show_id for this tenant", _exists("shows", "x.show_id = s.show_id")),
+                 _exists("campaigns", "x.campaign_id = s.campaign_id"), ("tenant_id", "campaign_id")),
+        RefCheck("show_id", "unknown show_id for this tenant", _exists("shows", "x.show_id = s.show_id"),
+                 ("tenant_id", "show_id")),
         RefCheck("episode_id", "episode_id is not an episode of show_id",
                  "s.episode_id IS NOT NULL AND "
-                 + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id")),
+                 + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id"),
+                 ("tenant_id", "show_id", "episode_id")),
         RefCheck("ad_unit_id", "unknown ad_unit_id for this tenant",
-                 "s.ad_unit_id IS NOT NULL AND " + _exists("ad_units", "x.ad_unit_id = s.ad_unit_id")),
+                 "s.ad_unit_id IS NOT NULL AND " + _exists("ad_units", "x.ad_unit_id = s.ad_unit_id"),
+                 ("tenant_id", "ad_unit_id")),
     ),
 )
 
