@@ -123,3 +123,38 @@ REFERENCE_FILES: tuple[tuple[str, Target], ...] = (
     ("ad_units.csv", AD_UNITS),
     ("io_bookings.csv", IO_BOOKINGS),
 )
+
+
+# --- Platform exports -------------------------------------------------------------------------
+# An export may report some measures only (Spotify's listeners series has no plays; Apple withholds
+# values under its privacy threshold). Before the upsert, a measure the payload leaves empty keeps
+# the value already stored for the same key, so two payloads of one source and day merge into one
+# row instead of erasing each other.
+_MERGE_REPORTED_MEASURES = (
+    "UPDATE import_stage s SET downloads = coalesce(s.downloads, m.downloads), "
+    "listeners = coalesce(s.listeners, m.listeners), "
+    "listen_seconds = coalesce(s.listen_seconds, m.listen_seconds) "
+    "FROM listener_metrics m WHERE m.tenant_id = s.tenant_id AND m.day = s.day "
+    "AND m.show_id = s.show_id AND m.episode_id IS NOT DISTINCT FROM s.episode_id AND m.source = s.source"
+)
+
+LISTENER_METRICS_EXPORT = Target(
+    table="listener_metrics",
+    schema=schemas.LISTENER_METRICS_EXPORT,
+    key=LISTENER_METRICS.key,
+    conflict=LISTENER_METRICS.conflict,
+    checks=LISTENER_METRICS.checks,
+    prepare=(*LISTENER_METRICS.prepare, _MERGE_REPORTED_MEASURES),
+    stamp_import_id=True,
+    touch_updated_at=False,
+)
+
+AUDIENCE_PROFILES = Target(
+    table="audience_profiles",
+    schema=schemas.AUDIENCE_PROFILES,
+    key=("tenant_id", "show_id", "source", "dimension", "bucket"),
+    conflict="(tenant_id, show_id, source, dimension, bucket)",
+    checks=(UNKNOWN_TENANT, RefCheck("show_id", "unknown show_id for this tenant",
+                                     _exists("shows", "x.show_id = s.show_id"))),
+    stamp_import_id=False,
+)
