@@ -165,6 +165,8 @@ def import_frames(
             for statement in target.prepare:
                 conn.execute(statement)
             result.rows_loaded, result.rows_changed = _upsert(conn, target, import_id)
+            for hook in target.finalize:
+                hook(conn, import_id)
             result.tenants = _tenants(conn, import_id)
             conn.execute(
                 "UPDATE etl_imports SET status = 'completed', rows_read = %s, rows_loaded = %s, "

@@ -8,10 +8,12 @@ to ``quarantined_rows`` with the check's column and reason instead of failing th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import pandera.pandas as pa
 
 from sponsor_pipeline import schemas
+from sponsor_pipeline.warehouse import io_bookings as io_codes_fill
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Target:
     stamp_import_id: bool = False
     touch_updated_at: bool = True
     immutable: tuple[str, ...] = field(default=())  # columns not overwritten on conflict
+    # called as hook(conn, import_id) after the upsert, inside the import transaction
+    finalize: tuple[Callable[[Any, int], object], ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -111,6 +115,8 @@ IO_BOOKINGS = Target(
         RefCheck("ad_unit_id", "unknown ad_unit_id for this tenant",
                  "s.ad_unit_id IS NOT NULL AND " + _exists("ad_units", "x.ad_unit_id = s.ad_unit_id")),
     ),
+    prepare=(io_codes_fill.KEEP_ASSIGNED,),
+    finalize=(io_codes_fill.fill_missing_codes,),
 )
 
 # Load order of the reference files in the samples folder: parents before children.
