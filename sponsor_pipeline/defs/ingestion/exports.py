@@ -8,7 +8,8 @@ import dagster as dg
 from sponsor_pipeline import exports
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.settings import exports_dir
-from sponsor_pipeline.warehouse import imports, platform_exports
+from sponsor_pipeline.warehouse import imports
+from sponsor_pipeline.warehouse import platform_exports as payloads
 
 
 class PlatformExportsConfig(dg.Config):
@@ -38,17 +39,17 @@ def platform_exports(
     failures: list[str] = []
     totals = {"payloads": 0, "listener_metrics_rows": 0, "audience_rows": 0, "rows_quarantined": 0}
     with postgres.connect() as conn:
-        for folder in platform_exports.tenant_folders(root):
-            files = [p for p in platform_exports.payload_files(folder) if only is None or str(p.resolve()) in only]
+        for folder in payloads.tenant_folders(root):
+            files = [p for p in payloads.payload_files(folder) if only is None or str(p.resolve()) in only]
             if not files:
                 continue
             tenant = folder.name
-            platform_exports.load_reference(conn, folder)
-            shows = exports.read_platform_shows(folder / platform_exports.PLATFORM_SHOWS)
+            payloads.load_reference(conn, folder)
+            shows = exports.read_platform_shows(folder / payloads.PLATFORM_SHOWS)
             for path in files:
                 totals["payloads"] += 1
                 try:
-                    result, parsed = platform_exports.import_payload(conn, path, tenant, shows)
+                    result, parsed = payloads.import_payload(conn, path, tenant, shows)
                 except imports.ImportFailed as err:
                     context.log.error(str(err))
                     failures.append(str(err))
