@@ -163,3 +163,13 @@ def test_broken_payload_fails_whole_import_with_error_event(reference, tmp_path)
     assert conn.execute("SELECT count(*) FROM listener_metrics WHERE source = 'anchor'").fetchone()[0] == 0
     assert conn.execute("SELECT status FROM etl_imports WHERE source_uri = %s", (str(path),)).fetchone() == ("failed",)
     assert conn.execute("SELECT count(*) FROM events WHERE event_type = 'etl.error'").fetchone()[0] == 1
+
+
+def test_audience_rows_are_stamped_with_their_import(reference):
+    load_all(reference)
+    rows = reference.execute(
+        "SELECT i.source_uri, a.dimension, count(*) FROM audience_profiles a JOIN etl_imports i USING (import_id) "
+        "GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+    assert [(Path(u).name, d, n) for u, d, n in rows] == [
+        ("anchorPlaysByGeo.json", "country", 9),
+        ("spotifyEpisodeAggregate.json", "age_gender", 28), ("spotifyEpisodeAggregate.json", "country", 3)]

@@ -286,7 +286,9 @@ def _upsert(conn: psycopg.Connection, target: Target, import_id: int) -> tuple[i
     updatable = [c for c in target.columns if c not in target.key and c not in target.immutable]
     assignments = [sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updatable]
     if target.stamp_import_id:
-        assignments += [sql.SQL("import_id = EXCLUDED.import_id"), sql.SQL("loaded_at = now()")]
+        assignments.append(sql.SQL("import_id = EXCLUDED.import_id"))
+        if target.stamp_loaded_at:
+            assignments.append(sql.SQL("loaded_at = now()"))
     if target.touch_updated_at:
         assignments.append(sql.SQL("updated_at = now()"))
     if updatable:

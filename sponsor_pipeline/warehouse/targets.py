@@ -32,6 +32,7 @@ class Target:
     checks: tuple[RefCheck, ...] = ()
     prepare: tuple[str, ...] = ()  # statements run on the stage ``import_stage`` before the upsert
     stamp_import_id: bool = False
+    stamp_loaded_at: bool = True  # with stamp_import_id: also set loaded_at = now() on update
     touch_updated_at: bool = True
     immutable: tuple[str, ...] = field(default=())  # columns not overwritten on conflict
     # called as hook(conn, import_id) after the upsert, inside the import transaction
@@ -162,5 +163,6 @@ AUDIENCE_PROFILES = Target(
     conflict="(tenant_id, show_id, source, dimension, bucket)",
     checks=(UNKNOWN_TENANT, RefCheck("show_id", "unknown show_id for this tenant",
                                      _exists("shows", "x.show_id = s.show_id"))),
-    stamp_import_id=False,
+    stamp_import_id=True,
+    stamp_loaded_at=False,
 )

@@ -70,8 +70,11 @@ def platform_exports(
         metrics_rows = imports.table_rows(conn, "listener_metrics")
         audience_rows = imports.table_rows(conn, "audience_profiles")
     metadata = {
+        "status": f"{totals['payloads']} payload(s) seen",
         "exports_dir": str(root),
         **totals,
+        "rows_loaded": totals["listener_metrics_rows"] + totals["audience_rows"],
+        "table_rows": dg.MetadataValue.int(metrics_rows),
         "payloads_failed": len(failures),
         "listener_metrics_table_rows": dg.MetadataValue.int(metrics_rows),
         "audience_profiles_table_rows": dg.MetadataValue.int(audience_rows),

@@ -82,7 +82,9 @@ def sheet_metrics(
             lines.append(f"| {source_uri(spec)} | {result.status} | {result.rows_read} | {result.rows_loaded} | "
                          f"{result.rows_changed} | {result.rows_quarantined} |")
         total = imports.table_rows(conn, "listener_metrics")
+    imported = sum(r.status == "completed" for r in results)
     metadata = {
+        "status": f"{imported} imported, {sum(r.status == 'skipped' for r in results)} unchanged",
         "sheets_configured": len(sheets.worksheets),
         "sheets_imported": sum(r.status == "completed" for r in results),
         "sheets_skipped": sum(r.status == "skipped" for r in results),
