@@ -39,6 +39,11 @@ def test_fake_serves_the_api_shapes_gspread_expects():
     assert raw[7] == [] and len(raw[-2]) == 5  # empty row kept inside, ragged trailing row
     assert ws.get_values()[1][4] == "1,480"  # FORMATTED_VALUE: numbers as strings
     assert any("valueRenderOption=UNFORMATTED_VALUE" in r for r in google.requests)
+    batch = client.http_client.values_batch_get(
+        DEMO.spreadsheet_id, ["'Q4 2026'!A1:B2", "README"], params={"valueRenderOption": "UNFORMATTED_VALUE"})
+    assert batch["spreadsheetId"] == DEMO.spreadsheet_id
+    assert [r["range"] for r in batch["valueRanges"]] == ["'Q4 2026'!A1:B2", "'README'!A1:Z1000"]
+    assert batch["valueRanges"][0]["values"] == [[" Day", "Show ID "], [46335, "nw-tech-talk"]]
 
 
 def test_a1_looking_title_is_read_as_a_title_not_a_cell():
@@ -97,6 +102,8 @@ def test_missing_credentials_name_the_variable(postgres, monkeypatch):
         GoogleSheetsResource(worksheets=[DEMO]).get_client()
     result = run(postgres, GoogleSheetsResource(worksheets=[DEMO]))
     assert not result.success
+    failure = result.failure_data_for_node("sheet_metrics")
+    assert "GOOGLE_SHEETS_CREDENTIALS" in failure.error.message
 
 
 def test_broken_key_is_reported_without_key_material(monkeypatch, tmp_path):
