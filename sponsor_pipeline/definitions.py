@@ -14,6 +14,10 @@ from sponsor_pipeline.defs.ingestion.assets import listener_metrics
 from sponsor_pipeline.defs.metrics.assets import metrics_daily, metrics_daily_reconciles_with_listener_metrics
 from sponsor_pipeline.defs.reference.assets import build_reference_assets
 from sponsor_pipeline.defs.resources import resources
+# --- ingestion from every source: sheets, platform exports, landing folder ---
+from sponsor_pipeline.defs.ingestion.exports import platform_exports
+from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor
+from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor
 from sponsor_pipeline.settings import Flags
 
 ALL_ASSETS_JOB = "all_assets_job"
@@ -28,6 +32,11 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
     schedules: list = []
     if flags.etl_csv_upload:
         assets.append(listener_metrics)
+    # --- ingestion from every source: Google Sheets, platform exports, landing-folder sensor ---
+    if flags.etl_csv_upload:
+        assets += [sheet_metrics, platform_exports]
+        landing_assets = ["listener_metrics", "platform_exports"] + (["io_bookings"] if flags.io_bookings else [])
+        sensors += [sheets_sensor, build_landing_sensor(landing_assets)]
     jobs = [dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
                                 description="Materialize the whole graph (with its checks).")]
     return dg.Definitions(

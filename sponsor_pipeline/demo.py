@@ -49,9 +49,11 @@ def run_demo() -> int:
     defs = build_definitions()
     since = datetime.now(timezone.utc)
     _heading(f"materializing the whole graph ({ALL_ASSETS_JOB})")
+    sheets_resources, sheets_note = ingestion_demo_resources()
     result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
         instance=instance,
         raise_on_error=False,
+        resources=sheets_resources,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
 
@@ -87,6 +89,8 @@ def run_demo() -> int:
     for uri, row, column, reason in rejects:
         click.echo(f"  {Path(uri).name} row {row} [{column}]: {reason}")
 
+    print_ingestion_sources(postgres, since, sheets_note)
+
     _heading("top shows by downloads, last 30 days of data")
     for tenant, title, downloads in top:
         click.echo(f"  {tenant:<16} {title:<40} {downloads:>10,}")
@@ -100,3 +104,65 @@ def run_demo() -> int:
                f"in {time.perf_counter() - started:.1f}s")
     click.echo("next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 with this run and the graph")
     return 0 if result.success else 1
+
+
+# --- ingestion from every source: CSV, platform exports, Google Sheets --------------------------
+
+SOURCES_BY_KIND = """
+SELECT i.source_kind, count(DISTINCT i.import_id) AS imports, count(m.*) AS metric_rows
+FROM etl_imports i LEFT JOIN listener_metrics m ON m.import_id = i.import_id
+WHERE i.status = 'completed' AND i.source_kind IN ('csv', 'export', 'sheet')
+  AND (i.source_kind <> 'csv' OR i.source_uri LIKE '%%metrics%%')
+GROUP BY i.source_kind ORDER BY i.source_kind
+"""
+
+EXPORT_PAYLOADS = """
+SELECT i.source_uri, i.status, i.rows_read, i.rows_loaded, i.rows_quarantined,
+       (SELECT count(*) FROM listener_metrics m WHERE m.import_id = i.import_id) AS metric_rows,
+       (SELECT count(*) FROM audience_profiles a WHERE a.import_id = i.import_id) AS audience_rows
+FROM etl_imports i WHERE i.source_kind = 'export' ORDER BY i.source_uri, i.import_id
+"""
+
+
+def ingestion_demo_resources() -> tuple[dict, str]:
+    """The ``sheets`` resource for the demo and a sentence saying where the sheet comes from.
+
+    With GOOGLE_SHEETS_CREDENTIALS (or SPONSOR_SHEETS) set, the configured resource is used as is.
+    Without, the demo reads a spreadsheet served by the in-process fake Sheets API
+    (:func:`sponsor_pipeline.sheets_fake.demo_google`) through a real gspread client.
+    """
+    import os
+
+    from sponsor_pipeline.resources.sheets import (DEFAULT_CREDENTIALS_ENV, SHEETS_CONFIG_ENV,
+                                                   GoogleSheetsResource, WorksheetSpec)
+    from sponsor_pipeline.sheets_fake import demo_google
+
+    if os.environ.get(DEFAULT_CREDENTIALS_ENV) or os.environ.get(SHEETS_CONFIG_ENV):
+        return {}, f"Google Sheets: the worksheets of {SHEETS_CONFIG_ENV} with real credentials"
+    spec = WorksheetSpec(spreadsheet_id="1nW-demo-manual-tracking", worksheet="Q4 2026", tenant_id="northwind-audio")
+    sheets = GoogleSheetsResource.with_client(demo_google().client(), worksheets=[spec])
+    return {"sheets": sheets}, (
+        f"Google Sheets: no credentials set ({DEFAULT_CREDENTIALS_ENV}), so the sheet "
+        f"'{spec.worksheet}' of {spec.spreadsheet_id} is served by the built-in fake Sheets API "
+        "(sponsor_pipeline/sheets_fake.py) through a real gspread client")
+
+
+def print_ingestion_sources(postgres: PostgresResource, since: datetime, sheets_note: str) -> None:
+    """Print listener_metrics rows per input kind (CSV, platform export, sheet) and each payload."""
+    with postgres.connect() as conn:
+        kinds = conn.execute(SOURCES_BY_KIND).fetchall()
+        payloads = conn.execute(EXPORT_PAYLOADS).fetchall()
+        sheet_rejects = conn.execute(
+            "SELECT row_number, column_name, reason FROM quarantined_rows WHERE source_uri LIKE 'gsheet:%%' "
+            "ORDER BY row_number").fetchall()
+    _heading("listener_metrics by input kind (all imports so far)")
+    labels = {"csv": "CSV files", "export": "platform exports", "sheet": "Google Sheets"}
+    for kind, count, rows in kinds:
+        click.echo(f"  {labels[kind]:<18} {count:>3} imports  {rows:>7,} listener_metrics rows")
+    click.echo(f"  {sheets_note}")
+    for row, column, reason in sheet_rejects:
+        click.echo(f"  sheet row {row} [{column}]: {reason}")
+    _heading("platform export payloads (tenant engineering-kiosk)")
+    for uri, status, read, loaded, quarantined, metric_rows, audience_rows in payloads:
+        click.echo(f"  {Path(uri).name:<38} {status:<9} read {read or 0:>3}  listener_metrics {metric_rows:>3}  "
+                   f"audience {audience_rows:>3}  quarantined {quarantined or 0}")

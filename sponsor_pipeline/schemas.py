@@ -201,3 +201,44 @@ IO_BOOKINGS = pa.DataFrameSchema(
     coerce=True,
     name="io_bookings",
 )
+
+
+# --- Platform exports and audience profiles ---------------------------------------------------
+# A platform export may report only some measures for a day (Spotify's ``listeners`` series has no
+# plays; Apple withholds values below its privacy threshold): every measure is optional, but a row
+# must carry at least one. CSVs and sheets keep ``LISTENER_METRICS`` (downloads required).
+LISTENER_METRICS_EXPORT = pa.DataFrameSchema(
+    {**LISTENER_METRICS.columns, "downloads": _count(nullable=True)},
+    checks=[
+        *LISTENER_METRICS.checks,
+        pa.Check(lambda df: df[["downloads", "listeners", "listen_seconds"]].notna().any(axis=1),
+                 error="no measure reported (downloads, listeners and listen_seconds all empty)"),
+    ],
+    coerce=True,
+    strict=False,
+    name="listener_metrics_export",
+)
+
+AGE_GENDER_BUCKET = (r"^(0-17|18-22|23-27|28-34|35-44|45-59|60\+)\|"
+                     r"(female|male|non_binary|not_specified)$")
+
+AUDIENCE_PROFILES = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "show_id": _id(),
+        "source": pa.Column(str, checks=[pa.Check.str_matches(SOURCE), pa.Check.str_length(1, 64)]),
+        "dimension": pa.Column(str, checks=pa.Check.isin(("country", "age_gender"))),
+        "bucket": pa.Column(str, checks=pa.Check.str_length(1, 64)),
+        "share": pa.Column(float, checks=[pa.Check.ge(0), pa.Check.le(1)]),
+        "listeners": _count(nullable=True),
+        "as_of": _date(),
+    },
+    checks=[
+        pa.Check(lambda df: (df["dimension"] != "country") | df["bucket"].str.fullmatch(r"[A-Z]{2}"),
+                 error="country bucket is not an ISO 3166-1 alpha-2 code"),
+        pa.Check(lambda df: (df["dimension"] != "age_gender") | df["bucket"].str.fullmatch(AGE_GENDER_BUCKET),
+                 error="age_gender bucket is not '<age band>|<gender>'"),
+    ],
+    coerce=True,
+    name="audience_profiles",
+)

@@ -80,3 +80,14 @@ def samples_dir() -> Path:
 def landing_dir() -> Path:
     """Folder the metrics ingestion reads: ``SPONSOR_LANDING_DIR`` or ``samples/``."""
     return Path(os.environ.get("SPONSOR_LANDING_DIR") or samples_dir()).resolve()
+
+
+def exports_dir() -> Path:
+    """Folder of platform export payloads, one sub-folder per tenant: ``SPONSOR_EXPORTS_DIR`` or
+    ``samples/exports``."""
+    return Path(os.environ.get("SPONSOR_EXPORTS_DIR") or samples_dir() / "exports").resolve()
+
+
+def vanity_domain() -> str:
+    """Domain of generated IO vanity URLs: ``SPONSOR_VANITY_DOMAIN`` or ``listen.example.com``."""
+    return (os.environ.get("SPONSOR_VANITY_DOMAIN") or "listen.example.com").strip().strip("/")

@@ -22,7 +22,7 @@ def test_flags_remove_their_assets():
     all_on = _keys(build_definitions(Flags()))
     no_csv = _keys(build_definitions(Flags(etl_csv_upload=False)))
     no_io = _keys(build_definitions(Flags(io_bookings=False)))
-    assert all_on - no_csv == {"listener_metrics"}
+    assert all_on - no_csv == {"listener_metrics", "sheet_metrics", "platform_exports"}
     assert "io_bookings" in all_on and "io_bookings" not in no_io
 
 
@@ -47,4 +47,4 @@ def test_whole_graph_materializes_against_postgres(conn, postgres):
     assert lm == md > 20_000
     again = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), resources={"postgres": postgres})
     assert again.success
-    assert conn.execute("SELECT count(*) FROM etl_imports WHERE status = 'completed'").fetchone()[0] == 9
+    assert conn.execute("SELECT count(*) FROM etl_imports WHERE status = 'completed'").fetchone()[0] == 9 + 3 + 10  # CSVs, export reference, payloads

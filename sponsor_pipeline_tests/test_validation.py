@@ -19,7 +19,7 @@ def _split(text: str, tmp_path):
         v, r = split_valid(prepare_chunk(raw, schemas.LISTENER_METRICS, str(path)), schemas.LISTENER_METRICS)
         valid.append(v)
         rejects += r
-    return pd.concat(valid), rejects
+    return pd.concat([v for v in valid if not v.empty] or valid[:1]), rejects
 
 
 def test_row_numbers_run_across_chunks_and_rejects_name_columns(tmp_path):

@@ -170,6 +170,8 @@ def import_frames(
             for statement in target.prepare:
                 conn.execute(statement)
             result.rows_loaded, result.rows_changed = _load(conn, target, import_id, source_uri, staged, result)
+            for hook in target.finalize:
+                hook(conn, import_id)
             result.tenants = _tenants(conn, import_id, staged)
             conn.execute(
                 "UPDATE etl_imports SET status = 'completed', rows_read = %s, rows_loaded = %s, "
@@ -450,7 +452,9 @@ def _insert(conn: psycopg.Connection, target: Target, import_id: int, *, upsert:
         updatable = [c for c in target.columns if c not in target.key and c not in target.immutable]
         assignments = [sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updatable]
         if target.stamp_import_id:
-            assignments += [sql.SQL("import_id = EXCLUDED.import_id"), sql.SQL("loaded_at = now()")]
+            assignments.append(sql.SQL("import_id = EXCLUDED.import_id"))
+            if target.stamp_loaded_at:
+                assignments.append(sql.SQL("loaded_at = now()"))
         if target.touch_updated_at:
             assignments.append(sql.SQL("updated_at = now()"))
         if updatable:

@@ -8,10 +8,12 @@ to ``quarantined_rows`` with the check's column and reason instead of failing th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import pandera.pandas as pa
 
 from sponsor_pipeline import schemas
+from sponsor_pipeline.warehouse import io_bookings as io_codes_fill
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,12 @@ class Target:
     checks: tuple[RefCheck, ...] = ()
     prepare: tuple[str, ...] = ()  # statements run on the stage ``import_stage`` before the upsert
     stamp_import_id: bool = False
+    stamp_loaded_at: bool = True  # with stamp_import_id: also set loaded_at = now() on update
     touch_updated_at: bool = True
     immutable: tuple[str, ...] = field(default=())  # columns not overwritten on conflict
     range_column: str | None = None  # a date column: a file whose range holds no rows loads by plain INSERT
+    # called as hook(conn, import_id) after the upsert, inside the import transaction
+    finalize: tuple[Callable[[Any, int], object], ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -121,6 +126,8 @@ IO_BOOKINGS = Target(
                  "s.ad_unit_id IS NOT NULL AND " + _exists("ad_units", "x.ad_unit_id = s.ad_unit_id"),
                  ("tenant_id", "ad_unit_id")),
     ),
+    prepare=(io_codes_fill.KEEP_ASSIGNED,),
+    finalize=(io_codes_fill.fill_missing_codes,),
 )
 
 # Load order of the reference files in the samples folder: parents before children.
@@ -132,4 +139,41 @@ REFERENCE_FILES: tuple[tuple[str, Target], ...] = (
     ("campaigns.csv", CAMPAIGNS),
     ("ad_units.csv", AD_UNITS),
     ("io_bookings.csv", IO_BOOKINGS),
+)
+
+
+# --- Platform exports -------------------------------------------------------------------------
+# An export may report some measures only (Spotify's listeners series has no plays; Apple withholds
+# values under its privacy threshold). Before the upsert, a measure the payload leaves empty keeps
+# the value already stored for the same key, so two payloads of one source and day merge into one
+# row instead of erasing each other.
+_MERGE_REPORTED_MEASURES = (
+    "UPDATE import_stage s SET downloads = coalesce(s.downloads, m.downloads), "
+    "listeners = coalesce(s.listeners, m.listeners), "
+    "listen_seconds = coalesce(s.listen_seconds, m.listen_seconds) "
+    "FROM listener_metrics m WHERE m.tenant_id = s.tenant_id AND m.day = s.day "
+    "AND m.show_id = s.show_id AND m.episode_id IS NOT DISTINCT FROM s.episode_id AND m.source = s.source"
+)
+
+LISTENER_METRICS_EXPORT = Target(
+    table="listener_metrics",
+    schema=schemas.LISTENER_METRICS_EXPORT,
+    key=LISTENER_METRICS.key,
+    conflict=LISTENER_METRICS.conflict,
+    checks=LISTENER_METRICS.checks,
+    prepare=(*LISTENER_METRICS.prepare, _MERGE_REPORTED_MEASURES),
+    stamp_import_id=True,
+    touch_updated_at=False,
+    range_column=LISTENER_METRICS.range_column,
+)
+
+AUDIENCE_PROFILES = Target(
+    table="audience_profiles",
+    schema=schemas.AUDIENCE_PROFILES,
+    key=("tenant_id", "show_id", "source", "dimension", "bucket"),
+    conflict="(tenant_id, show_id, source, dimension, bucket)",
+    checks=(UNKNOWN_TENANT, RefCheck("show_id", "unknown show_id for this tenant",
+                                     _exists("shows", "x.show_id = s.show_id"), ("tenant_id", "show_id"))),
+    stamp_import_id=True,
+    stamp_loaded_at=False,
 )

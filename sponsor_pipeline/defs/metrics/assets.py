@@ -13,7 +13,7 @@ from sponsor_pipeline.warehouse import metrics as metrics_sql
     name="metrics_daily",
     group_name="metrics",
     kinds={"postgres"},
-    deps=["listener_metrics"],
+    deps=["listener_metrics", "sheet_metrics", "platform_exports"],
     description=(
         "PostgreSQL MATERIALIZED VIEW over listener_metrics, one row per (tenant_id, day, "
         "episode_id, source) (show-level series: episode_id NULL, one per show), unique index "

@@ -2,7 +2,7 @@
 
 
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 
 import dagster as dg
 
@@ -24,6 +24,7 @@ DESCRIPTIONS = {
 
 class ReferenceConfig(dg.Config):
     folder: Optional[str] = None  # default: SPONSOR_SAMPLES_DIR or samples/
+    files: Optional[Dict[str, str]] = None  # table -> file path overriding <folder>/<table>.csv (landing files)
 
 
 def reference_targets(flags: Flags) -> list[tuple[str, Target]]:
@@ -66,7 +67,7 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
             for file_name, target in targets:
                 if target.table not in selected:
                     continue
-                path = folder / file_name
+                path = Path(config.files[target.table]) if config.files and target.table in config.files else folder / file_name
                 if not path.exists():
                     raise dg.Failure(f"reference file {path} not found (table {target.table})")
                 result = imports.import_csv(conn, path, target)

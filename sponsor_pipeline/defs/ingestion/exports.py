@@ -1,0 +1,87 @@
+"""Owns the ``platform_exports`` asset: Spotify, Apple, host and Anchor payloads per tenant folder."""
+
+from pathlib import Path
+from typing import List, Optional
+
+import dagster as dg
+
+from sponsor_pipeline import exports
+from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.settings import exports_dir
+from sponsor_pipeline.warehouse import imports
+from sponsor_pipeline.warehouse import platform_exports as payloads
+
+
+class PlatformExportsConfig(dg.Config):
+    exports_dir: Optional[str] = None  # default: SPONSOR_EXPORTS_DIR, else samples/exports
+    files: Optional[List[str]] = None  # only these payload files (the landing sensor sets it)
+
+
+@dg.asset(
+    name="platform_exports",
+    group_name="ingestion",
+    kinds={"postgres", "json", "pandera"},
+    deps=["episodes", "shows"],
+    description=(
+        "Platform dashboard exports (Spotify for Podcasters, Apple Podcasts Connect, the host, Anchor) "
+        "per tenant folder: daily plays/listeners into listener_metrics (show-level series with "
+        "episode_id NULL), listener shares by country and age band × gender into audience_profiles. "
+        "Each payload is one etl_imports row (source_kind export), validated and quarantined like a CSV."
+    ),
+)
+def platform_exports(
+    context: dg.AssetExecutionContext, config: PlatformExportsConfig, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    """Load each tenant folder's reference rows, then every payload; fails after the others on errors."""
+    root = Path(config.exports_dir).resolve() if config.exports_dir else exports_dir()
+    only = {str(Path(f).resolve()) for f in config.files} if config.files else None
+    lines = ["| file | format | target | status | read | loaded | quarantined |", "|---|---|---|---|---|---|---|"]
+    failures: list[str] = []
+    totals = {"payloads": 0, "listener_metrics_rows": 0, "audience_rows": 0, "rows_quarantined": 0,
+              "rows_changed": 0}
+    with postgres.connect() as conn:
+        for folder in payloads.tenant_folders(root):
+            files = [p for p in payloads.payload_files(folder) if only is None or str(p.resolve()) in only]
+            if not files:
+                continue
+            tenant = folder.name
+            payloads.load_reference(conn, folder)
+            shows = exports.read_platform_shows(folder / payloads.PLATFORM_SHOWS)
+            for path in files:
+                totals["payloads"] += 1
+                try:
+                    result, parsed = payloads.import_payload(conn, path, tenant, shows)
+                except imports.ImportFailed as err:
+                    context.log.error(str(err))
+                    failures.append(str(err))
+                    lines.append(f"| {tenant}/{path.name} | | | failed | | | |")
+                    continue
+                target = parsed.target if parsed else ""
+                if target == "audience_profiles":
+                    totals["audience_rows"] += result.rows_loaded
+                else:
+                    totals["listener_metrics_rows"] += result.rows_loaded
+                totals["rows_quarantined"] += result.rows_quarantined
+                totals["rows_changed"] += result.rows_changed
+                extra = ""
+                if parsed is not None and parsed.apps:
+                    extra = f" ({len(parsed.apps)} app shares, not stored)"
+                lines.append(
+                    f"| {tenant}/{path.name} | {parsed.format if parsed else ''}{extra} | {target} | "
+                    f"{result.status} | {result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} |")
+        metrics_rows = imports.table_rows(conn, "listener_metrics")
+        audience_rows = imports.table_rows(conn, "audience_profiles")
+    metadata = {
+        "status": f"{totals['payloads']} payload(s) seen",
+        "exports_dir": str(root),
+        **totals,
+        "rows_loaded": totals["listener_metrics_rows"] + totals["audience_rows"],
+        "table_rows": dg.MetadataValue.int(metrics_rows),
+        "payloads_failed": len(failures),
+        "listener_metrics_table_rows": dg.MetadataValue.int(metrics_rows),
+        "audience_profiles_table_rows": dg.MetadataValue.int(audience_rows),
+        "imports": dg.MetadataValue.md("\n".join(lines)),
+    }
+    if failures:
+        raise dg.Failure(description="; ".join(failures), metadata=metadata, allow_retries=False)
+    return dg.MaterializeResult(metadata=metadata)

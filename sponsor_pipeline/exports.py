@@ -1,0 +1,420 @@
+"""Owns parsing platform analytics exports into listener_metrics and audience_profiles rows (pure).
+
+Networks download their numbers from the platforms' dashboards. Every payload comes in one wrapper
+(the openpodcast connector format)::
+
+    {"provider": "spotify" | "apple" | "podigee" | "anchor", "version": 1, "retrieved": "...",
+     "meta": {"show": "<platform show id>", "episode": "<platform episode id>"?, "endpoint": "..."},
+     "range": {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}, "data": {...}}
+
+The format is detected from ``provider`` + ``meta.endpoint`` (see :data:`FORMATS`). Each parser
+returns rows as strings, in the column order of ``schemas.LISTENER_METRICS_EXPORT`` or
+``schemas.AUDIENCE_PROFILES``, so they go through the same pandera validation and quarantine as a
+CSV. No Dagster, no database here.
+
+Units and sources of the rules:
+
+* Spotify for Podcasters ``detailedStreams``: ``streams`` (plays of 60 s or more, Spotify's headline
+  "Streams") are ``downloads``; ``starts`` are not stored. ``listeners``: unique listeners per day.
+  Episode ``aggregate``: ``ageFacetedCounts`` / ``countryFacetedCounts`` are listener counts by age
+  band × gender and by country; shares are counts over the total of the reported buckets (the
+  ``unknown`` age band is left out). Spotify's ``60-150`` band is ``60+``.
+* Apple Podcasts Connect ``showTrends/Listeners``: the ``content`` rows
+  ``[episode id, title, published, value, null]`` carry a value of ``-1.0`` when Apple does not
+  report it (below its privacy threshold): that is *not reported*, never zero. Daily figures come
+  from ``episodesPlayCountTrends`` / ``showPlayCountTrends`` (``timebucket`` = ``YYYYMMDD``):
+  ``playscount`` → downloads, ``uniquelistenerscount`` → listeners, ``totaltimelistened`` (seconds)
+  → listen_seconds; any negative value is the same "not reported" sentinel.
+* The host (Podigee) ``metrics``: ``{start, end, dimension, subdimension, value}``; exact duplicate
+  rows are dropped (the API repeats rows across pages); ``downloads``/``total`` over one day is the
+  day's downloads; other dimensions (clients, platforms, sources) describe apps, not listeners.
+* Anchor (Spotify for Creators) dashboard: ``playsByEpisode`` ``data.data.rows`` =
+  ``[unix day start (s, UTC), episode label key, plays]`` with titles in
+  ``data.data.labels.EpisodeTitle``; ``plays`` rows = ``[unix day start, plays]``; ``playsByGeo``
+  rows = ``[country name, share of plays]`` (country names resolved to ISO 3166-1 alpha-2 with
+  pycountry); ``playsByApp`` rows = ``[app name, share of plays]`` (kept as app shares: the
+  warehouse has no listening-app table, so they are parsed and reported, not loaded).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+import pycountry
+
+METRIC_COLUMNS = ("tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners",
+                  "listen_seconds")
+AUDIENCE_COLUMNS = ("tenant_id", "show_id", "source", "dimension", "bucket", "share", "listeners",
+                    "as_of")
+
+SOURCES = {"spotify": "spotify", "apple": "apple_podcasts", "podigee": "podigee", "anchor": "anchor"}
+
+AGE_BANDS = {"0-17": "0-17", "18-22": "18-22", "23-27": "23-27", "28-34": "28-34", "35-44": "35-44",
+             "45-59": "45-59", "60-150": "60+", "60+": "60+"}
+GENDERS = {"FEMALE": "female", "MALE": "male", "NON_BINARY": "non_binary", "NOT_SPECIFIED": "not_specified"}
+
+
+class ExportFormatError(ValueError):
+    """The payload is not a known export format or is not shaped as its format says; names the source."""
+
+
+@dataclass
+class ParsedExport:
+    """Rows parsed from one payload.
+
+    ``metrics`` / ``audience``: dicts of strings (``None`` = missing) keyed by
+    :data:`METRIC_COLUMNS` / :data:`AUDIENCE_COLUMNS`. ``apps``: ``(app name, share)`` pairs.
+    ``episodes``: ``(platform episode id, title, listeners or None)`` from catalogue-like payloads.
+    ``dropped``: reason → number of payload entries not turned into rows (duplicates, app
+    dimensions, unknown age band...).
+    """
+
+    format: str
+    source: str
+    metrics: list[dict[str, str | None]] = field(default_factory=list)
+    audience: list[dict[str, str | None]] = field(default_factory=list)
+    apps: list[tuple[str, float]] = field(default_factory=list)
+    episodes: list[tuple[str, str, float | None]] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)
+
+    @property
+    def target(self) -> str:
+        """``'audience_profiles'`` for audience-only payloads, else ``'listener_metrics'``."""
+        return "audience_profiles" if self.audience and not self.metrics else "listener_metrics"
+
+
+@dataclass(frozen=True)
+class ShowContext:
+    """Where a payload's rows belong: the tenant and the warehouse show_id of ``meta.show``."""
+
+    tenant_id: str
+    show_id: str
+
+
+def _s(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _reported(value: Any) -> Any:
+    """Platform sentinels: a negative number (Apple's -1.0) means "not reported" → None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return None
+    return value
+
+
+def _metric(ctx: ShowContext, source: str, day: Any, episode_id: Any = None, downloads: Any = None,
+            listeners: Any = None, listen_seconds: Any = None) -> dict[str, str | None]:
+    return {
+        "tenant_id": ctx.tenant_id, "day": _s(day), "show_id": ctx.show_id, "episode_id": _s(episode_id),
+        "source": source, "downloads": _s(downloads), "listeners": _s(listeners),
+        "listen_seconds": _s(listen_seconds),
+    }
+
+
+def _audience(ctx: ShowContext, source: str, dimension: str, bucket: str, share: float,
+              listeners: Any, as_of: Any) -> dict[str, str | None]:
+    return {
+        "tenant_id": ctx.tenant_id, "show_id": ctx.show_id, "source": source, "dimension": dimension,
+        "bucket": bucket, "share": repr(round(float(share), 8)), "listeners": _s(listeners),
+        "as_of": _s(as_of),
+    }
+
+
+def _shares(counts: dict[str, float]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {k: (v / total if total else 0.0) for k, v in counts.items()} if total else {}
+
+
+def _unix_day(value: Any) -> str:
+    """Unix day start (seconds, or milliseconds when larger than 1e11) → ``YYYY-MM-DD`` (UTC)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)  # left for validation to reject with the raw value
+    seconds = value / 1000 if abs(value) > 1e11 else value
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
+    except (OverflowError, OSError, ValueError):
+        return str(value)
+
+
+def country_code(name: str) -> str:
+    """Country name or code as a platform writes it → ISO 3166-1 alpha-2; ``'ZZ'`` when unknown."""
+    text = str(name).strip()
+    if not text:
+        return "ZZ"
+    for lookup in (lambda t: pycountry.countries.get(alpha_2=t.upper()) if len(t) == 2 else None,
+                   lambda t: pycountry.countries.get(alpha_3=t.upper()) if len(t) == 3 else None,
+                   lambda t: pycountry.countries.get(name=t),
+                   lambda t: pycountry.countries.get(common_name=t)):
+        try:
+            found = lookup(text)
+        except (KeyError, LookupError):
+            found = None
+        if found is not None:
+            return found.alpha_2
+    try:
+        return pycountry.countries.search_fuzzy(text)[0].alpha_2
+    except LookupError:
+        return "ZZ"
+
+
+# --- Spotify for Podcasters -------------------------------------------------------------------
+
+
+def _spotify_detailed_streams(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    for item in _list(p["data"], "detailedStreams"):
+        out.metrics.append(_metric(ctx, out.source, item.get("date"), p["meta"].get("episode"),
+                                   downloads=item.get("streams")))
+
+
+def _spotify_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    for item in _list(p["data"], "counts"):
+        out.metrics.append(_metric(ctx, out.source, item.get("date"), p["meta"].get("episode"),
+                                   listeners=item.get("count")))
+
+
+def _spotify_aggregate(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    data = p["data"]
+    as_of = data.get("end") or (p.get("range") or {}).get("end")
+    age = data.get("ageFacetedCounts") or {}
+    if not isinstance(age, dict):
+        raise ExportFormatError("data.ageFacetedCounts is not an object")
+    counts: dict[str, float] = {}
+    for band, facet in age.items():
+        if band not in AGE_BANDS:
+            out.dropped[f"age band {band!r} not reported as a band"] += 1
+            continue
+        for gender, n in ((facet or {}).get("counts") or {}).items():
+            key = f"{AGE_BANDS[band]}|{GENDERS.get(gender, str(gender).lower())}"
+            counts[key] = counts.get(key, 0) + (n if isinstance(n, (int, float)) else 0)
+    for bucket, share in sorted(_shares(counts).items()):
+        out.audience.append(_audience(ctx, out.source, "age_gender", bucket, share, counts[bucket], as_of))
+    countries: dict[str, float] = {}
+    for name, facet in (data.get("countryFacetedCounts") or {}).items():
+        code = (facet or {}).get("countryCode") or country_code(name)
+        total = sum(n for n in ((facet or {}).get("counts") or {}).values() if isinstance(n, (int, float)))
+        countries[code] = countries.get(code, 0) + total
+    for code, share in sorted(_shares(countries).items()):
+        out.audience.append(_audience(ctx, out.source, "country", code, share, countries[code], as_of))
+
+
+# --- Apple Podcasts Connect -------------------------------------------------------------------
+
+
+def _apple_day(bucket: Any) -> str:
+    if isinstance(bucket, (int, float)) and not isinstance(bucket, bool):
+        text = str(int(bucket))
+        if len(text) == 8:
+            return f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    return str(bucket)
+
+
+def _apple_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    data = p["data"]
+    for row in _list(data, "content"):
+        if not isinstance(row, list) or len(row) < 4:
+            raise ExportFormatError(f"data.content row {row!r} is not [id, title, published, value, ...]")
+        value = _reported(row[3])
+        out.episodes.append((str(row[0]), str(row[1]), None if value is None else float(value)))
+    trends = data.get("episodesPlayCountTrends") or {}
+    for episode_id in sorted(trends):
+        for item in trends[episode_id]:
+            out.metrics.append(_metric(
+                ctx, out.source, _apple_day(item.get("timebucket")), episode_id,
+                downloads=_reported(item.get("playscount")),
+                listeners=_reported(item.get("uniquelistenerscount")),
+                listen_seconds=_reported(item.get("totaltimelistened"))))
+    for item in data.get("showPlayCountTrends") or []:
+        out.metrics.append(_metric(
+            ctx, out.source, _apple_day(item.get("timebucket")), None,
+            downloads=_reported(item.get("playscount")),
+            listeners=_reported(item.get("uniquelistenerscount")),
+            listen_seconds=_reported(item.get("totaltimelistened"))))
+
+
+# --- the host (Podigee) -----------------------------------------------------------------------
+
+
+def _host_metrics(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    seen: set[str] = set()
+    for item in _list(p["data"], "metrics"):
+        fingerprint = json.dumps(item, sort_keys=True, default=str)
+        if fingerprint in seen:
+            out.dropped["exact duplicate row"] += 1
+            continue
+        seen.add(fingerprint)
+        if not isinstance(item, dict):
+            raise ExportFormatError(f"data.metrics entry {item!r} is not an object")
+        if item.get("dimension") != "downloads" or item.get("subdimension") not in ("total", None):
+            out.dropped[f"dimension {item.get('dimension')!r} (not a listener metric)"] += 1
+            continue
+        start, end = item.get("start"), item.get("end")
+        try:
+            days = (date.fromisoformat(str(end)) - date.fromisoformat(str(start))).days
+        except ValueError:
+            days = 1  # a bad date is left for validation to quarantine with its value
+        if days != 1:
+            out.dropped["downloads over more than one day"] += 1
+            continue
+        out.metrics.append(_metric(ctx, out.source, start, p["meta"].get("episode"),
+                                   downloads=item.get("value")))
+
+
+# --- Anchor (Spotify for Creators) ------------------------------------------------------------
+
+
+def _anchor_rows(p: dict) -> tuple[list, dict]:
+    inner = p["data"].get("data") if isinstance(p["data"], dict) else None
+    if not isinstance(inner, dict) or not isinstance(inner.get("rows"), list):
+        raise ExportFormatError("data.data.rows is missing or not a list")
+    return inner["rows"], inner
+
+
+def _anchor_plays_by_episode(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    rows, inner = _anchor_rows(p)
+    titles = ((inner.get("labels") or {}).get("EpisodeTitle") or {})
+    for key, title in sorted(titles.items()):
+        out.episodes.append((str(key), str(title), None))
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 3:
+            raise ExportFormatError(f"data.data.rows entry {row!r} is not [day start, episode key, plays]")
+        out.metrics.append(_metric(ctx, out.source, _unix_day(row[0]), row[1], downloads=row[2]))
+
+
+def _anchor_plays(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    rows, _ = _anchor_rows(p)
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 2:
+            raise ExportFormatError(f"data.data.rows entry {row!r} is not [day start, plays]")
+        out.metrics.append(_metric(ctx, out.source, _unix_day(row[0]), None, downloads=row[1]))
+
+
+def _anchor_plays_by_geo(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    rows, _ = _anchor_rows(p)
+    as_of = (p.get("range") or {}).get("end")
+    shares: dict[str, float] = {}
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 2:
+            raise ExportFormatError(f"data.data.rows entry {row!r} is not [country, share]")
+        code = country_code(row[0])
+        share = row[1] if isinstance(row[1], (int, float)) and not isinstance(row[1], bool) else None
+        if share is None:
+            out.audience.append(_audience_raw(ctx, out.source, code, row[1], as_of))
+            continue
+        shares[code] = shares.get(code, 0.0) + float(share)
+    for code, share in sorted(shares.items()):
+        out.audience.append(_audience(ctx, out.source, "country", code, share, None, as_of))
+
+
+def _audience_raw(ctx: ShowContext, source: str, code: str, share: Any, as_of: Any) -> dict[str, str | None]:
+    row = _audience(ctx, source, "country", code, 0.0, None, as_of)
+    row["share"] = _s(share)
+    return row
+
+
+def _anchor_plays_by_app(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    rows, _ = _anchor_rows(p)
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 2 or not isinstance(row[1], (int, float)):
+            raise ExportFormatError(f"data.data.rows entry {row!r} is not [app name, share]")
+        out.apps.append((str(row[0]), float(row[1])))
+
+
+Parser = Callable[[dict, ShowContext, ParsedExport], None]
+
+# (provider, meta.endpoint) → parser. The keys are the formats this module understands.
+FORMATS: dict[tuple[str, str], Parser] = {
+    ("spotify", "detailedStreams"): _spotify_detailed_streams,
+    ("spotify", "listeners"): _spotify_listeners,
+    ("spotify", "aggregate"): _spotify_aggregate,
+    ("apple", "showTrends/Listeners"): _apple_listeners,
+    ("podigee", "metrics"): _host_metrics,
+    ("anchor", "playsByEpisode"): _anchor_plays_by_episode,
+    ("anchor", "plays"): _anchor_plays,
+    ("anchor", "playsByGeo"): _anchor_plays_by_geo,
+    ("anchor", "playsByApp"): _anchor_plays_by_app,
+}
+
+
+def _list(data: Any, key: str) -> list:
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        raise ExportFormatError(f"data.{key} is missing or not a list")
+    return value
+
+
+def detect_format(payload: Any) -> tuple[str, str]:
+    """``(provider, endpoint)`` of a wrapped payload.
+
+    Raises:
+        ExportFormatError: not a wrapper object, or a provider/endpoint pair not in :data:`FORMATS`.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("meta"), dict) or "data" not in payload:
+        raise ExportFormatError("not an export wrapper {provider, meta: {show, endpoint}, data}")
+    key = (str(payload.get("provider")), str(payload["meta"].get("endpoint")))
+    if key not in FORMATS:
+        known = ", ".join(f"{p}/{e}" for p, e in FORMATS)
+        raise ExportFormatError(f"unknown export format provider={key[0]!r} endpoint={key[1]!r}; known: {known}")
+    return key
+
+
+def parse_export(payload: Any, ctx: ShowContext, source_name: str = "<payload>") -> ParsedExport:
+    """Parse one wrapped payload (a dict, or JSON text/bytes) into rows for ``ctx``'s show.
+
+    Returns a :class:`ParsedExport` whose rows are strings, not yet validated: counts that are
+    negative, dates out of range or unknown episodes are caught by the schemas and the import.
+
+    Raises:
+        ExportFormatError: not JSON, unknown format, or a structure that is not the format's; the
+            message starts with ``source_name``.
+    """
+    try:
+        if isinstance(payload, (bytes, bytearray)):
+            payload = payload.decode("utf-8-sig")
+        if isinstance(payload, str):
+            payload = json.loads(payload)
+        provider, endpoint = detect_format(payload)
+        out = ParsedExport(format=f"{provider}/{endpoint}", source=SOURCES[provider])
+        FORMATS[(provider, endpoint)](payload, ctx, out)
+    except ExportFormatError as err:
+        raise ExportFormatError(f"{source_name}: {err}") from err
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ExportFormatError(f"{source_name}: not JSON text ({err})") from err
+    except (AttributeError, KeyError, TypeError) as err:
+        raise ExportFormatError(f"{source_name}: unexpected structure ({type(err).__name__}: {err})") from err
+    return out
+
+
+def payload_day_range(parsed: ParsedExport) -> tuple[str | None, str | None]:
+    """First and last ``day`` of the parsed metrics (ISO strings), for reports."""
+    days = sorted(d for d in (m["day"] for m in parsed.metrics) if d)
+    return (days[0], days[-1]) if days else (None, None)
+
+
+__all__ = [
+    "AUDIENCE_COLUMNS", "ExportFormatError", "FORMATS", "METRIC_COLUMNS", "ParsedExport", "ShowContext",
+    "country_code", "detect_format", "parse_export", "payload_day_range",
+]
+
+
+def read_platform_shows(path: str | "os.PathLike[str]") -> dict[tuple[str, str], str]:
+    """``platform_shows.csv`` (columns provider, platform_show_id, show_id) → {(provider, id): show_id}.
+
+    Raises:
+        ExportFormatError: the file lacks one of the three columns (names the file).
+    """
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"provider", "platform_show_id", "show_id"} <= set(reader.fieldnames):
+            raise ExportFormatError(f"{path}: expected columns provider, platform_show_id, show_id")
+        return {(r["provider"].strip(), r["platform_show_id"].strip()): r["show_id"].strip() for r in reader}

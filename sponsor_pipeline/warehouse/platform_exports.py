@@ -1,0 +1,110 @@
+"""Owns loading platform export files (JSON payloads) into listener_metrics or audience_profiles.
+
+Folder layout (the exports folder, or ``exports/`` inside the landing folder)::
+
+    <exports>/<tenant_id>/platform_shows.csv    provider, platform_show_id, show_id
+    <exports>/<tenant_id>/reference/*.csv       optional: the tenant's tenants/shows/episodes rows
+    <exports>/<tenant_id>/*.json                payloads in the {provider, meta, data} wrapper
+
+Each payload is one ``etl_imports`` row (source_kind ``export``, checksum = sha256 of the file)
+through :func:`sponsor_pipeline.warehouse.imports.import_frames`: same validation, quarantine,
+events and all-or-nothing rules as a CSV. A payload the parser rejects is a failed import with
+``etl.error``, nothing loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+
+from sponsor_pipeline import exports
+from sponsor_pipeline.validation import file_checksum
+from sponsor_pipeline.warehouse import imports, targets
+
+REFERENCE = (("tenants.csv", targets.TENANTS), ("shows.csv", targets.SHOWS), ("episodes.csv", targets.EPISODES))
+PLATFORM_SHOWS = "platform_shows.csv"
+
+
+def rows_frame(rows: list[dict[str, str | None]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Parsed rows as a string frame indexed by 1-based payload row number."""
+    frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame
+
+
+def tenant_folders(root: Path) -> list[Path]:
+    """Sub-folders of ``root`` holding a ``platform_shows.csv``, sorted by name."""
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and (p / PLATFORM_SHOWS).exists())
+
+
+def payload_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.json") if p.is_file())
+
+
+def load_reference(conn: psycopg.Connection, folder: Path) -> list[imports.ImportResult]:
+    """Import ``<folder>/reference/{tenants,shows,episodes}.csv`` that exist, parents first."""
+    results = []
+    for name, target in REFERENCE:
+        path = folder / "reference" / name
+        if path.exists():
+            results.append(imports.import_csv(conn, path, target))
+    return results
+
+
+def import_payload(
+    conn: psycopg.Connection, path: Path, tenant_id: str, shows: dict[tuple[str, str], str]
+) -> tuple[imports.ImportResult, exports.ParsedExport | None]:
+    """Parse and import one payload file for ``tenant_id``.
+
+    ``shows`` maps (provider, platform show id) to the warehouse show_id (``platform_shows.csv``).
+    Returns the import result and the parsed payload (None when the file was already imported).
+
+    Raises:
+        imports.ImportFailed: unreadable or unknown payload, unmapped show, or a database error; the
+            import is recorded as failed with ``etl.error`` and nothing is loaded.
+    """
+    path = Path(path).resolve()
+    checksum = file_checksum(path)
+    parsed: exports.ParsedExport | None = None
+    error: exports.ExportFormatError | None = None
+    try:
+        parsed = _parse(path, tenant_id, shows)
+    except exports.ExportFormatError as err:
+        error = err
+    if parsed is not None and parsed.target == "audience_profiles":
+        target, columns, rows = targets.AUDIENCE_PROFILES, exports.AUDIENCE_COLUMNS, parsed.audience
+    else:
+        target, columns = targets.LISTENER_METRICS_EXPORT, exports.METRIC_COLUMNS
+        rows = parsed.metrics if parsed is not None else []
+
+    def chunks():
+        if error is not None:
+            raise error
+        yield rows_frame(rows, columns)
+
+    result = imports.import_frames(
+        conn, chunks, target, source_kind="export", source_uri=str(path), checksum=checksum,
+        tenant_id=tenant_id,
+    )
+    return result, parsed
+
+
+def _parse(path: Path, tenant_id: str, shows: dict[tuple[str, str], str]) -> exports.ParsedExport:
+    try:
+        payload = json.loads(path.read_bytes().decode("utf-8-sig"))
+        exports.detect_format(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise exports.ExportFormatError(f"{path}: not JSON text ({err})") from err
+    except exports.ExportFormatError as err:
+        raise exports.ExportFormatError(f"{path}: {err}") from err
+    provider, show = str(payload.get("provider")), str(payload["meta"].get("show"))
+    show_id = shows.get((provider, show))
+    if show_id is None:
+        raise exports.ExportFormatError(
+            f"{path}: {provider} show {show!r} is not in {PLATFORM_SHOWS} of tenant {tenant_id}")
+    return exports.parse_export(payload, exports.ShowContext(tenant_id, show_id), str(path))

@@ -1,0 +1,175 @@
+"""Platform export payloads (real openpodcast fixtures + Anchor files) parsed and loaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sponsor_pipeline import exports
+from sponsor_pipeline.settings import PROJECT_ROOT
+from sponsor_pipeline.warehouse import imports, metrics, platform_exports
+
+EK = PROJECT_ROOT / "samples" / "exports" / "engineering-kiosk"
+CTX = exports.ShowContext("engineering-kiosk", "ek-engineering-kiosk")
+
+
+def parse(name: str) -> exports.ParsedExport:
+    return exports.parse_export((EK / name).read_bytes(), CTX, name)
+
+
+def test_spotify_detailed_streams_are_show_level_plays():
+    parsed = parse("spotifyPodcastDetailedStreams.json")
+    assert parsed.format == "spotify/detailedStreams"
+    assert len(parsed.metrics) == 7
+    first = parsed.metrics[0]
+    assert (first["day"], first["episode_id"], first["downloads"], first["listeners"]) == ("2022-09-26", None, "11", None)
+
+
+def test_spotify_listeners_report_listeners_without_plays():
+    parsed = parse("spotifyPodcastListeners.json")
+    assert [(m["day"], m["listeners"], m["downloads"]) for m in parsed.metrics] == [
+        ("2022-10-03", "42", None), ("2022-10-04", "0", None)]
+
+
+def test_spotify_age_faceted_counts_become_age_gender_shares_with_60_plus():
+    parsed = parse("spotifyEpisodeAggregate.json")
+    age = {a["bucket"]: a for a in parsed.audience if a["dimension"] == "age_gender"}
+    assert len(age) == 7 * 4 and "60+|male" in age
+    assert age["28-34|male"]["listeners"] == "11" and float(age["28-34|male"]["share"]) == pytest.approx(11 / 31)
+    assert sum(float(a["share"]) for a in age.values()) == pytest.approx(1.0)
+    countries = {a["bucket"]: float(a["share"]) for a in parsed.audience if a["dimension"] == "country"}
+    assert countries == pytest.approx({"AT": 9 / 31, "CH": 3 / 31, "DE": 19 / 31})
+    assert parsed.dropped == {"age band 'unknown' not reported as a band": 1}
+
+
+def test_apple_minus_one_is_not_reported_not_zero():
+    parsed = parse("appleTrendsListenersByEpisode.json")
+    assert len(parsed.episodes) == 44 and all(listeners is None for _, _, listeners in parsed.episodes)
+    payload = json.loads((EK / "appleTrendsListenersByEpisode.json").read_text())
+    payload["data"]["showPlayCountTrends"][0]["uniquelistenerscount"] = -1.0
+    payload["data"]["content"][0][3] = 12.0
+    reparsed = exports.parse_export(payload, CTX)
+    show_rows = [m for m in reparsed.metrics if m["episode_id"] is None]
+    assert show_rows[0]["listeners"] is None and show_rows[0]["downloads"] == "9"
+    assert reparsed.episodes[0][2] == 12.0
+    episode_rows = [m for m in parsed.metrics if m["episode_id"] == "1000584604988"]
+    assert [(m["day"], m["downloads"], m["listeners"], m["listen_seconds"]) for m in episode_rows][0] == (
+        "2022-11-01", "18", "5", "9388")
+
+
+def test_host_metrics_drop_exact_duplicates_and_app_dimensions():
+    show = parse("hosterPodcastMetrics.json")
+    assert show.metrics == [] and show.dropped["exact duplicate row"] == 1
+    episode = parse("hosterEpisodeMetrics.json")
+    assert [(m["day"], m["episode_id"], m["downloads"]) for m in episode.metrics] == [("2022-10-20", "123XASDF", "100000")]
+
+
+def test_anchor_plays_by_episode_reads_unix_day_starts_and_titles():
+    parsed = parse("anchorPlaysByEpisode.json")
+    assert parsed.metrics[0]["day"] == "2022-10-24"
+    assert {key for key, _, _ in parsed.episodes} == {m["episode_id"] for m in parsed.metrics}
+    plays = parse("anchorPlays.json")
+    assert plays.metrics[0]["episode_id"] is None and plays.metrics[-1]["day"] == "2022-11-06"
+    geo = {a["bucket"]: float(a["share"]) for a in parse("anchorPlaysByGeo.json").audience}
+    assert geo["DE"] == pytest.approx(0.7418) and geo["GB"] == pytest.approx(0.0087)
+    assert parse("anchorPlaysByApp.json").apps[0] == ("Spotify", 0.4731)
+
+
+def test_unknown_format_is_a_clear_error_naming_the_source():
+    payload = {"provider": "anchor", "meta": {"show": "x", "endpoint": "audienceSize"}, "data": {}}
+    with pytest.raises(exports.ExportFormatError, match=r"my\.json: unknown export format provider='anchor' endpoint='audienceSize'"):
+        exports.parse_export(payload, CTX, "my.json")
+    with pytest.raises(exports.ExportFormatError, match="not JSON"):
+        exports.parse_export(b"\xff\xfe{", CTX, "bad.json")
+
+
+def load_all(conn) -> dict[str, tuple[int, int, int]]:
+    shows = exports.read_platform_shows(EK / "platform_shows.csv")
+    platform_exports.load_reference(conn, EK)
+    out = {}
+    for path in platform_exports.payload_files(EK):
+        result, parsed = platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
+        out[path.name] = (result.status, result.rows_loaded, result.rows_quarantined)
+    return out
+
+
+def test_engineering_kiosk_payloads_load_as_a_third_tenant(reference):
+    conn = reference
+    loaded = load_all(conn)
+    assert loaded["spotifyPodcastDetailedStreams.json"] == ("completed", 7, 0)
+    assert loaded["spotifyEpisodeAggregate.json"] == ("completed", 31, 0)
+    assert loaded["appleTrendsListenersByEpisode.json"] == ("completed", 34, 0)
+    assert loaded["hosterEpisodeMetrics.json"] == ("completed", 1, 0)
+    assert loaded["anchorPlaysByGeo.json"] == ("completed", 9, 0)
+    rows = conn.execute(
+        "SELECT source, count(*) FILTER (WHERE episode_id IS NULL), count(*) FILTER (WHERE episode_id IS NOT NULL) "
+        "FROM listener_metrics WHERE tenant_id = 'engineering-kiosk' GROUP BY source ORDER BY source").fetchall()
+    assert rows == [("anchor", 14, 33), ("apple_podcasts", 7, 27), ("podigee", 0, 1), ("spotify", 9, 0)]
+    kinds = conn.execute("SELECT DISTINCT source_kind FROM etl_imports WHERE tenant_id = 'engineering-kiosk' "
+                         "AND source_uri LIKE '%.json'").fetchall()
+    assert kinds == [("export",)]
+    assert conn.execute("SELECT count(*) FROM tenants").fetchone()[0] == 3
+    again = load_all(conn)
+    assert {status for status, _, _ in again.values()} == {"skipped"}
+
+
+def test_show_level_and_episode_level_rows_coexist_and_refresh_concurrently(reference):
+    conn = reference
+    conn.execute(
+        "INSERT INTO listener_metrics (tenant_id, day, show_id, episode_id, source, downloads) VALUES "
+        "('northwind-audio', '2026-09-01', 'nw-tech-talk', NULL, 'anchor', 40), "
+        "('northwind-audio', '2026-09-01', 'nw-tech-talk', 'nw-tech-talk-e106', 'anchor', 25)")
+    conn.commit()
+    metrics.refresh_metrics_daily(conn)
+    rows = conn.execute("SELECT episode_id, downloads FROM metrics_daily WHERE source = 'anchor' "
+                        "ORDER BY episode_id NULLS FIRST").fetchall()
+    assert rows == [(None, 40), ("nw-tech-talk-e106", 25)]
+    conn.execute("UPDATE listener_metrics SET downloads = 41 WHERE source = 'anchor' AND episode_id IS NULL")
+    conn.commit()
+    metrics.refresh_metrics_daily(conn)
+    assert conn.execute("SELECT downloads FROM metrics_daily WHERE source = 'anchor' AND episode_id IS NULL").fetchone() == (41,)
+
+
+def test_listeners_and_streams_of_one_day_merge_into_one_row(reference, tmp_path):
+    conn = reference
+    folder = tmp_path / "engineering-kiosk"
+    folder.mkdir()
+    for name in ("platform_shows.csv", "reference"):
+        src = EK / name
+        (folder / name).symlink_to(src, target_is_directory=src.is_dir())
+    base = {"provider": "spotify", "version": 1, "meta": {"show": "0tJRC0UsObPCWLmmzmOkIs", "endpoint": ""}}
+    (folder / "a.json").write_text(json.dumps({**base, "meta": {**base["meta"], "endpoint": "detailedStreams"},
+                                               "data": {"detailedStreams": [{"date": "2022-10-03", "starts": 9, "streams": 7}]}}))
+    (folder / "b.json").write_text(json.dumps({**base, "meta": {**base["meta"], "endpoint": "listeners"},
+                                               "data": {"counts": [{"date": "2022-10-03", "count": 5}]}}))
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    platform_exports.load_reference(conn, folder)
+    for path in platform_exports.payload_files(folder):
+        platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
+    assert conn.execute("SELECT downloads, listeners FROM listener_metrics WHERE source = 'spotify'").fetchall() == [(7, 5)]
+
+
+def test_broken_payload_fails_whole_import_with_error_event(reference, tmp_path):
+    conn = reference
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps({"provider": "anchor", "meta": {"show": "8a4e3b0", "endpoint": "plays"},
+                                "data": {"data": {"rows": [[1666569600, 5], [1666656000]]}}}))
+    shows = exports.read_platform_shows(EK / "platform_shows.csv")
+    platform_exports.load_reference(conn, EK)
+    with pytest.raises(imports.ImportFailed, match="broken.json"):
+        platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
+    assert conn.execute("SELECT count(*) FROM listener_metrics WHERE source = 'anchor'").fetchone()[0] == 0
+    assert conn.execute("SELECT status FROM etl_imports WHERE source_uri = %s", (str(path),)).fetchone() == ("failed",)
+    assert conn.execute("SELECT count(*) FROM events WHERE event_type = 'etl.error'").fetchone()[0] == 1
+
+
+def test_audience_rows_are_stamped_with_their_import(reference):
+    load_all(reference)
+    rows = reference.execute(
+        "SELECT i.source_uri, a.dimension, count(*) FROM audience_profiles a JOIN etl_imports i USING (import_id) "
+        "GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+    assert [(Path(u).name, d, n) for u, d, n in rows] == [
+        ("anchorPlaysByGeo.json", "country", 9),
+        ("spotifyEpisodeAggregate.json", "age_gender", 28), ("spotifyEpisodeAggregate.json", "country", 3)]
