@@ -66,7 +66,7 @@ def build_landing_sensor(assets: list[str], folder: Optional[str] = None) -> dg.
         name="landing_sensor",
         asset_selection=[k[0] for k in kinds],
         minimum_interval_seconds=60,
-        default_status=dg.DefaultSensorStatus.STOPPED,
+        default_status=dg.DefaultSensorStatus.RUNNING,
         description="Imports new or changed CSV and export files of the landing folder once their size is stable.",
     )
     def landing_sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource):
