@@ -37,6 +37,9 @@ class Target:
     touch_updated_at: bool = True
     immutable: tuple[str, ...] = field(default=())  # columns not overwritten on conflict
     range_column: str | None = None  # a date column: a file whose range holds no rows loads by plain INSERT
+    # COPY straight into the table when its range holds no row yet (needs range_column, stamp_import_id,
+    # and ``prepare`` statements that change nothing when no key exists and every column is given)
+    direct_load: bool = False
     # called as hook(conn, import_id) after the upsert, inside the import transaction
     finalize: tuple[Callable[[Any, int], object], ...] = ()
 
@@ -78,6 +81,7 @@ LISTENER_METRICS = Target(
     ),
     stamp_import_id=True,
     touch_updated_at=False,
+    direct_load=True,
 )
 
 TENANTS = Target("tenants", schemas.TENANTS, ("tenant_id",), "(tenant_id)", touch_updated_at=False)
@@ -165,6 +169,7 @@ LISTENER_METRICS_EXPORT = Target(
     stamp_import_id=True,
     touch_updated_at=False,
     range_column=LISTENER_METRICS.range_column,
+    direct_load=True,
 )
 
 AUDIENCE_PROFILES = Target(
