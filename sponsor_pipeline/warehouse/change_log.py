@@ -16,10 +16,13 @@ than one already read. The cursor therefore keeps two positions:
 Ids between the two are read again, but only those without an event written by an earlier,
 completed tick (``event_id <= event_watermark``) — i.e. late commits and the rows of a tick that
 failed after committing its events (whose run requests must still go out). The settled position
-moves up to a candidate ``last_change_id`` once every transaction that was running when that
-candidate was read has ended: ``pg_snapshot_xmin`` of a later snapshot ≥ the ``pg_snapshot_xmax``
-recorded with the candidate (PostgreSQL docs, "Transaction ID and Snapshot Information Functions").
-With no other transaction running, that holds in the same tick.
+moves up to a candidate ``last_change_id`` once every transaction that could hold an id at or below
+it has ended. Such a transaction had its transaction id assigned before the candidate was read, so
+its id is below the tick's own id (``pg_current_xact_id()``, assigned after that read); the
+candidate settles in a later tick whose snapshot's oldest running transaction id
+(``pg_snapshot_xmin``) is above the recorded one. (Snapshot ``xmax`` would not do: it is one past
+the latest *completed* transaction, and a running transaction may hold a higher id.) PostgreSQL
+docs, "Transaction ID and Snapshot Information Functions".
 
 Cost. The read is an index range scan on ``change_log (entity_type, change_id)`` (0003) plus
 primary-key lookups of the IO or campaign and unique-index lookups of ``events.dedupe_key``; it does
@@ -45,9 +48,11 @@ CAMPAIGN = "campaign"
 
 DEFAULT_BATCH_SIZE = 500
 
+# First statement of the tick's REPEATABLE READ transaction: takes the snapshot, then assigns the
+# tick's transaction id, which is above every transaction id assigned before the snapshot.
 SNAPSHOT = """
 SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
-       pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax
+       pg_current_xact_id()::text::bigint AS own_xid
 """
 
 # Rows past the settled position that still need an event from this tick (see module docstring).
@@ -82,7 +87,7 @@ class Cursor:
     settled_change_id: int = 0
     event_watermark: int = 0
     settle_candidate: int | None = None     # a last_change_id waiting to become settled ...
-    settle_after_xid: int | None = None     # ... once every transaction id below this has ended
+    settle_after_xid: int | None = None     # ... once every transaction id up to this one has ended
 
     @classmethod
     def parse(cls, raw: str | None) -> "Cursor":
@@ -130,7 +135,7 @@ class Batch:
     cursor: Cursor
     events_written: int
     snapshot_xmin: int
-    snapshot_xmax: int
+    own_xid: int
     more_pending: bool = field(default=False)
 
     @property
@@ -223,7 +228,7 @@ def process_changes(
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
         with conn.transaction():
-            xmin, xmax = conn.execute(SNAPSHOT).fetchone()
+            xmin, own_xid = conn.execute(SNAPSHOT).fetchone()
             with conn.cursor(row_factory=dict_row) as cur:
                 rows = cur.execute(query, {
                     "entity_type": entity_type,
@@ -255,34 +260,35 @@ def process_changes(
     full = len(rows) == batch_size
     return Batch(
         transitions=written,
-        cursor=advance_cursor(cursor, [t.change_id for t in written], full, xmin, xmax, watermark),
+        cursor=advance_cursor(cursor, [t.change_id for t in written], full, xmin, own_xid, watermark),
         events_written=sum(1 for t in written if t.event_id is not None),
         snapshot_xmin=xmin,
-        snapshot_xmax=xmax,
+        own_xid=own_xid,
         more_pending=full,
     )
 
 
 def advance_cursor(
-    cursor: Cursor, change_ids: list[int], batch_full: bool, xmin: int, xmax: int, watermark: int
+    cursor: Cursor, change_ids: list[int], batch_full: bool, xmin: int, own_xid: int, watermark: int
 ) -> Cursor:
-    """The cursor after a tick that processed ``change_ids`` (ascending) under snapshot (xmin, xmax).
+    """The cursor after a tick that processed ``change_ids`` (ascending) with snapshot ``xmin`` and
+    transaction id ``own_xid``.
 
-    Pure function; the rules are in the module docstring. When the batch was full, rows above its
-    last id may still be unread, so nothing above it is settled in this tick.
+    Pure function; the rules are in the module docstring. A candidate recorded by an earlier tick
+    settles when ``xmin > settle_after_xid``; when the batch was full, rows above its last id may
+    still be unread, so nothing above that id settles in this tick. A new candidate (the highest id
+    processed) is recorded with ``own_xid``.
     """
     last = max([cursor.last_change_id, *change_ids])
     settled = cursor.settled_change_id
     candidate, after_xid = cursor.settle_candidate, cursor.settle_after_xid
-    # Twice: an older candidate may settle first, then the one read now (when nothing else runs).
-    for _ in range(2):
-        if candidate is None and last > settled:
-            candidate, after_xid = last, xmax
-        if candidate is not None and xmin >= after_xid:
-            reach = min(candidate, change_ids[-1]) if batch_full and change_ids else candidate
-            settled = max(settled, reach)
-            if settled >= candidate:
-                candidate, after_xid = None, None
+    if candidate is not None and xmin > after_xid:
+        reach = min(candidate, change_ids[-1]) if batch_full and change_ids else candidate
+        settled = max(settled, reach)
+        if settled >= candidate:
+            candidate, after_xid = None, None
+    if candidate is None and last > settled:
+        candidate, after_xid = last, own_xid
     return Cursor(
         last_change_id=last,
         settled_change_id=settled,
