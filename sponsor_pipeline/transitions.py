@@ -38,7 +38,8 @@ class StageMove:
 
     * ``is_new``: the campaign was created (``from_stage`` None); nothing is skipped or backwards.
     * ``skipped_stages``: open stages jumped over on a forward move (lead → proposal skips
-      ``qualified``; negotiation → won skips nothing; lead → won skips the three between).
+      ``qualified``; negotiation → won skips nothing; lead → won skips the three between). A deal
+      can be lost at any stage, so a move to ``lost`` skips nothing.
     * ``is_backward``: the move goes to an earlier stage, including reopening a closed deal
       (won/lost → any open stage).
     * ``is_outcome_reversal``: won → lost or lost → won (same rank, the outcome flipped).
@@ -75,7 +76,7 @@ def classify_stage_move(from_stage: str | None, to_stage: str) -> StageMove:
     if from_stage is None:
         return StageMove(is_new=True, skipped_stages=(), is_backward=False, is_outcome_reversal=False)
     a, b = _RANK[from_stage], _RANK[to_stage]
-    skipped = tuple(_OPEN_STAGES[a + 1:b]) if b > a else ()
+    skipped = tuple(_OPEN_STAGES[a + 1:b]) if b > a and to_stage != "lost" else ()
     return StageMove(
         is_new=False,
         skipped_stages=skipped,

@@ -237,3 +237,40 @@ def test_flags_remove_the_sensors():
     assert names(Flags()) >= {"io_status_sensor", "deal_stage_sensor"}
     assert "io_status_sensor" not in names(Flags(io_bookings=False))
     assert "deal_stage_sensor" not in names(Flags(deal_pipeline=False))
+
+
+def test_daily_schedule_runs_the_whole_graph_with_configurable_cron_and_timezone(monkeypatch):
+    monkeypatch.setenv("SPONSOR_DAILY_CRON", "30 4 * * 1-5")
+    monkeypatch.setenv("SPONSOR_DAILY_TIMEZONE", "America/New_York")
+    (schedule,) = build_definitions(Flags()).get_repository_def().schedule_defs
+    assert schedule.job_name == "all_assets_job"
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 4 * * 1-5", "America/New_York")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    monkeypatch.setenv("SPONSOR_DAILY_CRON", "every day")
+    with pytest.raises(Exception, match="every day"):
+        build_definitions(Flags())
+
+
+def test_sensors_start_running_and_reject_a_bad_cursor_or_batch_size(monkeypatch):
+    assert sensors.io_status_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensors.deal_stage_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    with pytest.raises(ValueError, match="unreadable change_log sensor cursor"):
+        change_log.Cursor.parse('{"last": 3}')
+    monkeypatch.setenv("SPONSOR_SENSOR_BATCH_SIZE", "0")
+    with pytest.raises(ValueError, match="SPONSOR_SENSOR_BATCH_SIZE"):
+        sensors.batch_size()
+
+
+def test_cursor_settles_only_after_every_older_transaction_ended():
+    start = change_log.Cursor(last_change_id=10, settled_change_id=10, event_watermark=5)
+    # tick with own xid 100 processed 11..13: candidate 13, waits for transactions up to 100
+    c1 = change_log.advance_cursor(start, [11, 12, 13], False, xmin=90, own_xid=100, watermark=8)
+    assert (c1.last_change_id, c1.settled_change_id, c1.settle_candidate, c1.settle_after_xid) == (13, 10, 13, 100)
+    # a transaction older than 100 still runs: nothing settles
+    c2 = change_log.advance_cursor(c1, [], False, xmin=95, own_xid=110, watermark=8)
+    assert c2.settled_change_id == 10
+    # all of them ended: 13 settles; the full batch's last id limits how far
+    c3 = change_log.advance_cursor(c2, [], False, xmin=101, own_xid=120, watermark=8)
+    assert (c3.settled_change_id, c3.settle_candidate) == (13, None)
+    c4 = change_log.advance_cursor(c2, [11, 12], True, xmin=101, own_xid=120, watermark=9)
+    assert (c4.settled_change_id, c4.settle_candidate, c4.event_watermark) == (12, 13, 9)

@@ -86,6 +86,7 @@ def test_io_event_types(from_status, to_status, event_type):
     ("lead", "proposal", ("qualified",), False, False),
     ("lead", "won", ("qualified", "proposal", "negotiation"), False, False),
     ("negotiation", "lost", (), False, False),
+    ("lead", "lost", (), False, False),
     ("proposal", "qualified", (), True, False),
     ("won", "negotiation", (), True, False),
     ("won", "lost", (), False, True),

@@ -296,3 +296,24 @@ def advance_cursor(
         settle_candidate=candidate,
         settle_after_xid=after_xid,
     )
+
+
+# Oldest change_log row of a type with no sensor event (the sensor lag), and the events high-water mark.
+RESUME_POINT = """
+SELECT (SELECT min(c.change_id) FROM change_log c
+        WHERE c.entity_type = %(entity_type)s
+          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.dedupe_key = 'change_log:' || c.change_id)),
+       (SELECT coalesce(max(change_id), 0) FROM change_log),
+       (SELECT coalesce(max(event_id), 0) FROM events)
+"""
+
+
+def cursor_from_events(conn: psycopg.Connection, entity_type: str) -> Cursor:
+    """A cursor that resumes just before the oldest ``entity_type`` transition without an event.
+
+    For a sensor started without a stored cursor (the demo, a new deployment on an existing
+    warehouse): what already has an event is not read again. Scans change_log once (not for ticks).
+    """
+    oldest, newest, watermark = conn.execute(RESUME_POINT, {"entity_type": entity_type}).fetchone()
+    start = (oldest - 1) if oldest is not None else newest
+    return Cursor(last_change_id=start, settled_change_id=start, event_watermark=watermark)
