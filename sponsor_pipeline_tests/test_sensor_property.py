@@ -1,5 +1,5 @@
 """Property: thousands of random IO status and deal stage transitions across many IOs and deals, with
-sensor ticks at random points (random batch sizes, out-of-order commits from a second session, rolled
+sensor ticks at random points (random batch sizes, out-of-order commits from a second connection, rolled
 back transactions) end with exactly one event per committed transition, in order per entity."""
 
 import json
@@ -21,13 +21,13 @@ from sponsor_pipeline.schemas import IO_STATUSES
 N_IOS, N_DEALS = 120, 40
 SEEN = {"transitions": 0}
 
-# Two sessions, each with its own entities (session 0 even-numbered, session 1 odd): transactions stay
+# Two connections, each with its own entities (connection 0 even-numbered, connection 1 odd): transactions stay
 # open across ticks and commit or roll back in any order, without waiting on each other's row locks.
 update = st.one_of(
     st.tuples(st.just("io"), st.integers(0, 1), st.integers(0, N_IOS // 2 - 1), st.sampled_from(IO_STATUSES)),
     st.tuples(st.just("deal"), st.integers(0, 1), st.integers(0, N_DEALS // 2 - 1), st.sampled_from(DEAL_STAGES)),
 )
-# end a session's transaction: commit (3 in 4) or roll back
+# end a connection's transaction: commit (3 in 4) or roll back
 end_transaction = st.tuples(st.just("end"), st.integers(0, 1), st.sampled_from([True, True, True, False]), st.none())
 sensor_tick = st.tuples(st.just("tick"), st.sampled_from(["io", "deal"]), st.integers(1, 60), st.none())
 
@@ -90,7 +90,7 @@ def test_random_transitions_and_ticks_give_exactly_one_event_each(reference, pos
     drain("deal")
 
     with psycopg.connect(server.libpq_dsn(db_url)) as other:
-        sessions = (reference, other)
+        connections = (reference, other)
 
         @settings(max_examples=12, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
@@ -100,19 +100,19 @@ def test_random_transitions_and_ticks_give_exactly_one_event_each(reference, pos
             baseline = reference.execute("SELECT coalesce(max(change_id), 0) FROM change_log").fetchone()[0]
             reference.commit()
             expected.clear()
-            pending: list[list[tuple]] = [[], []]          # transitions of each session's open transaction
+            pending: list[list[tuple]] = [[], []]          # transitions of each connection's open transaction
             seen: list[dict] = [{}, {}]                    # values as that open transaction sees them
 
-            def end(session, commit):
+            def end(connection, commit):
                 if commit:
-                    sessions[session].commit()
-                    for key, old, new in pending[session]:
+                    connections[connection].commit()
+                    for key, old, new in pending[connection]:
                         expected[key].append((old, new))
                         state[key] = new
                 else:
-                    sessions[session].rollback()
-                pending[session].clear()
-                seen[session].clear()
+                    connections[connection].rollback()
+                pending[connection].clear()
+                seen[connection].clear()
 
             for name, a, b, c in ops:
                 if name in ("io", "deal"):
@@ -121,7 +121,7 @@ def test_random_transitions_and_ticks_give_exactly_one_event_each(reference, pos
                     if current != c:
                         pending[a].append((key, current, c))
                         seen[a][key] = c
-                    change(sessions[a], name, 2 * b + a, c)
+                    change(connections[a], name, 2 * b + a, c)
                 elif name == "end":
                     end(a, b)
                 else:
