@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import dagster as dg
 
+from sponsor_pipeline.defs.deals_io.assets import io_delivery, io_delivery_covers_every_io
+from sponsor_pipeline.defs.deals_io.schedules import build_daily_schedule
+from sponsor_pipeline.defs.deals_io.sensors import deal_stage_sensor, io_status_sensor
 from sponsor_pipeline.defs.ingestion.assets import listener_metrics
 from sponsor_pipeline.defs.metrics.assets import metrics_daily, metrics_daily_reconciles_with_listener_metrics
 from sponsor_pipeline.defs.reference.assets import build_reference_assets
-from sponsor_pipeline.defs.resources import resources
-# --- ingestion from every source: sheets, platform exports, landing folder ---
 from sponsor_pipeline.defs.ingestion.exports import platform_exports
 from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor
 from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor
+from sponsor_pipeline.defs.resources import resources
 from sponsor_pipeline.settings import Flags
 
 ALL_ASSETS_JOB = "all_assets_job"
@@ -30,15 +32,22 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
     checks: list = [metrics_daily_reconciles_with_listener_metrics]
     sensors: list = []
     schedules: list = []
+    # ingestion from every source: CSV files, Google Sheets, platform exports, landing-folder sensor
     if flags.etl_csv_upload:
-        assets.append(listener_metrics)
-    # --- ingestion from every source: Google Sheets, platform exports, landing-folder sensor ---
-    if flags.etl_csv_upload:
-        assets += [sheet_metrics, platform_exports]
+        assets += [listener_metrics, sheet_metrics, platform_exports]
         landing_assets = ["listener_metrics", "platform_exports"] + (["io_bookings"] if flags.io_bookings else [])
         sensors += [sheets_sensor, build_landing_sensor(landing_assets)]
-    jobs = [dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
-                                description="Materialize the whole graph (with its checks).")]
+    # deals_io: IO status / deal stage sensors, io_delivery
+    if flags.io_bookings:
+        assets.append(io_delivery)
+        checks.append(io_delivery_covers_every_io)
+        sensors.append(io_status_sensor)
+    if flags.deal_pipeline:
+        sensors.append(deal_stage_sensor)
+    all_assets_job = dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
+                                         description="Materialize the whole graph (with its checks).")
+    jobs = [all_assets_job]
+    schedules.append(build_daily_schedule(all_assets_job))
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,

@@ -20,7 +20,14 @@ WITH required (kind, name, detail) AS (
     -- 0003_delivery_and_change_log
     ('table', 'io_delivery', NULL), ('rls', 'io_delivery', NULL),
     ('table', 'io_responses', NULL), ('rls', 'io_responses', NULL),
-    ('table', 'change_log', NULL), ('rls', 'change_log', NULL)
+    ('table', 'change_log', NULL), ('rls', 'change_log', NULL),
+    -- 0005_change_capture_triggers
+    ('trigger', 'trg_io_bookings_change_log_insert', 'io_bookings'),
+    ('trigger', 'trg_io_bookings_change_log_status', 'io_bookings'),
+    ('trigger', 'trg_campaigns_change_log_insert', 'campaigns'),
+    ('trigger', 'trg_campaigns_change_log_stage', 'campaigns'),
+    ('function', 'change_log_io_booking_status', NULL),
+    ('function', 'change_log_campaign_stage', NULL)
 )
 SELECT kind, name, detail
 FROM required r
