@@ -28,6 +28,19 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
     schedules: list = []
     if flags.etl_csv_upload:
         assets.append(listener_metrics)
+    extra_resources: dict = {}
+    # --- matchmaking (ENABLE_MATCHMAKING) ---
+    if flags.matchmaking:
+        from sponsor_pipeline.defs.matchmaking.assets import (
+            MatchWeightsResource,
+            match_scores,
+            match_scores_in_range,
+        )
+
+        assets.append(match_scores)
+        checks.append(match_scores_in_range)
+        extra_resources["match_weights"] = MatchWeightsResource()
+    # --- end matchmaking ---
     jobs = [dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
                                 description="Materialize the whole graph (with its checks).")]
     return dg.Definitions(
@@ -36,7 +49,7 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         sensors=sensors,
         schedules=schedules,
         jobs=jobs,
-        resources=resources(),
+        resources={**resources(), **extra_resources},
     )
 
 

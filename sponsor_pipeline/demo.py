@@ -91,6 +91,9 @@ def run_demo() -> int:
     for tenant, title, downloads in top:
         click.echo(f"  {tenant:<16} {title:<40} {downloads:>10,}")
 
+    if flags_matchmaking():
+        print_top_matches(postgres)
+
     _heading("summary")
     if new_rows == 0:
         click.echo("nothing new loaded: every source was already imported (checksums unchanged)")
@@ -100,3 +103,28 @@ def run_demo() -> int:
                f"in {time.perf_counter() - started:.1f}s")
     click.echo("next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 with this run and the graph")
     return 0 if result.success else 1
+
+
+# --- matchmaking ---------------------------------------------------------------------------------
+
+def flags_matchmaking() -> bool:
+    from sponsor_pipeline.settings import Flags
+
+    return Flags.from_env().matchmaking
+
+
+def print_top_matches(postgres: PostgresResource, top: int = 3) -> None:
+    """The ``top`` shows per open sample campaign, with score and rationale (from ``matches``)."""
+    from sponsor_pipeline.warehouse.matches import top_matches
+
+    with postgres.connect() as conn:
+        rows = top_matches(conn, top)
+    _heading(f"match scores: top {top} shows per open campaign")
+    if not rows:
+        click.echo("  no matches: no open campaigns, or match_scores did not run")
+    current = None
+    for tenant, campaign_id, name, stage, title, score, rationale in rows:
+        if (tenant, campaign_id) != current:
+            current = (tenant, campaign_id)
+            click.echo(f"  {tenant} {campaign_id} {name} [{stage}]")
+        click.echo(f"    {title:<20} {rationale}")

@@ -20,7 +20,13 @@ WITH required (kind, name, detail) AS (
     -- 0003_delivery_and_change_log
     ('table', 'io_delivery', NULL), ('rls', 'io_delivery', NULL),
     ('table', 'io_responses', NULL), ('rls', 'io_responses', NULL),
-    ('table', 'change_log', NULL), ('rls', 'change_log', NULL)
+    ('table', 'change_log', NULL), ('rls', 'change_log', NULL),
+    -- 0006_matchmaking_inputs
+    ('table', 'show_topics', NULL), ('rls', 'show_topics', NULL),
+    ('table', 'show_brand_safety', NULL), ('rls', 'show_brand_safety', NULL),
+    ('table', 'campaign_brand_safety', NULL), ('rls', 'campaign_brand_safety', NULL),
+    ('table', 'campaign_targets', NULL), ('rls', 'campaign_targets', NULL),
+    ('index', 'ix_matches_campaign_score', 'matches')
 )
 SELECT kind, name, detail
 FROM required r
