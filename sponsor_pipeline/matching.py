@@ -464,6 +464,43 @@ def _history(ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.Index,
     return ratio, count, weight
 
 
+_SORT_KEYS = {
+    "audience": ["show_id", "source", "dimension", "bucket"],
+    "show_topics": ["show_id", "topic_id"],
+    "show_safety": ["show_id"],
+    "campaign_safety": ["campaign_id"],
+    "campaign_targets": ["campaign_id", "dimension", "value"],
+    "metrics": ["show_id", "day", "source"],
+    "episodes": ["show_id", "published_at", "ad_slots"],
+    "ios": ["io_id"],
+    "advertisers": ["advertiser_id"],
+}
+
+
+def _canonical(inputs: MatchInputs) -> MatchInputs:
+    """Sort every frame by its key so that floating-point sums never depend on input row order."""
+    out = {}
+    for name, value in vars(inputs).items():
+        keys = _SORT_KEYS.get(name)
+        if keys and isinstance(value, pd.DataFrame) and not value.empty:
+            value = value.sort_values([k for k in keys if k in value.columns], kind="mergesort").reset_index(drop=True)
+        out[name] = value
+    # Database NULLs arrive as None in object columns: numbers become float64 with NaN.
+    for name, cols in _NUMERIC.items():
+        frame = out[name]
+        present = [c for c in cols if c in frame.columns]
+        if present:
+            out[name] = frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce").astype("float64") for c in present})
+    return MatchInputs(**out)
+
+
+_NUMERIC = {
+    "ios": ["booked_impressions", "delivered_impressions", "responses"],
+    "audience": ["share"], "campaign_targets": ["weight"], "metrics": ["downloads"],
+    "episodes": ["ad_slots"], "campaigns": ["impressions_goal"],
+}
+
+
 def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
             weights: MatchWeights | None = None) -> Prepared:
     """Build the arrays :func:`score_block` needs; ids are sorted so row order never matters.
@@ -473,6 +510,7 @@ def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
     """
     taxonomy = taxonomy or load_taxonomy()
     weights = weights or MatchWeights()
+    inputs = _canonical(inputs)
     shows = inputs.shows.sort_values("show_id").drop_duplicates("show_id")
     campaigns = inputs.campaigns.sort_values("campaign_id").drop_duplicates("campaign_id")
     show_index = pd.Index(shows["show_id"].astype(str))
@@ -501,7 +539,7 @@ def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
     targets_demo = (band_w.sum(1) > 0) | (gender_w.sum(1) > 0)
     band_w[band_w.sum(1) == 0] = 1.0
     gender_w[gender_w.sum(1) == 0] = 1.0
-    target_demo = (band_w[:, :, None] * gender_w[:, None, :]).reshape(n_c, -1)
+    target_demo = (band_w[:, :, None] * gender_w[:, None, :]).reshape(n_c, len(AGE_GENDER_CELLS))
     target_demo = target_demo / target_demo.sum(1, keepdims=True)
 
     # Topics: explicit show topics, else the show's Apple genre through IAB's mapping; explicit
@@ -837,6 +875,7 @@ def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
         n.astype(np.int64).astype(str)), np.where(n == 1, " IO)", " IOs)"))
     lift_strong = np.where((n > 0) & (lift >= 0.55), lift_text, "")
     lift_weak = np.where((n > 0) & (lift <= 0.45), lift_text, "")
+    lift_mid = np.where((n > 0) & (lift > 0.45) & (lift < 0.55), lift_text, "")
     lift_missing = np.where(n == 0, "no delivery history of this advertiser or its category here (neutral)", "")
 
     # Inventory.
@@ -855,7 +894,7 @@ def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
     inv_missing = np.where((needed > 0) & ~has_metrics, "no recent downloads in metrics_daily", "")
     flight_missing = np.where(~known, "no flight dates (next 28 days assumed)", "")
 
-    strengths = _join([conflict_text, topic_strong, geo_strong, demo_strong, safety_ok, lift_strong, inv_strong, inv_note], ", ")
+    strengths = _join([conflict_text, topic_strong, geo_strong, demo_strong, safety_ok, lift_strong, lift_mid, inv_strong, inv_note], ", ")
     weaknesses = _join([topic_weak, geo_weak, demo_weak, inv_weak, lift_weak], ", ")
     missing = _join([topic_missing, geo_missing, demo_missing, safety_missing, inv_missing, flight_missing, lift_missing], ", ")
     missing = np.where(missing != "", np.char.add("missing data: ", missing), "")

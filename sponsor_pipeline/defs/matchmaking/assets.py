@@ -80,7 +80,8 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
                     tenant_id, campaigns=len(prepared.campaign_ids), shows=len(prepared.show_ids),
                     campaign_ids=list(prepared.campaign_ids))
                 blocks = (matching.block_rows(prepared, block, weights)
-                          for block in matching.score_matches(prepared, weights, BLOCK_CAMPAIGNS))
+                          for block in matching.score_matches(prepared, weights, BLOCK_CAMPAIGNS)
+                          if len(prepared.show_ids))
                 matches_sql.write_matches(conn, tenant_id, blocks, requested, result)
                 matches_sql.record_recalculated(conn, result, context.run_id, requested)
             per_tenant.append(result)
