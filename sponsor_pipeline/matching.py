@@ -271,10 +271,9 @@ class Prepared:
     campaign_topic: np.ndarray
     campaign_topic_from_category: np.ndarray
     topic_similarity: np.ndarray
-    # history: lift ratio, IO count and evidence weight per (show, campaign) via the advertiser
-    lift_ratio: np.ndarray
-    lift_n: np.ndarray
-    lift_evidence: np.ndarray
+    # history: per level (category, then advertiser) the (groups × shows) lift ratio and IO count,
+    # each campaign's group row (-1 none) and the level's evidence weight
+    history: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]
     # inventory
     daily_capacity: np.ndarray
     has_metrics: np.ndarray
@@ -371,8 +370,9 @@ def _mix(*parts: np.ndarray) -> np.ndarray:
 
 
 def _history(ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.Index,
-             advertiser_of_campaign: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lift ratio, IO count and evidence weight per (show, campaign), shape (shows × campaigns).
+             advertiser_of_campaign: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
+    """History tables per level (category, then advertiser): lift ratio and IO count per (group, show),
+    each campaign's group row and the evidence weight; :func:`history_block` turns them into pairs.
 
     Per past IO: performance = responses per 1,000 delivered impressions when the advertiser's IOs
     report responses on both sides of the comparison, else delivered ÷ booked impressions. The
@@ -381,15 +381,13 @@ def _history(ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.Index,
     the baseline is the tenant's mean over all other shows.
     """
     n_s, n_c = len(show_index), len(advertiser_of_campaign)
-    ratio = np.ones((n_s, n_c))
-    count = np.zeros((n_s, n_c))
-    weight = np.ones((n_s, n_c))
+    levels: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
     if ios.empty or n_c == 0:
-        return ratio, count, weight
+        return levels
     past = ios[ios["status"].isin(HISTORY_IO_STATUSES) & ios["delivered_impressions"].notna()]
     past = past[past["booked_impressions"] > 0]
     if past.empty:
-        return ratio, count, weight
+        return levels
     category = advertisers.set_index("advertiser_id")["category"]
     past = past.assign(
         category=past["advertiser_id"].map(category),
@@ -454,11 +452,27 @@ def _history(ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.Index,
         g_ratio[gi[ok], si[ok]] = table["ratio"].to_numpy()[ok]
         g_n[gi[ok], si[ok]] = table["n"].to_numpy()[ok]
         ci = groups.get_indexer(keys.astype(str))
+        levels.append((g_ratio, g_n, ci, evidence))
+    return levels
+
+
+def history_block(levels: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]], n_shows: int,
+                  campaigns: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lift ratio, IOs, evidence weight), each (shows × campaigns in the slice), from the level tables.
+
+    The advertiser's own history (last level) overrides its category's wherever it has IOs.
+    """
+    n_c = campaigns.stop - campaigns.start
+    ratio = np.ones((n_shows, n_c))
+    count = np.zeros((n_shows, n_c))
+    weight = np.ones((n_shows, n_c))
+    for g_ratio, g_n, ci_all, evidence in levels:
+        ci = ci_all[campaigns]
         has = ci >= 0
-        sel_ratio = np.where(has[None, :], g_ratio[np.where(has, ci, 0)].T, 1.0)
-        sel_n = np.where(has[None, :], g_n[np.where(has, ci, 0)].T, 0.0)
-        take = sel_n > 0  # the advertiser's own history (level 0, applied last) overrides the category's
-        ratio = np.where(take, sel_ratio, ratio)
+        rows = np.where(has, ci, 0)
+        sel_n = np.where(has[None, :], g_n[rows].T, 0.0)
+        take = sel_n > 0
+        ratio = np.where(take, g_ratio[rows].T, ratio)
         count = np.where(take, sel_n, count)
         weight = np.where(take, evidence, weight)
     return ratio, count, weight
@@ -571,7 +585,7 @@ def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
 
     # History.
     adv = campaigns["advertiser_id"].astype(str).to_numpy()
-    lift_ratio, lift_n, lift_evidence = _history(inputs.ios, inputs.advertisers, show_index, adv)
+    history = _history(inputs.ios, inputs.advertisers, show_index, adv)
 
     # Inventory: recent daily downloads (largest source per show and day) × ad slots per episode.
     as_of = inputs.as_of
@@ -675,7 +689,7 @@ def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
         topic_ids=topic_ids, topic_names=topic_names, show_topic=show_topic,
         has_topic=show_topic.sum(1) > 0, campaign_topic=campaign_topic,
         campaign_topic_from_category=from_category, topic_similarity=topic_similarity,
-        lift_ratio=lift_ratio, lift_n=lift_n, lift_evidence=lift_evidence,
+        history=history,
         daily_capacity=daily_capacity, has_metrics=has_metrics,
         flight_open_start=open_start, flight_open_end=open_end, flight_known=flight_known,
         needed=needed, io_show=io_show, io_daily=io_daily, io_start=io_start, io_end=io_end,
@@ -711,6 +725,9 @@ class BlockResult:
     listener_share_in_demo: np.ndarray
     best_campaign_topic: np.ndarray  # index into Prepared.topic_ids, -1 when none
     conflict_category: np.ndarray  # index into GARM_CATEGORIES, -1 explicit/none
+    lift_ratio: np.ndarray
+    lift_n: np.ndarray
+    lift_evidence: np.ndarray
 
 
 def score_block(p: Prepared, campaigns: slice, weights: MatchWeights, show_best: np.ndarray | None = None) -> BlockResult:
@@ -750,7 +767,8 @@ def score_block(p: Prepared, campaigns: slice, weights: MatchWeights, show_best:
         topic = np.full((n_s, c.stop - c.start), NEUTRAL)
         best_topic = np.full(topic.shape, -1)
 
-    lift = historical_lift(p.lift_ratio[:, c], p.lift_n[:, c], weights.lift_prior_ios, p.lift_evidence[:, c])
+    lift_ratio, lift_n, lift_evidence = history_block(p.history, n_s, c)
+    lift = historical_lift(lift_ratio, lift_n, weights.lift_prior_ios, lift_evidence)
 
     open_days = np.maximum(p.flight_open_end[c] - p.flight_open_start[c] + 1, 0)
     capacity = p.daily_capacity[:, None] * open_days[None, :]
@@ -773,7 +791,8 @@ def score_block(p: Prepared, campaigns: slice, weights: MatchWeights, show_best:
     signals = np.stack([geo, demo, topic, lift, inventory, safety], axis=-1).astype(np.float64)
     signals = np.round(signals, 5)  # matches' numeric(6, 5) columns
     score = combine(signals, conflict, weights)
-    return BlockResult(c, signals, score, conflict, available, in_target, best_topic, conflict_category)
+    return BlockResult(c, signals, score, conflict, available, in_target, best_topic, conflict_category,
+                       lift_ratio, lift_n, lift_evidence)
 
 
 def score_matches(p: Prepared, weights: MatchWeights, block_size: int = 64) -> Iterator[BlockResult]:
@@ -790,22 +809,64 @@ def score_matches(p: Prepared, weights: MatchWeights, block_size: int = 64) -> I
 # Rationale and rows for ``matches``
 # ---------------------------------------------------------------------------------------------
 
+# Rationale strings are numpy object arrays of Python str: selections (take/where) copy references
+# only, and numbers are turned into text through small lookup tables instead of per-element formatting.
+_PCT = np.array([f"{i}%" for i in range(1000)], dtype=object)
+_INT = np.array([str(i) for i in range(10000)], dtype=object)
+_TENTHS = np.array([f"{i / 10:.1f}" for i in range(1000)], dtype=object)
+
+
+def _cat(*parts) -> np.ndarray:
+    """Element-wise concatenation of string arrays (object dtype) and literals."""
+    acc = parts[0]
+    for part in parts[1:]:
+        acc = np.add(acc, part, dtype=object)
+    return acc
+
+
+def _when(cond: np.ndarray, yes, no="") -> np.ndarray:
+    """``np.where`` over strings; two literals become a two-row table lookup."""
+    if isinstance(yes, str) and isinstance(no, str):
+        return np.array([no, yes], dtype=object)[np.asarray(cond).astype(np.intp)]
+    return np.where(cond, yes, no).astype(object)
+
+
 def _pct(x: np.ndarray) -> np.ndarray:
-    return np.char.add(np.round(np.asarray(x, dtype=np.float64) * 100).astype(np.int64).astype(str), "%")
+    return _PCT[np.clip(np.round(np.asarray(x, dtype=np.float64) * 100), 0, 999).astype(np.intp)]
+
+
+def _int_text(x: np.ndarray) -> np.ndarray:
+    return _INT[np.clip(np.round(np.asarray(x, dtype=np.float64)), 0, 9999).astype(np.intp)]
 
 
 def _join(parts: list[np.ndarray], sep: str) -> np.ndarray:
-    """Element-wise join of string arrays, skipping empty strings (vectorised over pairs)."""
-    acc = parts[0]
+    """Element-wise join of string arrays, skipping empty strings; work is proportional to the
+    non-empty elements of each part (vectorised over pairs)."""
+    acc = np.array(parts[0], dtype=object, copy=True)
     for part in parts[1:]:
-        glue = np.where((acc != "") & (part != ""), sep, "")
-        acc = np.char.add(np.char.add(acc, glue), part)
+        nonempty = part != ""
+        if not nonempty.any():
+            continue
+        both = nonempty & (acc != "")
+        acc[both] = _cat(acc[both], sep, part[both])
+        only = nonempty & ~both
+        acc[only] = part[only]
     return acc
+
+
+def _phrase(cond: np.ndarray, *parts) -> np.ndarray:
+    """``parts`` concatenated where ``cond`` holds, "" elsewhere; only the selected pairs are built."""
+    cond = np.asarray(cond, dtype=bool)
+    out = np.full(cond.shape, "", dtype=object)
+    if cond.any():
+        out[cond] = _cat(*(part if isinstance(part, str) else np.broadcast_to(part, cond.shape)[cond]
+                           for part in parts))
+    return out
 
 
 def _lookup(names: tuple[str, ...] | list[str], idx: np.ndarray) -> np.ndarray:
     table = np.array(list(names) + [""], dtype=object)
-    return table[np.where(idx >= 0, idx, len(names))].astype(str)
+    return table[np.where(idx >= 0, idx, len(names))]
 
 
 def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
@@ -815,68 +876,70 @@ def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
     c = r.campaign_slice
     s = r.signals
     shape = r.score.shape
-    empty = np.full(shape, "", dtype=object).astype(str)
     geo, demo, topic, lift, inv, safety = (s[..., k] for k in range(6))
 
-    head = np.char.add(np.round(r.score).astype(np.int64).astype(str), " — ")
+    head = _cat(_int_text(r.score), " — ")
 
     # Brand safety first when it gates.
-    cat_names = _lookup([n for _, n in GARM_CATEGORIES], r.conflict_category)
-    cat_cols = np.where(r.conflict_category >= 0, r.conflict_category, 0)
-    show_level = _lookup(RISK_LEVELS, np.take_along_axis(
-        np.broadcast_to(p.show_risk[:, None, :], (*shape, len(GARM_COLUMNS))), cat_cols[..., None], -1)[..., 0])
-    accepted_level = _lookup(RISK_LEVELS, np.take_along_axis(
-        np.broadcast_to(p.accepted_risk[c][None, :, :], (*shape, len(GARM_COLUMNS))), cat_cols[..., None], -1)[..., 0])
-    garm_conflict = np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(
-        "brand-safety conflict: ", cat_names), " ("), show_level), " content, campaign accepts "), accepted_level)
-    garm_conflict = np.char.add(garm_conflict, ")")
+    garm = r.conflict_category >= 0
+    cat_cols = np.where(garm, r.conflict_category, 0)[..., None]
+    show_level = np.take_along_axis(np.broadcast_to(p.show_risk[:, None, :], (*shape, len(GARM_COLUMNS))),
+                                    cat_cols, -1)[..., 0]
+    accepted_level = np.take_along_axis(np.broadcast_to(p.accepted_risk[c][None, :, :], (*shape, len(GARM_COLUMNS))),
+                                        cat_cols, -1)[..., 0]
+    conflict_text = _phrase(garm, "brand-safety conflict: ", _lookup([n for _, n in GARM_CATEGORIES], r.conflict_category),
+                            " (", _lookup(RISK_LEVELS, show_level), " content, campaign accepts ",
+                            _lookup(RISK_LEVELS, accepted_level), ")")
     explicit_conflict = p.show_explicit[:, None] & p.excludes_explicit[c][None, :]
-    conflict_text = np.where(r.conflict_category >= 0, garm_conflict,
-                             np.where(explicit_conflict, "brand-safety conflict: explicit show, campaign excludes explicit content", ""))
+    conflict_text = np.where(~garm & explicit_conflict,
+                             "brand-safety conflict: explicit show, campaign excludes explicit content", conflict_text)
     has_safety = np.broadcast_to(p.has_safety[:, None], shape)
-    safety_ok = np.where(r.conflict, "", np.where(has_safety, np.where(
-        safety >= 0.5, "no brand-safety conflicts", "no brand-safety conflicts (near the campaign's GARM limits)"), ""))
-    safety_missing = np.where(~has_safety & ~r.conflict, "no brand-safety profile (not gated)", "")
+    safety_ok = _when(~r.conflict & has_safety & (safety >= 0.5), "no brand-safety conflicts")
+    safety_ok = np.where(~r.conflict & has_safety & (safety < 0.5),
+                         "no brand-safety conflicts (near the campaign's GARM limits)", safety_ok)
+    safety_missing = _when(~has_safety & ~r.conflict, "no brand-safety profile (not gated)")
 
     # Topic.
-    topic_name = _lookup(p.topic_names, r.best_campaign_topic)
-    topic_label = np.char.add(np.char.add(" (", topic_name), ")")
     has_topic = np.broadcast_to(p.has_topic[:, None], shape) & (r.best_campaign_topic >= 0)
-    topic_strong = np.where(has_topic & (topic >= 0.7), np.char.add("strong topic fit", topic_label),
-                            np.where(has_topic & (topic >= 0.4), np.char.add("partial topic fit", topic_label), ""))
-    topic_weak = np.where(has_topic & (topic < 0.4), np.char.add("weak topic fit", topic_label), "")
-    topic_missing = np.where(~np.broadcast_to(p.has_topic[:, None], shape), "no show topics on file", "")
+    topic_name = _lookup(p.topic_names, r.best_campaign_topic)
+    topic_strong = _phrase(has_topic & (topic >= 0.7), "strong topic fit (", topic_name, ")")
+    partial = has_topic & (topic >= 0.4) & (topic < 0.7)
+    topic_strong[partial] = _phrase(partial, "partial topic fit (", topic_name, ")")[partial]
+    topic_weak = _phrase(has_topic & (topic < 0.4), "weak topic fit (", topic_name, ")")
+    topic_missing = _when(~np.broadcast_to(p.has_topic[:, None], shape), "no show topics on file")
     from_cat = np.broadcast_to(p.campaign_topic_from_category[c][None, :], shape)
-    topic_note = np.where(from_cat & has_topic, "topics taken from the advertiser's IAB category", "")
+    topic_note = _when(from_cat & has_topic, "note: topics taken from the advertiser's IAB category")
 
     # Geo.
     targets_geo = np.broadcast_to(p.targets_country[c][None, :], shape)
     has_geo = np.broadcast_to(p.has_country[:, None], shape)
-    geo_text = np.char.add(_pct(geo), " of listeners in target countries")
-    geo_strong = np.where(targets_geo & has_geo & (geo >= 0.5), geo_text, "")
-    geo_weak = np.where(targets_geo & has_geo & (geo < 0.5), np.char.add("only ", geo_text), "")
-    geo_missing = np.where(targets_geo & ~has_geo, "no country profile", "")
+    geo_pct = _pct(geo)
+    geo_strong = _phrase(targets_geo & has_geo & (geo >= 0.5), geo_pct, " of listeners in target countries")
+    geo_weak = _phrase(targets_geo & has_geo & (geo < 0.5), "only ", geo_pct, " of listeners in target countries")
+    geo_missing = _when(targets_geo & ~has_geo, "no country profile")
 
     # Demographics.
     targets_demo = np.broadcast_to(p.targets_demo[c][None, :], shape)
     has_demo = np.broadcast_to(p.has_demo[:, None], shape)
-    demo_text = np.char.add(np.char.add(np.char.add(
-        _pct(r.listener_share_in_demo), " of listeners in target age/gender (histogram match "), _pct(demo)), ")")
-    demo_strong = np.where(targets_demo & has_demo & (demo >= 0.5), demo_text, "")
-    demo_weak = np.where(targets_demo & has_demo & (demo < 0.5), np.char.add("weak demographic fit: ", demo_text), "")
-    demo_missing = np.where(targets_demo & ~has_demo, "no age/gender profile", "")
+    in_target, match = _pct(r.listener_share_in_demo), _pct(demo)
+    # The intersection also rewards the target's shape, so the share in target cells is said beside it.
+    demo_strong = _phrase(targets_demo & has_demo & (demo >= 0.3), "demographic match ", match, " (",
+                          in_target, " of listeners in target age/gender)")
+    demo_weak = _phrase(targets_demo & has_demo & (demo < 0.3), "weak demographic match ", match, " (",
+                        in_target, " of listeners in target age/gender)")
+    demo_missing = _when(targets_demo & ~has_demo, "no age/gender profile")
 
     # History.
-    n = p.lift_n[:, c]
-    ratio = np.clip(np.nan_to_num(p.lift_ratio[:, c], posinf=99.0), 0, 99.0)
-    who = np.where(p.lift_evidence[:, c] < 1.0, "category's", "advertiser's")
-    lift_text = np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(
-        "past IOs here performed ", np.char.mod("%.1f", ratio)), "× the "), who), " average elsewhere ("),
-        n.astype(np.int64).astype(str)), np.where(n == 1, " IO)", " IOs)"))
-    lift_strong = np.where((n > 0) & (lift >= 0.55), lift_text, "")
-    lift_weak = np.where((n > 0) & (lift <= 0.45), lift_text, "")
-    lift_mid = np.where((n > 0) & (lift > 0.45) & (lift < 0.55), lift_text, "")
-    lift_missing = np.where(n == 0, "no delivery history of this advertiser or its category here (neutral)", "")
+    n = r.lift_n
+    has_history = n > 0
+    ratio = np.clip(np.nan_to_num(r.lift_ratio, posinf=99.0), 0, 99.0)
+    lift_text = _phrase(has_history, "past IOs here performed ",
+                        _TENTHS[np.clip(np.round(ratio * 10), 0, 999).astype(np.intp)], "× the ",
+                        _when(r.lift_evidence < 1.0, "category's", "advertiser's"), " average elsewhere (",
+                        _int_text(n), _when(n == 1, " IO)", " IOs)"))
+    lift_strong = np.where(has_history & (lift > 0.45), lift_text, "")
+    lift_weak = np.where(has_history & (lift <= 0.45), lift_text, "")
+    lift_missing = _when(~has_history, "no delivery history of this advertiser or its category here (neutral)")
 
     # Inventory.
     needed = np.broadcast_to(p.needed[c][None, :], shape)
@@ -884,31 +947,41 @@ def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
     open_days = np.broadcast_to((p.flight_open_end[c] - p.flight_open_start[c] + 1)[None, :], shape)
     known = np.broadcast_to(p.flight_known[c][None, :], shape)
     share_avail = np.where(needed > 0, r.available / np.where(needed > 0, needed, 1.0), 1.0)
-    inv_text = np.char.add(_pct(np.minimum(share_avail, 9.99)), " of needed impressions available before flight end")
-    inv_strong = np.where((needed > 0) & has_metrics & (open_days > 0) & (inv >= 0.8), np.where(
-        share_avail >= 1.0, "inventory covers all needed impressions before flight end",
-        np.char.add("inventory: ", inv_text)), "")
-    inv_weak = np.where((needed > 0) & has_metrics & (open_days > 0) & (inv < 0.8), np.char.add("weak inventory: ", inv_text), "")
+    measurable = (needed > 0) & has_metrics & (open_days > 0)
+    avail_pct = _pct(np.minimum(share_avail, 9.99))
+    inv_strong = _phrase(measurable & (inv >= 0.8) & (share_avail < 1.0), "inventory: ", avail_pct,
+                         " of needed impressions available before flight end")
+    inv_strong = np.where(measurable & (share_avail >= 1.0),
+                          "inventory covers all needed impressions before flight end", inv_strong)
+    inv_weak = _phrase(measurable & (inv < 0.8), "weak inventory: ", avail_pct,
+                       " of needed impressions available before flight end")
     inv_weak = np.where((needed > 0) & (open_days <= 0), "no inventory: the flight has ended", inv_weak)
-    inv_note = np.where(needed <= 0, "campaign's impressions already booked", "")
-    inv_missing = np.where((needed > 0) & ~has_metrics, "no recent downloads in metrics_daily", "")
-    flight_missing = np.where(~known, "no flight dates (next 28 days assumed)", "")
+    inv_note = _when(needed <= 0, "campaign's impressions already booked")
+    inv_missing = _when((needed > 0) & ~has_metrics, "no recent downloads in metrics_daily")
+    flight_missing = _when(~known, "no flight dates (next 28 days assumed)")
 
-    strengths = _join([conflict_text, topic_strong, geo_strong, demo_strong, safety_ok, lift_strong, lift_mid, inv_strong, inv_note], ", ")
+    strengths = _join([conflict_text, topic_strong, geo_strong, demo_strong, safety_ok, lift_strong, inv_strong,
+                       inv_note], ", ")
     weaknesses = _join([topic_weak, geo_weak, demo_weak, inv_weak, lift_weak], ", ")
     missing = _join([topic_missing, geo_missing, demo_missing, safety_missing, inv_missing, flight_missing, lift_missing], ", ")
-    missing = np.where(missing != "", np.char.add("missing data: ", missing), "")
-    note = np.where(topic_note != "", np.char.add("note: ", topic_note), "")
-    body = _join([strengths, weaknesses, missing, note], "; ")
-    return np.char.add(head, body)
+    missing = _phrase(missing != "", "missing data: ", missing)
+    body = _join([strengths, weaknesses, missing, topic_note], "; ")
+    return _cat(head, body)
 
 
 MATCH_COLUMNS = ("show_id", "campaign_id", "score", *SIGNALS, "brand_safety_conflict", "signals",
                  "weights", "rationale", "input_fingerprint")
 
 
+# Part of every input fingerprint: change it whenever a formula or the rationale wording changes, so
+# that the next run rewrites rows whose inputs did not change.
+SCORING_VERSION = "2026.11.1"
+
+
 def weights_fingerprint(weights: MatchWeights) -> np.uint64:
-    digest = hashlib.sha256(json.dumps(weights.as_dict(), sort_keys=True).encode()).digest()
+    """uint64 of the weights and :data:`SCORING_VERSION`."""
+    payload = {"weights": weights.as_dict(), "scoring_version": SCORING_VERSION}
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).digest()
     return np.frombuffer(digest[:8], dtype=np.uint64)[0]
 
 
@@ -922,7 +995,10 @@ def block_rows(p: Prepared, r: BlockResult, weights: MatchWeights) -> pd.DataFra
     shape = r.score.shape
     show_ids = np.repeat(p.show_ids, shape[1])
     campaign_ids = np.tile(p.campaign_ids[c], shape[0])
-    fp = _mix(p.show_fp[:, None], p.campaign_fp[c][None, :], np.full(shape, weights_fingerprint(weights)))
+    # inputs of the show and of the campaign, the weights and scoring version, and the metrics day
+    # the flight is counted from
+    fp = _mix(p.show_fp[:, None], p.campaign_fp[c][None, :], np.full(shape, weights_fingerprint(weights)),
+              np.full(shape, np.uint64(pd.Timestamp(p.as_of).toordinal())))
     fingerprint = pd.Series(fp.ravel()).map("{:016x}".format).to_numpy()
     frame = pd.DataFrame({"show_id": show_ids, "campaign_id": campaign_ids, "score": r.score.ravel()})
     for k, name in enumerate(SIGNALS):
@@ -933,7 +1009,7 @@ def block_rows(p: Prepared, r: BlockResult, weights: MatchWeights) -> pd.DataFra
         "available_impressions": np.round(r.available.ravel()).astype(np.int64),
         "needed_impressions": np.round(np.broadcast_to(p.needed[c][None, :], shape).ravel()).astype(np.int64),
         "listener_share_in_target_demo": np.round(r.listener_share_in_demo.ravel(), 5),
-        "history_ios": p.lift_n[:, c].ravel().astype(np.int64),
+        "history_ios": r.lift_n.ravel().astype(np.int64),
     })
     frame["signals"] = details.to_json(orient="records", lines=True).splitlines() if len(details) else []
     frame["weights"] = json.dumps(weights.signal_weights() | {"conflict_cap": weights.conflict_cap}, sort_keys=True)
@@ -946,7 +1022,16 @@ def block_rows(p: Prepared, r: BlockResult, weights: MatchWeights) -> pd.DataFra
 # Per-pair reference (a plain Python loop over the same prepared arrays), for tests and benchmarks
 # ---------------------------------------------------------------------------------------------
 
-def score_pair_loop(p: Prepared, i: int, j: int, weights: MatchWeights) -> tuple[float, list[float]]:
+def io_index(p: Prepared) -> dict[int, list[int]]:
+    """Show row → indices of the IOs holding its inventory (for :func:`score_pair_loop`)."""
+    out: dict[int, list[int]] = {}
+    for k, i in enumerate(p.io_show.tolist()):
+        out.setdefault(i, []).append(k)
+    return out
+
+
+def score_pair_loop(p: Prepared, i: int, j: int, weights: MatchWeights,
+                    ios_by_show: dict[int, list[int]] | None = None) -> tuple[float, list[float]]:
     """Score one (show i, campaign j) with scalar Python arithmetic; same formulas as score_block."""
     # geo
     if not p.targets_country[j]:
@@ -973,10 +1058,13 @@ def score_pair_loop(p: Prepared, i: int, j: int, weights: MatchWeights) -> tuple
     else:
         topic = NEUTRAL
     # history
-    n = float(p.lift_n[i, j])
-    ratio = float(p.lift_ratio[i, j])
+    n, ratio, evidence = 0.0, 1.0, 1.0
+    for g_ratio, g_n, ci, level_evidence in p.history:
+        g = int(ci[j])
+        if g >= 0 and g_n[g, i] > 0:
+            n, ratio, evidence = float(g_n[g, i]), float(g_ratio[g, i]), level_evidence
     raw = ratio / (1.0 + ratio) if np.isfinite(ratio) else 1.0
-    lift = NEUTRAL + n / (n + weights.lift_prior_ios) * float(p.lift_evidence[i, j]) * (raw - NEUTRAL)
+    lift = NEUTRAL + n / (n + weights.lift_prior_ios) * evidence * (raw - NEUTRAL)
     # inventory
     needed = float(p.needed[j])
     if needed <= 0:
@@ -987,9 +1075,10 @@ def score_pair_loop(p: Prepared, i: int, j: int, weights: MatchWeights) -> tuple
         start, end = p.flight_open_start[j], p.flight_open_end[j]
         days = max(end - start + 1, 0)
         booked = 0.0
-        for k in range(len(p.io_show)):
-            if p.io_show[k] == i:
-                booked += p.io_daily[k] * max(min(p.io_end[k], end) - max(p.io_start[k], start) + 1, 0)
+        own = ios_by_show.get(i, []) if ios_by_show is not None else [
+            k for k in range(len(p.io_show)) if p.io_show[k] == i]
+        for k in own:
+            booked += p.io_daily[k] * max(min(p.io_end[k], end) - max(p.io_start[k], start) + 1, 0)
         inv = min(1.0, max(p.daily_capacity[i] * days - booked, 0.0) / needed)
     # brand safety
     conflict = bool(p.show_explicit[i] and p.excludes_explicit[j])

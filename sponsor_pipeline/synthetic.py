@@ -78,11 +78,11 @@ def synthetic_inputs(n_shows: int, n_campaigns: int, seed: int = 7, as_of: dt.da
     campaign_targets = campaign_targets.drop_duplicates(["campaign_id", "dimension", "value"]).reset_index(drop=True)
 
     show_levels = np.array(RISK_LEVELS)
-    risk_p = [0.70, 0.15, 0.10, 0.045, 0.005]
+    risk_p = [0.93, 0.05, 0.015, 0.004, 0.001]
     show_safety = pd.DataFrame({"show_id": show_ids, **{
         c: rng.choice(show_levels, n_shows, p=risk_p) for c in GARM_COLUMNS}})
     campaign_safety = pd.DataFrame({"campaign_id": campaign_ids, **{
-        c: rng.choice(show_levels[:4], n_campaigns, p=[0.1, 0.4, 0.35, 0.15]) for c in GARM_COLUMNS},
+        c: rng.choice(show_levels[:4], n_campaigns, p=[0.04, 0.46, 0.35, 0.15]) for c in GARM_COLUMNS},
         "excludes_explicit": rng.random(n_campaigns) < 0.5})
 
     daily = rng.lognormal(7.5, 1.2, n_shows)

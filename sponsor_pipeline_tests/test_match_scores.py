@@ -64,6 +64,16 @@ def test_each_tenant_gets_a_match_recalculated_event_with_counts(reference, post
     assert all(p["changed"] == 0 and p["unchanged"] == p["pairs"] for p in payloads)
 
 
+def test_new_weights_rewrite_every_row_with_the_weights_used(reference, postgres):
+    _run(postgres)
+    _run(postgres, topic_overlap=0.5)
+    payloads = [p for (p,) in reference.execute(
+        "SELECT payload FROM events WHERE event_type = 'match.recalculated' ORDER BY event_id DESC LIMIT 2")]
+    assert all(p["changed"] == p["pairs"] > 0 for p in payloads)
+    weights = {w["topic_overlap"] for (w,) in reference.execute("SELECT weights FROM matches")}
+    assert weights == {0.5}
+
+
 def test_a_subset_run_recomputes_only_the_given_campaign(reference, postgres):
     _run(postgres)
     before_other = _matches(reference, "nw-cmp-006")

@@ -20,7 +20,8 @@ UPSTREAM = [
     "io_responses", "audience_profiles", "show_topics", "show_brand_safety", "campaign_brand_safety",
     "campaign_targets",
 ]
-BLOCK_CAMPAIGNS = 64
+# A block holds shows × campaigns pairs at once (signals, rationale strings): about 50,000 pairs.
+BLOCK_PAIRS = 50_000
 
 
 class MatchScoresConfig(dg.Config):
@@ -80,7 +81,8 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
                     tenant_id, campaigns=len(prepared.campaign_ids), shows=len(prepared.show_ids),
                     campaign_ids=list(prepared.campaign_ids))
                 blocks = (matching.block_rows(prepared, block, weights)
-                          for block in matching.score_matches(prepared, weights, BLOCK_CAMPAIGNS)
+                          for block in matching.score_matches(
+                              prepared, weights, max(1, BLOCK_PAIRS // max(len(prepared.show_ids), 1)))
                           if len(prepared.show_ids))
                 matches_sql.write_matches(conn, tenant_id, blocks, requested, result)
                 matches_sql.record_recalculated(conn, result, context.run_id, requested)
