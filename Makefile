@@ -26,3 +26,7 @@ dev: install
 
 clean-state:
 	rm -rf .state
+
+# match_scores: 10,000 shows × 2,000 campaigns on synthetic inputs, against a per-pair Python loop
+bench: install
+	$(BIN)/python benchmarks/match_scores.py

@@ -12,7 +12,7 @@ Reads samples/shows.csv, campaigns.csv, io_bookings.csv and metrics_daily.csv an
 
 Deterministic (seed 20261122): the output is identical byte for byte each time.
 
-Usage:
+Usage (with the package installed, e.g. .venv/bin/python):
     python scripts/generate_matchmaking_samples.py [--samples DIR]
 """
 
@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sponsor_pipeline.taxonomy import load_taxonomy
+
 SEED = 20261122
 AS_OF = dt.date(2026, 11, 15)
 AGE_BANDS = ("0-17", "18-22", "23-27", "28-34", "35-44", "45-59", "60+")
@@ -36,14 +38,6 @@ GARM = (
     "garm_obscenity_profanity", "garm_drugs_alcohol_tobacco", "garm_spam_harmful",
     "garm_terrorism", "garm_sensitive_social_issues", "garm_misinformation",
 )
-
-# Apple Podcasts genre → IAB Content Taxonomy 3.1 id, from IAB's podcast_genre_mapping.tsv (ids not
-# in Content Taxonomy 3.1, such as 1020 for Tech News, are left out).
-GENRE_TOPIC = {
-    "Technology": "596", "Investing": "61", "Entrepreneurship": "61", "Comedy": "348",
-    "Careers": "123", "True Crime": "KHPC5A", "Food": "210", "Fitness": "225", "History": "EZWB7V",
-    "Nature": "464",
-}
 
 # show: country mix (before noise), age centre (band index), spread, female share, editorial topics.
 SHOW_AUDIENCE = {
@@ -174,9 +168,12 @@ def build_audience(rng, shows, metrics) -> pd.DataFrame:
 
 
 def build_topics(shows) -> pd.DataFrame:
+    """The Apple genre through IAB's Podcast Genre Mapping (ids absent from Content Taxonomy 3.1, such
+    as 1020 for Tech News, are skipped), plus the editorial topics above."""
+    genre_to_topic = load_taxonomy().genre_to_topic
     rows = []
     for show in shows.itertuples(index=False):
-        genre_topic = GENRE_TOPIC.get(show.apple_genre)
+        genre_topic = genre_to_topic.get(show.apple_genre)
         if genre_topic:
             rows.append((show.tenant_id, show.show_id, genre_topic, "apple_genre"))
         for topic in SHOW_AUDIENCE[show.show_id][4]:

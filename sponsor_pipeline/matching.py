@@ -56,6 +56,7 @@ AGE_GENDER_CELLS = tuple(f"{a}|{g}" for a in AGE_BANDS for g in GENDERS)
 
 COMMITTED_IO_STATUSES = ("scheduled", "live", "paused", "completed")  # hold inventory / count as booked
 HISTORY_IO_STATUSES = ("completed",)
+DEFAULT_FLIGHT_DAYS = 28  # a campaign without a flight end is sized over the next four weeks
 
 
 @dataclass(frozen=True)
@@ -127,16 +128,19 @@ def demographic_overlap(show_age_gender: np.ndarray, target_age_gender: np.ndarr
     return np.clip(np.minimum(p, q).sum(-1, dtype=np.float64), 0.0, 1.0)
 
 
-def topic_overlap(show_topics: np.ndarray, campaign_topics: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+def topic_overlap(show_topics: np.ndarray, campaign_topics: np.ndarray, similarity: np.ndarray,
+                  show_best: np.ndarray | None = None) -> np.ndarray:
     """Best-match average of topic similarity with partial credit up the IAB taxonomy.
 
     ``sim(a, b) = 0.5 ** (d(a, lca) + d(b, lca))`` (same category 1, parent/child 0.5, shared parent
     0.25, no shared tier-1 ancestor 0; :mod:`sponsor_pipeline.taxonomy`). For show topics S and
     campaign topics C: ``topic = ½ (mean_{c∈C} max_{s∈S} sim(s, c) + mean_{s∈S} max_{c∈C} sim(s, c))``
     (the symmetric best-match average used for ontology set similarity, Pesquita et al. 2009).
-    Inputs are 0/1 incidence matrices over the same K topics: (shows × K), (campaigns × K), (K × K).
+    Inputs are 0/1 incidence matrices over the same K topics: (shows × K), (campaigns × K), (K × K);
+    ``show_best`` (shows × K, max_s sim(s, k)) may be passed in when scoring campaigns in blocks.
     """
-    show_best = _best_match(show_topics, similarity)       # (shows × K): max_s sim(s, k)
+    if show_best is None:
+        show_best = _best_match(show_topics, similarity)
     campaign_best = _best_match(campaign_topics, similarity)  # (campaigns × K)
     n_c = np.maximum(campaign_topics.sum(1), 1.0)
     n_s = np.maximum(show_topics.sum(1), 1.0)
@@ -620,9 +624,9 @@ def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
     end_n = _day_number(campaigns["flight_end"].to_numpy())
     flight_known = ~np.isnan(end_n)
     open_start = np.fmax(np.nan_to_num(start_n, nan=as_of_n + 1), as_of_n + 1)
-    open_end = np.where(flight_known, end_n, as_of_n + lookback)
+    open_end = np.where(flight_known, end_n, as_of_n + DEFAULT_FLIGHT_DAYS)
     ios = inputs.ios
-    goal = campaigns["impressions_goal"].astype(float).fillna(0.0).to_numpy()
+    goal = campaigns["impressions_goal"].astype(float).to_numpy()  # NaN: no goal on the campaign
     committed = ios[ios["status"].isin(COMMITTED_IO_STATUSES)] if not ios.empty else ios
     if not committed.empty:
         booked_by_campaign = committed.groupby("campaign_id")["booked_impressions"].sum()
@@ -748,12 +752,7 @@ def score_block(p: Prepared, campaigns: slice, weights: MatchWeights, show_best:
         if show_best is None:
             show_best = _best_match(p.show_topic, p.topic_similarity)
         ct = p.campaign_topic[c]
-        campaign_best = _best_match(ct, p.topic_similarity)
-        n_c = np.maximum(ct.sum(1), 1.0)
-        n_s_t = np.maximum(p.show_topic.sum(1), 1.0)
-        covered = (show_best @ ct.T) / n_c[None, :]
-        relevant = (p.show_topic @ campaign_best.T) / n_s_t[:, None]
-        topic = np.clip(0.5 * (covered + relevant), 0.0, 1.0)
+        topic = topic_overlap(p.show_topic, ct, p.topic_similarity, show_best)
         # Which campaign topic the show covers best (for the rationale): a loop over the block's
         # campaigns, each a vectorised argmax over all shows.
         best_topic = np.full((n_s, ct.shape[0]), -1, dtype=np.int64)
@@ -782,6 +781,7 @@ def score_block(p: Prepared, campaigns: slice, weights: MatchWeights, show_best:
     inventory = inventory_fit(available, np.broadcast_to(p.needed[c][None, :], available.shape))
     inventory = np.where(p.needed[c][None, :] <= 0, 1.0, inventory)
     inventory = np.where(p.has_metrics[:, None] | (p.needed[c][None, :] <= 0), inventory, NEUTRAL)
+    inventory = np.where(np.isnan(p.needed[c])[None, :], NEUTRAL, inventory)  # no impressions goal
 
     safety, conflict = brand_safety(p.show_risk, p.accepted_risk[c], p.show_explicit, p.excludes_explicit[c])
     over = p.show_risk.astype(np.int16)[:, None, :] - p.accepted_risk[c].astype(np.int16)[None, :, :]
@@ -958,7 +958,8 @@ def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
     inv_weak = np.where((needed > 0) & (open_days <= 0), "no inventory: the flight has ended", inv_weak)
     inv_note = _when(needed <= 0, "campaign's impressions already booked")
     inv_missing = _when((needed > 0) & ~has_metrics, "no recent downloads in metrics_daily")
-    flight_missing = _when(~known, "no flight dates (next 28 days assumed)")
+    inv_missing = np.where(np.isnan(needed), "no impressions goal on the campaign", inv_missing)
+    flight_missing = _when(~known, f"no flight end date (next {DEFAULT_FLIGHT_DAYS} days assumed)")
 
     strengths = _join([conflict_text, topic_strong, geo_strong, demo_strong, safety_ok, lift_strong, inv_strong,
                        inv_note], ", ")
@@ -975,7 +976,7 @@ MATCH_COLUMNS = ("show_id", "campaign_id", "score", *SIGNALS, "brand_safety_conf
 
 # Part of every input fingerprint: change it whenever a formula or the rationale wording changes, so
 # that the next run rewrites rows whose inputs did not change.
-SCORING_VERSION = "2026.11.1"
+SCORING_VERSION = "2026.11.2"
 
 
 def weights_fingerprint(weights: MatchWeights) -> np.uint64:
@@ -1007,7 +1008,7 @@ def block_rows(p: Prepared, r: BlockResult, weights: MatchWeights) -> pd.DataFra
     details = pd.DataFrame({
         **{name: frame[name] for name in SIGNALS},
         "available_impressions": np.round(r.available.ravel()).astype(np.int64),
-        "needed_impressions": np.round(np.broadcast_to(p.needed[c][None, :], shape).ravel()).astype(np.int64),
+        "needed_impressions": np.broadcast_to(p.needed[c][None, :], shape).ravel().round(),
         "listener_share_in_target_demo": np.round(r.listener_share_in_demo.ravel(), 5),
         "history_ios": r.lift_n.ravel().astype(np.int64),
     })
@@ -1067,7 +1068,9 @@ def score_pair_loop(p: Prepared, i: int, j: int, weights: MatchWeights,
     lift = NEUTRAL + n / (n + weights.lift_prior_ios) * evidence * (raw - NEUTRAL)
     # inventory
     needed = float(p.needed[j])
-    if needed <= 0:
+    if np.isnan(needed):
+        inv = NEUTRAL
+    elif needed <= 0:
         inv = 1.0
     elif not p.has_metrics[i]:
         inv = NEUTRAL

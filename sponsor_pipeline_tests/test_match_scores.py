@@ -2,6 +2,7 @@
 
 import dagster as dg
 import pytest
+from psycopg import sql
 
 from sponsor_pipeline.defs.matchmaking.assets import MatchWeightsResource, match_scores, match_scores_in_range
 from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
@@ -142,3 +143,28 @@ def test_range_check_passes_on_scores_and_fails_on_a_signal_out_of_range(referen
     result = match_scores_in_range(postgres=postgres)
     assert not result.passed
     assert result.metadata["violations"].value == 1
+
+
+def test_the_matchmaking_flag_adds_and_removes_match_scores_and_its_check():
+    from sponsor_pipeline.definitions import build_definitions
+    from sponsor_pipeline.settings import Flags
+
+    def keys(flags):
+        graph = build_definitions(flags).resolve_asset_graph()
+        return {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
+
+    assert "match_scores" in keys(Flags()) and "match_scores" not in keys(Flags(matchmaking=False))
+    job = build_definitions(Flags()).resolve_job_def("all_assets_job")
+    assert "match_scores" in {node.name for node in job.nodes}  # the op the deal-stage reruns configure
+
+
+def test_sample_matchmaking_files_load_without_rejects(reference):
+    rejects = reference.execute(
+        "SELECT i.source_uri, q.row_number, q.reason FROM quarantined_rows q JOIN etl_imports i USING (import_id)"
+    ).fetchall()
+    assert rejects == []
+    count = sql.SQL("SELECT count(DISTINCT tenant_id) FROM {}")
+    counts = {t: reference.execute(count.format(sql.Identifier(t))).fetchone()[0]
+              for t in ("audience_profiles", "show_topics", "show_brand_safety", "campaign_brand_safety",
+                        "campaign_targets", "io_responses")}
+    assert counts == dict.fromkeys(counts, 2)

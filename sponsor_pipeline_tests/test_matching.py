@@ -218,6 +218,13 @@ def test_missing_data_is_neutral_and_named_in_the_rationale():
         assert phrase in row["rationale"]
 
 
+def test_a_campaign_without_an_impressions_goal_gets_neutral_inventory_and_says_so():
+    campaigns = _inputs().campaigns.assign(impressions_goal=[None])
+    row = _signals(_inputs(campaigns=campaigns))
+    assert row["inventory_fit"] == 0.5
+    assert "no impressions goal on the campaign" in row["rationale"]
+
+
 def test_show_topics_fall_back_to_the_apple_genre_through_iabs_mapping():
     targets = pd.DataFrame({"campaign_id": ["c1"], "dimension": ["topic"], "value": ["596"], "weight": [1.0]})
     row = _signals(_inputs(campaign_targets=targets))  # genre Technology → 596 via IAB's mapping
@@ -315,3 +322,11 @@ def test_scores_are_deterministic_and_independent_of_row_order(seed, shuffle_see
     first, again, reordered = rows(inputs), rows(inputs), rows(shuffled)
     pd.testing.assert_frame_equal(first, again)
     pd.testing.assert_frame_equal(first, reordered)
+
+
+def test_shipped_iab_taxonomy_and_genre_mapping_load():
+    tax = load_taxonomy()
+    assert len(tax.ids) == 704
+    assert tax.name("596") == "Technology & Computing" and tax.names[tax.parent[tax.index["599"]]] == "Technology & Computing"
+    assert tax.genre_to_topic["Technology"] == "596" and tax.genre_to_topic["True Crime"] == "KHPC5A"
+    assert "Wilderness" not in tax.genre_to_topic  # IAB's mapping gives it no id
