@@ -90,7 +90,11 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
             context.log.info(
                 f"{tenant_id}: {result.pairs} pairs ({result.campaigns} campaigns × {result.shows} shows), "
                 f"{result.changed} changed, {result.removed} removed, {result.conflicts} brand-safety conflicts")
+        top = matches_sql.top_matches(conn, 3)
     seconds = time.perf_counter() - started
+    preview = ["| tenant | campaign | show | score | rationale |", "|---|---|---|---|---|"]
+    preview += [f"| {t} | {name} | {title} | {score} | {text.replace('|', '/')} |"
+                for t, _cid, name, _stage, title, score, text in top[:60]]
     table = ["| tenant | campaigns | shows | pairs | changed | removed | conflicts | mean score |",
              "|---|---|---|---|---|---|---|---|"]
     table += [f"| {r.tenant_id} | {r.campaigns} | {r.shows} | {r.pairs} | {r.changed} | {r.removed} | "
@@ -103,6 +107,7 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
         "seconds": dg.MetadataValue.float(round(seconds, 3)),
         "weights": dg.MetadataValue.json(weights.as_dict()),
         "per_tenant": dg.MetadataValue.md("\n".join(table)),
+        "top_3_per_open_campaign": dg.MetadataValue.md("\n".join(preview)),
     })
 
 
