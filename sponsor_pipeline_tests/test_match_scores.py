@@ -168,3 +168,21 @@ def test_sample_matchmaking_files_load_without_rejects(reference):
               for t in ("audience_profiles", "show_topics", "show_brand_safety", "campaign_brand_safety",
                         "campaign_targets", "io_responses")}
     assert counts == dict.fromkeys(counts, 2)
+
+
+def test_csv_booleans_parse_false_as_false_and_reject_other_words(reference):
+    explicit = {s for (s,) in reference.execute("SELECT show_id FROM shows WHERE explicit ORDER BY 1")}
+    assert explicit == {"hp-small-hours", "nw-late-checkout"}  # 'false' in shows.csv stays false
+
+    import pandas as pd
+
+    from sponsor_pipeline.schemas import SHOWS
+    from sponsor_pipeline.validation import prepare_chunk, split_valid
+
+    raw = pd.DataFrame({"tenant_id": ["t", "t"], "show_id": ["a", "b"], "title": ["A", "B"], "slug": ["a", "b"],
+                        "apple_genre": ["", ""], "explicit": ["FALSE", "maybe"], "language": ["en", "en"],
+                        "description": ["", ""]}, index=[1, 2])
+    valid, rejects = split_valid(prepare_chunk(raw, SHOWS, "shows.csv"), SHOWS)
+    assert valid["explicit"].tolist() == [False]
+    assert [(r.row_number, r.columns) for r in rejects] == [(2, ("explicit",))]
+    assert "true or false" in rejects[0].reason
