@@ -29,6 +29,7 @@ from sponsor_pipeline.defs.deals_io import sensors
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.settings import Flags
 from sponsor_pipeline.warehouse import change_log
+from benchmarks.common import Row
 
 SEED = [
     "INSERT INTO tenants (tenant_id, name) VALUES ('bench', 'Benchmark Network')",
@@ -112,13 +113,13 @@ def measure(url, n: int, pending: int, repeat: int) -> tuple[list[float], list[f
     return tick_times[1:], db_times[1:]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=1_000_000, help="IOs in the large table")
     parser.add_argument("--base", type=int, default=1_000, help="IOs in the small table")
     parser.add_argument("--pending", type=int, default=100, help="transitions pending per tick")
     parser.add_argument("--repeat", type=int, default=5, help="timed ticks per size (median reported)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.getLogger("dagster").setLevel(logging.WARNING)
     if args.pending > 500:
         raise SystemExit("--pending must fit one tick's batch (500)")
@@ -139,6 +140,12 @@ def main() -> None:
     print(f"\nratio {args.scale:,} / {args.base:,} IOs: whole tick "
           f"{statistics.median(large_t) / statistics.median(small_t):.2f}x, database part "
           f"{statistics.median(large_d) / statistics.median(small_d):.2f}x")
+    ratio = statistics.median(large_t) / statistics.median(small_t)
+    return [Row(
+        f"io_status_sensor tick, {args.pending} pending transitions", f"{args.scale:,} vs {args.base:,} IOs",
+        f"{statistics.median(large_t) * 1000:.0f} ms at {args.scale:,} IOs",
+        f"{statistics.median(small_t) * 1000:.0f} ms at {args.base:,} IOs", ratio, "ratio < 2", ratio < 2,
+    )]
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ from sponsor_pipeline.defs.deals_io.schedules import build_daily_schedule
 from sponsor_pipeline.defs.deals_io.sensors import deal_stage_sensor, io_status_sensor
 from sponsor_pipeline.defs.ingestion.assets import listener_metrics
 from sponsor_pipeline.defs.metrics.assets import metrics_daily, metrics_daily_reconciles_with_listener_metrics
-from sponsor_pipeline.defs.reference.assets import build_reference_assets
 from sponsor_pipeline.defs.ingestion.exports import platform_exports
 from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor
 from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor
+from sponsor_pipeline.defs.reference.assets import build_reference_assets
 from sponsor_pipeline.defs.resources import resources
 from sponsor_pipeline.settings import Flags
 
@@ -44,6 +44,19 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         sensors.append(io_status_sensor)
     if flags.deal_pipeline:
         sensors.append(deal_stage_sensor)
+    extra_resources: dict = {}
+    # --- matchmaking (ENABLE_MATCHMAKING) ---
+    if flags.matchmaking:
+        from sponsor_pipeline.defs.matchmaking.assets import (
+            MatchWeightsResource,
+            match_scores,
+            match_scores_in_range,
+        )
+
+        assets.append(match_scores)
+        checks.append(match_scores_in_range)
+        extra_resources["match_weights"] = MatchWeightsResource()
+    # --- end matchmaking ---
     all_assets_job = dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
                                          description="Materialize the whole graph (with its checks).")
     jobs = [all_assets_job]
@@ -54,7 +67,7 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         sensors=sensors,
         schedules=schedules,
         jobs=jobs,
-        resources=resources(),
+        resources={**resources(), **extra_resources},
     )
 
 

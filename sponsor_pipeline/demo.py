@@ -98,6 +98,8 @@ def run_demo() -> int:
 
     # -- deals_io: IO status and deal stage sensors ---------------------------------------------
     sensors_ok = run_sensor_demo(defs, instance, postgres)
+    if flags_matchmaking():
+        print_top_matches(postgres)
 
     _heading("summary")
     if new_rows == 0:
@@ -253,3 +255,29 @@ def run_sensor_demo(defs: dg.Definitions, instance: dg.DagsterInstance, postgres
             targets = ", ".join(k.to_user_string() for k in run.asset_selection or [])
             click.echo(f"  run requested: {targets}  run_key={run.run_key}")
     return ok
+    return 0 if result.success else 1
+
+
+# --- matchmaking ---------------------------------------------------------------------------------
+
+def flags_matchmaking() -> bool:
+    from sponsor_pipeline.settings import Flags
+
+    return Flags.from_env().matchmaking
+
+
+def print_top_matches(postgres: PostgresResource, top: int = 3) -> None:
+    """The ``top`` shows per open sample campaign, with score and rationale (from ``matches``)."""
+    from sponsor_pipeline.warehouse.matches import top_matches
+
+    with postgres.connect() as conn:
+        rows = top_matches(conn, top)
+    _heading(f"match scores: top {top} shows per open campaign")
+    if not rows:
+        click.echo("  no matches: no open campaigns, or match_scores did not run")
+    current = None
+    for tenant, campaign_id, name, stage, title, score, rationale in rows:
+        if (tenant, campaign_id) != current:
+            current = (tenant, campaign_id)
+            click.echo(f"  {tenant} {campaign_id} {name} [{stage}]")
+        click.echo(f"    {title:<20} {rationale}")

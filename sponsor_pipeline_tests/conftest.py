@@ -22,6 +22,8 @@ BUSINESS_TABLES = (
     "tenants", "shows", "episodes", "advertisers", "campaigns", "ad_units", "io_bookings",
     "listener_metrics", "matches", "events", "etl_imports", "quarantined_rows", "audience_profiles",
     "io_delivery", "io_responses", "change_log",
+    # matchmaking inputs (0006)
+    "show_topics", "show_brand_safety", "campaign_brand_safety", "campaign_targets",
 )
 
 

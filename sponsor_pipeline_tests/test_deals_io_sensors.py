@@ -15,16 +15,6 @@ IO = ("northwind-audio", "nw-io-011")
 CAMPAIGN = ("northwind-audio", "nw-cmp-003")
 
 
-class CampaignIds(dg.Config):
-    campaign_ids: list[str]
-
-
-@dg.asset(name="match_scores")
-def match_scores_stand_in(config: CampaignIds) -> None:
-    """Stands in for match_scores (built elsewhere): takes the run config the deal sensor sends."""
-    assert config.campaign_ids
-
-
 @pytest.fixture(scope="module")
 def repo():
     return build_definitions(Flags(matchmaking=False)).get_repository_def()
@@ -32,8 +22,7 @@ def repo():
 
 @pytest.fixture(scope="module")
 def repo_with_match_scores():
-    defs = dg.Definitions.merge(build_definitions(Flags()), dg.Definitions(assets=[match_scores_stand_in]))
-    return defs.get_repository_def()
+    return build_definitions(Flags()).get_repository_def()
 
 
 def tick(sensor, postgres, repo, cursor=None):
@@ -213,8 +202,14 @@ def test_deal_stage_changes_rerun_match_scores_for_the_campaigns_that_moved(
     assert run.asset_selection == [dg.AssetKey("match_scores")]
     skipped = [e[2] for e in sensor_events(reference, "deal.") if e[2]["to_stage"] == "negotiation"]
     assert skipped[-1]["skipped_stages"] == ["qualified", "proposal"] and skipped[-1]["is_skip"]
-    # the run config is what the asset accepts
-    assert dg.materialize([match_scores_stand_in], run_config=run.run_config).success
+    # the run config is what the match_scores asset accepts: it rescores only those campaigns
+    from sponsor_pipeline.defs.matchmaking.assets import MatchWeightsResource, match_scores
+
+    result = dg.materialize([match_scores], run_config=run.run_config,
+                            resources={"postgres": postgres, "match_weights": MatchWeightsResource()})
+    assert result.success
+    scored = {r[0] for r in reference.execute("SELECT DISTINCT campaign_id FROM matches").fetchall()}
+    assert scored == set(moved)
     again = tick(sensors.deal_stage_sensor, postgres, repo, cursor)
     assert [r.run_key for r in again.run_requests] == [run.run_key]
 
@@ -229,7 +224,9 @@ def test_io_rerun_selects_io_delivery_and_what_reads_it(reference, postgres):
     cursor = drained(sensors.io_status_sensor, postgres, repo)
     set_status(reference, "paused")
     (run,) = tick(sensors.io_status_sensor, postgres, repo, cursor).run_requests
-    assert set(run.asset_selection) == {dg.AssetKey("io_delivery"), dg.AssetKey("advertiser_dashboard")}
+    # io_delivery and everything downstream of it: the dashboard, and match_scores (history, inventory)
+    assert set(run.asset_selection) == {dg.AssetKey("io_delivery"), dg.AssetKey("advertiser_dashboard"),
+                                        dg.AssetKey("match_scores")}
 
 
 def test_flags_remove_the_sensors():

@@ -40,7 +40,7 @@ def loaded(reference, tmp_path):
     )
     reference.execute(
         "INSERT INTO io_responses (tenant_id, io_id, day, promo_redemptions) "
-        "SELECT tenant_id, io_id, flight_start, 3 FROM io_bookings"
+        "SELECT tenant_id, io_id, flight_start, 3 FROM io_bookings ON CONFLICT DO NOTHING"  # samples have some
     )
     reference.execute(
         "INSERT INTO change_log (tenant_id, entity_type, entity_id, to_value) "

@@ -27,7 +27,13 @@ WITH required (kind, name, detail) AS (
     ('trigger', 'trg_campaigns_change_log_insert', 'campaigns'),
     ('trigger', 'trg_campaigns_change_log_stage', 'campaigns'),
     ('function', 'change_log_io_booking_status', NULL),
-    ('function', 'change_log_campaign_stage', NULL)
+    ('function', 'change_log_campaign_stage', NULL),
+    -- 0006_matchmaking_inputs
+    ('table', 'show_topics', NULL), ('rls', 'show_topics', NULL),
+    ('table', 'show_brand_safety', NULL), ('rls', 'show_brand_safety', NULL),
+    ('table', 'campaign_brand_safety', NULL), ('rls', 'campaign_brand_safety', NULL),
+    ('table', 'campaign_targets', NULL), ('rls', 'campaign_targets', NULL),
+    ('index', 'ix_matches_campaign_score', 'matches')
 )
 SELECT kind, name, detail
 FROM required r
