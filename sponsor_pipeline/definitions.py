@@ -8,12 +8,21 @@ what follows IOs), ``ENABLE_DEAL_PIPELINE`` (deal-stage sensors), ``ENABLE_MATCH
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 
 from sponsor_pipeline.defs.ingestion.assets import listener_metrics
 from sponsor_pipeline.defs.metrics.assets import metrics_daily, metrics_daily_reconciles_with_listener_metrics
 from sponsor_pipeline.defs.reference.assets import build_reference_assets
 from sponsor_pipeline.defs.resources import resources
+# --- dashboards, IO documents, checks and freshness ---
+from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, creator_dashboard, ops_dashboard
+from sponsor_pipeline.defs.dashboards.checks import DASHBOARD_CHECKS, matches_in_range
+from sponsor_pipeline.defs.dashboards.io_documents import io_documents
+from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
+from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique
+# --- end dashboards imports ---
 from sponsor_pipeline.settings import Flags
 
 ALL_ASSETS_JOB = "all_assets_job"
@@ -28,9 +37,21 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
     schedules: list = []
     if flags.etl_csv_upload:
         assets.append(listener_metrics)
+    # --- dashboards, IO documents, checks and freshness ---
+    checks.append(metrics_daily_key_unique)
+    if flags.etl_csv_upload:
+        checks.append(listener_metrics_matches_schema)
+    if flags.new_dashboard_cards:
+        assets += [creator_dashboard, advertiser_dashboard, ops_dashboard]
+        checks += DASHBOARD_CHECKS
+    if flags.io_bookings:
+        assets.append(io_documents)
+    if flags.matchmaking:
+        checks.append(matches_in_range)  # on the match_scores asset
+    # --- end dashboards ---
     jobs = [dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
                                 description="Materialize the whole graph (with its checks).")]
-    return dg.Definitions(
+    definitions = dg.Definitions(
         assets=assets,
         asset_checks=checks,
         sensors=sensors,
@@ -38,6 +59,19 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         jobs=jobs,
         resources=resources(),
     )
+    return with_freshness(definitions)
+
+
+# Freshness, applied once at the root: the graph is materialized daily, so metrics_daily and the
+# dashboards warn after a day without a materialization and fail after a day and two hours.
+DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=24))
+FRESHNESS_SELECTION = dg.AssetSelection.assets("metrics_daily") | dg.AssetSelection.groups("dashboards")
+
+
+def with_freshness(definitions: dg.Definitions) -> dg.Definitions:
+    """``definitions`` with :data:`DAILY_FRESHNESS` on metrics_daily and every dashboard asset."""
+    return definitions.map_resolved_asset_specs(
+        func=lambda spec: dg.apply_freshness_policy(spec, DAILY_FRESHNESS), selection=FRESHNESS_SELECTION)
 
 
 @dg.definitions

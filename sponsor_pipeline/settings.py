@@ -80,3 +80,16 @@ def samples_dir() -> Path:
 def landing_dir() -> Path:
     """Folder the metrics ingestion reads: ``SPONSOR_LANDING_DIR`` or ``samples/``."""
     return Path(os.environ.get("SPONSOR_LANDING_DIR") or samples_dir()).resolve()
+
+
+# --- dashboards and IO documents ---------------------------------------------------------------
+
+
+def plots_dir() -> Path:
+    """Folder of the dashboards' PNG plots: ``SPONSOR_PLOTS_DIR`` or ``<state>/plots``."""
+    return Path(os.environ.get("SPONSOR_PLOTS_DIR") or state_dir() / "plots").resolve()
+
+
+def io_documents_dir() -> Path:
+    """Folder of the PDF insertion orders: ``SPONSOR_IO_DOCUMENTS_DIR`` or ``<state>/io_documents``."""
+    return Path(os.environ.get("SPONSOR_IO_DOCUMENTS_DIR") or state_dir() / "io_documents").resolve()

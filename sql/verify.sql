@@ -20,7 +20,17 @@ WITH required (kind, name, detail) AS (
     -- 0003_delivery_and_change_log
     ('table', 'io_delivery', NULL), ('rls', 'io_delivery', NULL),
     ('table', 'io_responses', NULL), ('rls', 'io_responses', NULL),
-    ('table', 'change_log', NULL), ('rls', 'change_log', NULL)
+    ('table', 'change_log', NULL), ('rls', 'change_log', NULL),
+    -- 0007_dashboards
+    ('table', 'creator_dashboard', NULL), ('rls', 'creator_dashboard', NULL),
+    ('unique_index', 'ux_creator_dashboard_key', 'creator_dashboard'),
+    ('table', 'creator_source_split', NULL), ('rls', 'creator_source_split', NULL),
+    ('table', 'advertiser_dashboard', NULL), ('rls', 'advertiser_dashboard', NULL),
+    ('unique_index', 'ux_advertiser_dashboard_key', 'advertiser_dashboard'),
+    ('table', 'advertiser_recommendations', NULL), ('rls', 'advertiser_recommendations', NULL),
+    ('table', 'ops_alerts', NULL), ('rls', 'ops_alerts', NULL),
+    ('unique_index', 'ux_ops_alerts_key', 'ops_alerts'),
+    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL)
 )
 SELECT kind, name, detail
 FROM required r
