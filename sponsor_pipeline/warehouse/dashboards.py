@@ -173,8 +173,8 @@ WHERE coalesce(dash.d90, 0) <> coalesce(src.d90, 0)
 ORDER BY t.tenant_id
 """
 
-# Per campaign: the campaign row against the sum of its IO rows; per tenant: IO rows against
-# io_bookings (booked) and io_delivery (billable = least(delivered, booked)).
+# Per campaign: the campaign row against the sum of its IO rows and against io_bookings (booked) and
+# io_delivery (delivered; spend = billable least(delivered, booked) × CPM / 1000).
 ADVERTISER_RECONCILE = """
 WITH io_rows AS (
     SELECT tenant_id, campaign_id, sum(booked_impressions) AS booked, sum(delivered_impressions) AS delivered,
@@ -186,7 +186,8 @@ camp AS (
     FROM advertiser_dashboard WHERE io_id IS NULL),
 src AS (
     SELECT b.tenant_id, b.campaign_id, sum(b.booked_impressions) AS booked,
-           sum(least(coalesce(d.delivered_impressions, 0), b.booked_impressions)) AS delivered
+           sum(coalesce(d.delivered_impressions, 0)) AS delivered,
+           sum(round(least(coalesce(d.delivered_impressions, 0), b.booked_impressions) * b.cpm / 1000, 2)) AS spend
     FROM io_bookings b LEFT JOIN io_delivery d USING (tenant_id, io_id)
     WHERE b.status = ANY(%(booked)s) GROUP BY b.tenant_id, b.campaign_id)
 SELECT coalesce(src.tenant_id, camp.tenant_id, io_rows.tenant_id) AS tenant_id,
@@ -199,6 +200,7 @@ FULL JOIN io_rows USING (tenant_id, campaign_id)
 WHERE (src.booked, src.delivered) IS DISTINCT FROM (camp.booked, camp.delivered)
    OR (camp.booked, camp.delivered) IS DISTINCT FROM (io_rows.booked, io_rows.delivered)
    OR abs(coalesce(camp.spend, 0) - coalesce(io_rows.spend, 0)) >= 0.01
+   OR abs(coalesce(src.spend, 0) - coalesce(camp.spend, 0)) >= 0.01
 ORDER BY 1, 2
 """
 

@@ -32,8 +32,8 @@ def creator_dashboard_reconciles(postgres: PostgresResource) -> dg.AssetCheckRes
 
 
 @dg.asset_check(asset="advertiser_dashboard", description=(
-    "Per campaign, the campaign row equals the sum of its IO rows, and booked / billable delivered "
-    "impressions equal io_bookings and io_delivery."
+    "Per campaign, the campaign row equals the sum of its IO rows, and booked and delivered "
+    "impressions and spend to date (billable impressions × CPM / 1000) equal io_bookings and io_delivery."
 ))
 def advertiser_dashboard_reconciles(postgres: PostgresResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
