@@ -64,7 +64,7 @@ def _with_trends(frame: pd.DataFrame) -> pd.DataFrame:
 def _io_money(ios: pd.DataFrame) -> pd.DataFrame:
     """IOs that book inventory, with billable impressions and booked/delivered USD."""
     booked = ios[ios["status"].isin(BOOKED_STATUSES)].copy()
-    booked["delivered_impressions"] = booked["delivered_impressions"].fillna(0).astype("int64")
+    booked["delivered_impressions"] = pd.to_numeric(booked["delivered_impressions"]).fillna(0).astype("int64")
     booked["billable"] = billable_impressions(booked["delivered_impressions"], booked["booked_impressions"])
     booked["booked_revenue"] = [revenue_usd(i, c) for i, c in zip(booked["booked_impressions"], booked["cpm"])]
     booked["delivered_revenue"] = [revenue_usd(i, c) for i, c in zip(booked["billable"], booked["cpm"])]
@@ -266,7 +266,7 @@ def top_recommendations(matches: pd.DataFrame, ios: pd.DataFrame, top_n: int = 3
     booked = ios[ios["status"].isin(BOOKED_STATUSES)][["tenant_id", "campaign_id", "show_id"]].drop_duplicates()
     booked["already_booked"] = True
     ranked = ranked.merge(booked, on=["tenant_id", "campaign_id", "show_id"], how="left")
-    ranked["already_booked"] = ranked["already_booked"].fillna(False).astype(bool)
+    ranked["already_booked"] = ranked["already_booked"].eq(True)
     ranked["score"] = ranked["score"].astype(float)
     ranked["rationale"] = ranked["rationale"].fillna("")
     return ranked[RECOMMENDATION_COLUMNS].reset_index(drop=True)
