@@ -1,5 +1,5 @@
-"""The Dagster UI in a real browser: the asset graph shows the project's assets, and metrics_daily
-materializes from the UI and succeeds.
+"""The Dagster UI in a real browser: the asset graph shows the project's assets, metrics_daily
+materializes from the UI and succeeds, and a dashboard's plot shows on its asset page.
 
 Starts ``dagster-webserver`` and ``dagster-daemon`` (the instance's QueuedRunCoordinator needs the
 daemon to launch runs) on a free localhost port, with instance storage through the project's
@@ -22,10 +22,12 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from sponsor_pipeline.db import server
+from sponsor_pipeline.defs.dashboards.assets import creator_dashboard
 from sponsor_pipeline.settings import PROJECT_ROOT
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
@@ -112,7 +114,7 @@ def dagster_ui(reference, db_url, server_url, tmp_path):
                 raise AssertionError("dagster-webserver did not start:\n"
                                      + (tmp_path / "webserver.log").read_text()[-3000:])
             time.sleep(1)
-        yield base
+        yield {"url": base, "env": env, "home": home}
     finally:
         for proc in procs:
             _stop(proc)
@@ -132,6 +134,9 @@ def browser_page(tmp_path):
             str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
             args=CHROMIUM_ARGS, viewport={"width": 1600, "height": 1000},
         )
+        # The UI's "Join the Dagster community" dialog is skipped once dismissed (localStorage key
+        # communityNux, as the Skip button stores it): mark it dismissed before any page loads.
+        context.add_init_script("window.localStorage.setItem('communityNux', JSON.stringify('1'));")
         try:
             yield context.pages[0] if context.pages else context.new_page()
         finally:
@@ -148,24 +153,24 @@ GROUPS = {
 }
 
 
-def test_ui_shows_the_graph_and_materializes_metrics_daily(dagster_ui, browser_page, reference, tmp_path):
+def test_ui_shows_the_graph_materializes_metrics_daily_and_shows_dashboard_plots(
+    dagster_ui, browser_page, reference, postgres, monkeypatch, tmp_path
+):
+    base = dagster_ui["url"]
     page = browser_page
     page.set_default_timeout(60_000)
-    # The first visit may open a "Join the Dagster community" dialog: skip it whenever it shows.
-    page.add_locator_handler(page.get_by_text("Join the Dagster community"),
-                             lambda _: page.get_by_role("button", name="Skip").click())
     try:
         # The global lineage shows every group; each group's graph shows its assets as nodes.
-        page.goto(f"{dagster_ui}/asset-groups")
+        page.goto(f"{base}/asset-groups")
         for group in GROUPS:
             page.get_by_text(group, exact=True).first.wait_for()
         for group, assets in GROUPS.items():
-            page.goto(f"{dagster_ui}/locations/sponsor_pipeline/asset-groups/{group}")
+            page.goto(f"{base}/locations/sponsor_pipeline/asset-groups/{group}")
             for name in assets:
                 page.get_by_text(name, exact=True).first.wait_for(state="attached")
 
         # Launch a materialization of metrics_daily from its asset page and follow the run.
-        page.goto(f"{dagster_ui}/assets/metrics_daily")
+        page.goto(f"{base}/assets/metrics_daily")
         page.get_by_role("button").filter(has_text=re.compile(r"^Materialize$")).first.click()
         confirm = page.get_by_role("button", name="Confirm")  # "upstream never materialized" warning
         try:
@@ -176,10 +181,21 @@ def test_ui_shows_the_graph_and_materializes_metrics_daily(dagster_ui, browser_p
         page.get_by_role("link", name="View", exact=True).first.click()
         page.wait_for_url(re.compile(r".*/runs/[0-9a-f-]+.*"))
         page.get_by_text("Success", exact=True).first.wait_for(timeout=RUN_SECONDS * 1000)
+
+        listener = reference.execute("SELECT count(*) FROM listener_metrics").fetchone()[0]
+        view = reference.execute("SELECT count(*) FROM metrics_daily").fetchone()[0]
+        assert view == listener > 20_000
+
+        # A creator_dashboard materialization recorded in the same instance shows its plot on the asset page.
+        for key, value in dagster_ui["env"].items():
+            monkeypatch.setenv(key, value)
+        with dg.DagsterInstance.from_config(str(dagster_ui["home"])) as instance:
+            assert dg.materialize([creator_dashboard], instance=instance, resources={"postgres": postgres}).success
+        page.goto(f"{base}/assets/creator_dashboard")
+        page.locator("tr", has_text="downloads_trend").first.get_by_text("[Show Markdown]").click()
+        image = page.locator('img[src^="data:image/png;base64,"]').first
+        image.wait_for()
+        assert image.evaluate("img => img.complete && img.naturalWidth") > 300
     except Exception:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         raise
-
-    listener = reference.execute("SELECT count(*) FROM listener_metrics").fetchone()[0]
-    view = reference.execute("SELECT count(*) FROM metrics_daily").fetchone()[0]
-    assert view == listener > 20_000
