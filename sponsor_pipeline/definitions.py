@@ -62,7 +62,7 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
     return with_freshness(definitions)
 
 
-# Freshness, applied once at the root: the graph is materialized daily, so metrics_daily and the
+# Freshness, applied once at the root: the graph is meant to be materialized daily, so metrics_daily and the
 # dashboards warn after a day without a materialization and fail after a day and two hours.
 DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=24))
 FRESHNESS_SELECTION = dg.AssetSelection.assets("metrics_daily") | dg.AssetSelection.groups("dashboards")
