@@ -8,16 +8,23 @@ what follows IOs), ``ENABLE_DEAL_PIPELINE`` (deal-stage sensors), ``ENABLE_MATCH
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 
 from sponsor_pipeline.defs.deals_io.assets import io_delivery, io_delivery_covers_every_io
 from sponsor_pipeline.defs.deals_io.schedules import build_daily_schedule
 from sponsor_pipeline.defs.deals_io.sensors import deal_stage_sensor, io_status_sensor
+from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, creator_dashboard, ops_dashboard
+from sponsor_pipeline.defs.dashboards.checks import DASHBOARD_CHECKS
+from sponsor_pipeline.defs.dashboards.io_documents import io_documents
 from sponsor_pipeline.defs.ingestion.assets import listener_metrics
-from sponsor_pipeline.defs.metrics.assets import metrics_daily, metrics_daily_reconciles_with_listener_metrics
+from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
 from sponsor_pipeline.defs.ingestion.exports import platform_exports
 from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor
 from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor
+from sponsor_pipeline.defs.metrics.assets import metrics_daily, metrics_daily_reconciles_with_listener_metrics
+from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique
 from sponsor_pipeline.defs.reference.assets import build_reference_assets
 from sponsor_pipeline.defs.resources import resources
 from sponsor_pipeline.settings import Flags
@@ -57,11 +64,20 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         checks.append(match_scores_in_range)
         extra_resources["match_weights"] = MatchWeightsResource()
     # --- end matchmaking ---
+    # dashboards, IO documents, data-quality checks (freshness is applied below, once, at the root)
+    checks.append(metrics_daily_key_unique)
+    if flags.etl_csv_upload:
+        checks.append(listener_metrics_matches_schema)
+    if flags.new_dashboard_cards:
+        assets += [creator_dashboard, advertiser_dashboard, ops_dashboard]
+        checks += DASHBOARD_CHECKS
+    if flags.io_bookings:
+        assets.append(io_documents)
     all_assets_job = dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
                                          description="Materialize the whole graph (with its checks).")
     jobs = [all_assets_job]
     schedules.append(build_daily_schedule(all_assets_job))
-    return dg.Definitions(
+    definitions = dg.Definitions(
         assets=assets,
         asset_checks=checks,
         sensors=sensors,
@@ -69,6 +85,19 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         jobs=jobs,
         resources={**resources(), **extra_resources},
     )
+    return with_freshness(definitions)
+
+
+# Freshness, applied once at the root: the graph is meant to be materialized daily, so metrics_daily and the
+# dashboards warn after a day without a materialization and fail after a day and two hours.
+DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=24))
+FRESHNESS_SELECTION = dg.AssetSelection.assets("metrics_daily") | dg.AssetSelection.groups("dashboards")
+
+
+def with_freshness(definitions: dg.Definitions) -> dg.Definitions:
+    """``definitions`` with :data:`DAILY_FRESHNESS` on metrics_daily and every dashboard asset."""
+    return definitions.map_resolved_asset_specs(
+        func=lambda spec: dg.apply_freshness_policy(spec, DAILY_FRESHNESS), selection=FRESHNESS_SELECTION)
 
 
 @dg.definitions

@@ -100,6 +100,8 @@ def run_demo() -> int:
     sensors_ok = run_sensor_demo(defs, instance, postgres)
     if flags_matchmaking():
         print_top_matches(postgres)
+    if ran_dashboards_or_documents(result):
+        print_dashboard_headlines(postgres, result)
 
     _heading("summary")
     if new_rows == 0:
@@ -281,3 +283,74 @@ def print_top_matches(postgres: PostgresResource, top: int = 3) -> None:
             current = (tenant, campaign_id)
             click.echo(f"  {tenant} {campaign_id} {name} [{stage}]")
         click.echo(f"    {title:<20} {rationale}")
+# --- dashboards and IO documents: headlines and where the plots and PDFs went ----------------------
+
+TOP_SHOW_30D = """
+SELECT tenant_id, show_title, downloads_30d, trend_30d_pct, as_of
+FROM creator_dashboard WHERE episode_id IS NULL ORDER BY downloads_30d DESC, show_title LIMIT 1
+"""
+
+MOST_UNDER_PACED_IO = """
+SELECT tenant_id, io_id, campaign_name, pacing_ratio, delivered_impressions, booked_impressions, flight_end
+FROM advertiser_dashboard WHERE io_id IS NOT NULL AND status = 'live' AND pacing_ratio IS NOT NULL
+ORDER BY pacing_ratio, io_id LIMIT 1
+"""
+
+OPS_ALERT_COUNTS = """
+SELECT alert_type, count(*), count(*) FILTER (WHERE severity = 'critical')
+FROM ops_alerts GROUP BY alert_type ORDER BY alert_type
+"""
+
+_OUTPUT_KEYS = {"downloads_trend_png": "downloads trend plot", "pacing_png": "pacing plot",
+                "output_dir": "IO documents (PDF)"}
+
+
+def _materialized_metadata(result) -> dict[str, dict]:
+    out = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        out[mat.asset_key.to_user_string()] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+    return out
+
+
+def ran_dashboards_or_documents(result) -> bool:
+    """True when the run materialized a dashboard or the IO documents."""
+    return bool({"creator_dashboard", "advertiser_dashboard", "ops_dashboard", "io_documents"}
+                & set(_materialized_metadata(result)))
+
+
+def print_dashboard_headlines(postgres: PostgresResource, result) -> None:
+    """One headline per dashboard (top show, most under-paced live IO, ops alerts) and output paths."""
+    meta = _materialized_metadata(result)
+    _heading("dashboards")
+    with postgres.connect() as conn:
+        if "creator_dashboard" in meta:
+            row = conn.execute(TOP_SHOW_30D).fetchone()
+            if row:
+                tenant, title, downloads, trend, as_of = row
+                trend_text = f", {float(trend):+.1f}% vs the 30 days before" if trend is not None else ""
+                click.echo(f"  creator     top show: {title} ({tenant}) {downloads:,} downloads "
+                           f"in the 30 days to {as_of}{trend_text}")
+        if "advertiser_dashboard" in meta:
+            row = conn.execute(MOST_UNDER_PACED_IO).fetchone()
+            if row:
+                tenant, io_id, campaign, pacing, delivered, booked, end = row
+                click.echo(f"  advertiser  most under-paced live IO: {io_id} ({tenant}, {campaign}) pacing "
+                           f"{float(pacing):.2f}, {delivered:,} of {booked:,} delivered, flight ends {end}")
+            else:
+                click.echo("  advertiser  no live IO measured yet (io_delivery has no rows)")
+        if "ops_dashboard" in meta:
+            counts = conn.execute(OPS_ALERT_COUNTS).fetchall()
+            total = sum(n for _, n, _ in counts)
+            critical = sum(c for _, _, c in counts)
+            parts = ", ".join(f"{t} {n}" for t, n, _ in counts) or "none"
+            click.echo(f"  ops         {total} alerts ({critical} critical): {parts}")
+    if "io_documents" in meta:
+        docs = meta["io_documents"]
+        click.echo(f"  documents   {docs['documents']} IO PDFs: {docs['rendered']} rendered, "
+                   f"{docs['unchanged']} unchanged, {docs['removed']} removed")
+    _heading("where to look")
+    for asset, values in sorted(meta.items()):
+        for key, label in _OUTPUT_KEYS.items():
+            if key in values:
+                click.echo(f"  {label:<22} {values[key]}")

@@ -17,7 +17,7 @@ CAMPAIGN = ("northwind-audio", "nw-cmp-003")
 
 @pytest.fixture(scope="module")
 def repo():
-    return build_definitions(Flags(matchmaking=False)).get_repository_def()
+    return build_definitions(Flags(matchmaking=False, new_dashboard_cards=False)).get_repository_def()
 
 
 @pytest.fixture(scope="module")
@@ -215,18 +215,13 @@ def test_deal_stage_changes_rerun_match_scores_for_the_campaigns_that_moved(
 
 
 def test_io_rerun_selects_io_delivery_and_what_reads_it(reference, postgres):
-    @dg.asset(deps=["io_delivery"])
-    def advertiser_dashboard() -> None:
-        """Stands in for a dashboard built on io_delivery."""
-
-    repo = dg.Definitions.merge(build_definitions(Flags()), dg.Definitions(assets=[advertiser_dashboard])
-                                ).get_repository_def()
+    repo = build_definitions(Flags()).get_repository_def()
     cursor = drained(sensors.io_status_sensor, postgres, repo)
     set_status(reference, "paused")
     (run,) = tick(sensors.io_status_sensor, postgres, repo, cursor).run_requests
-    # io_delivery and everything downstream of it: the dashboard, and match_scores (history, inventory)
-    assert set(run.asset_selection) == {dg.AssetKey("io_delivery"), dg.AssetKey("advertiser_dashboard"),
-                                        dg.AssetKey("match_scores")}
+    # io_delivery and everything downstream of it: the dashboards, and match_scores (history, inventory)
+    assert set(run.asset_selection) == {dg.AssetKey(k) for k in (
+        "io_delivery", "creator_dashboard", "advertiser_dashboard", "ops_dashboard", "match_scores")}
 
 
 def test_flags_remove_the_sensors():

@@ -33,7 +33,17 @@ WITH required (kind, name, detail) AS (
     ('table', 'show_brand_safety', NULL), ('rls', 'show_brand_safety', NULL),
     ('table', 'campaign_brand_safety', NULL), ('rls', 'campaign_brand_safety', NULL),
     ('table', 'campaign_targets', NULL), ('rls', 'campaign_targets', NULL),
-    ('index', 'ix_matches_campaign_score', 'matches')
+    ('index', 'ix_matches_campaign_score', 'matches'),
+    -- 0007_dashboards
+    ('table', 'creator_dashboard', NULL), ('rls', 'creator_dashboard', NULL),
+    ('unique_index', 'ux_creator_dashboard_key', 'creator_dashboard'),
+    ('table', 'creator_source_split', NULL), ('rls', 'creator_source_split', NULL),
+    ('table', 'advertiser_dashboard', NULL), ('rls', 'advertiser_dashboard', NULL),
+    ('unique_index', 'ux_advertiser_dashboard_key', 'advertiser_dashboard'),
+    ('table', 'advertiser_recommendations', NULL), ('rls', 'advertiser_recommendations', NULL),
+    ('table', 'ops_alerts', NULL), ('rls', 'ops_alerts', NULL),
+    ('unique_index', 'ux_ops_alerts_key', 'ops_alerts'),
+    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL)
 )
 SELECT kind, name, detail
 FROM required r

@@ -111,6 +111,7 @@ WHERE m.score < 0 OR m.score > 100
    OR m.geo_overlap NOT BETWEEN 0 AND 1 OR m.demographic_overlap NOT BETWEEN 0 AND 1
    OR m.topic_overlap NOT BETWEEN 0 AND 1 OR m.historical_lift NOT BETWEEN 0 AND 1
    OR m.inventory_fit NOT BETWEEN 0 AND 1 OR m.brand_safety NOT BETWEEN 0 AND 1
+   OR btrim(m.rationale) = ''
 ORDER BY tenant_id, campaign_id, show_id
 """
 
@@ -228,7 +229,7 @@ def record_recalculated(conn: psycopg.Connection, result: WriteResult, run_id: s
 
 
 def range_violations(conn: psycopg.Connection, limit: int = 5) -> tuple[int, list[dict]]:
-    """(number of matches rows with a score or signal out of range, up to ``limit`` of them)."""
+    """(number of matches rows with a score or signal out of range or an empty rationale, up to ``limit``)."""
     with conn.cursor() as cur:
         cur.execute(RANGE_VIOLATIONS, {"signals": list(SIGNALS)})
         names = [d.name for d in cur.description]

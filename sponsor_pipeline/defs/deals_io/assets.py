@@ -28,6 +28,7 @@ class IoDeliveryConfig(dg.Config):
 @dg.asset(
     name="io_delivery",
     group_name="deals_io",
+    owners=["team:sponsorships"],
     kinds={"postgres"},
     deps=["io_bookings", "metrics_daily"],
     description=(

@@ -55,6 +55,7 @@ class MatchWeightsResource(dg.ConfigurableResource):
 @dg.asset(
     name="match_scores",
     group_name="matchmaking",
+    owners=["team:sponsorships"],
     kinds={"postgres", "numpy"},
     deps=UPSTREAM,
     description=(
@@ -112,7 +113,8 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
 
 
 @dg.asset_check(asset="match_scores", blocking=True, description=(
-    "Every matches row has a score within [0, 100] and all six signals (columns and jsonb) within [0, 1]."
+    "Every matches row has a score within [0, 100], all six signals (columns and jsonb) within [0, 1] "
+    "and a non-empty rationale; blocking, because the advertiser dashboard's recommendations read matches."
 ))
 def match_scores_in_range(postgres: PostgresResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:

@@ -65,6 +65,7 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
             t.table,
             deps=_deps(t.table, tables),
             group_name="reference",
+            owners=["team:data-platform"],
             kinds={"postgres", "csv"},
             description=DESCRIPTIONS[t.table],
             metadata={"source_file": file_name},
