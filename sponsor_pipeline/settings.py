@@ -91,3 +91,10 @@ def exports_dir() -> Path:
 def vanity_domain() -> str:
     """Domain of generated IO vanity URLs: ``SPONSOR_VANITY_DOMAIN`` or ``listen.example.com``."""
     return (os.environ.get("SPONSOR_VANITY_DOMAIN") or "listen.example.com").strip().strip("/")
+
+
+# --- Opt-in monthly range partitioning of listener_metrics (sql/partitioning) ---
+def partition_listener_metrics() -> bool:
+    """``SPONSOR_PARTITION_LISTENER_METRICS`` (default false): apply ``sql/partitioning`` after the
+    core migrations, so listener_metrics is range-partitioned by month."""
+    return flag("SPONSOR_PARTITION_LISTENER_METRICS", default=False)
