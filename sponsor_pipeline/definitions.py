@@ -19,6 +19,8 @@ from sponsor_pipeline.defs.ingestion.exports import platform_exports
 from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor
 from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor
 from sponsor_pipeline.settings import Flags
+# --- executor: SPONSOR_EXECUTOR=k8s runs one pod per step (docs/deploy.md) ---
+from sponsor_pipeline.executors import executor_from_env
 
 ALL_ASSETS_JOB = "all_assets_job"
 
@@ -39,7 +41,7 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         sensors += [sheets_sensor, build_landing_sensor(landing_assets)]
     jobs = [dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
                                 description="Materialize the whole graph (with its checks).")]
-    return dg.Definitions(
+    definitions = dg.Definitions(
         assets=assets,
         asset_checks=checks,
         sensors=sensors,
@@ -47,6 +49,11 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         jobs=jobs,
         resources=resources(),
     )
+    # --- executor: SPONSOR_EXECUTOR=k8s sets k8s_job_executor on every job (docs/deploy.md) ---
+    executor = executor_from_env()
+    if executor is not None:
+        definitions = dg.Definitions.merge(definitions, dg.Definitions(executor=executor))
+    return definitions
 
 
 @dg.definitions
