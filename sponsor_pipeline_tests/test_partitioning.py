@@ -348,3 +348,38 @@ def test_rollback_restores_the_plain_table_with_every_row(scratch, conn):
     assert _relkind(conn) == "p"
     assert conn.execute(TOTALS).fetchone() == total
     assert migrate.verify(url, partitioning=True) == []
+
+
+def test_cli_partitioned_flag_migrates_verifies_and_rolls_back(server_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from sponsor_pipeline.cli import main
+
+    url = server_url.set(database="sponsor_test_partitioning_cli")
+    server.drop_database(url)
+    server.ensure_database(url)
+    monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+    monkeypatch.delenv("SPONSOR_PARTITION_LISTENER_METRICS", raising=False)
+    runner = CliRunner()
+    try:
+        assert runner.invoke(main, ["db", "migrate"]).exit_code == 0
+        unpartitioned = runner.invoke(main, ["db", "verify", "--partitioned"])
+        assert unpartitioned.exit_code == 1
+        assert "MISSING partitioned_table listener_metrics" in unpartitioned.output
+
+        migrated = runner.invoke(main, ["db", "migrate", "--partitioned"])
+        assert migrated.exit_code == 0, migrated.output
+        assert "applied: 0001_partition_listener_metrics" in migrated.output
+        assert runner.invoke(main, ["db", "verify", "--partitioned"]).exit_code == 0
+        status = runner.invoke(main, ["db", "status", "--partitioned"]).output
+        assert "applied  0001_partition_listener_metrics" in status
+
+        refused = runner.invoke(main, ["db", "rollback"])  # partitioning off in the environment
+        assert refused.exit_code == 1 and "--partitioned" in refused.output
+        monkeypatch.setenv("SPONSOR_PARTITION_LISTENER_METRICS", "true")  # the environment decides
+        undone = runner.invoke(main, ["db", "rollback"])
+        assert undone.exit_code == 0, undone.output
+        assert "rolled back: 0001_partition_listener_metrics" in undone.output
+        assert runner.invoke(main, ["db", "verify", "--not-partitioned"]).exit_code == 0
+    finally:
+        server.drop_database(url)
