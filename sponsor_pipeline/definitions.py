@@ -21,6 +21,12 @@ from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor
 from sponsor_pipeline.settings import Flags
 # --- executor: SPONSOR_EXECUTOR=k8s runs one pod per step (docs/deploy.md) ---
 from sponsor_pipeline.executors import executor_from_env
+# --- listener_metrics partition maintenance (SPONSOR_PARTITION_LISTENER_METRICS) ---
+from sponsor_pipeline.defs.maintenance.partitions import (
+    listener_metrics_partition_maintenance,
+    listener_metrics_partitions_monthly,
+)
+from sponsor_pipeline.settings import partition_listener_metrics
 
 ALL_ASSETS_JOB = "all_assets_job"
 
@@ -41,6 +47,10 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         sensors += [sheets_sensor, build_landing_sensor(landing_assets)]
     jobs = [dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
                                 description="Materialize the whole graph (with its checks).")]
+    # --- listener_metrics partition maintenance: a monthly schedule when partitioning is on ---
+    if partition_listener_metrics():
+        jobs.append(listener_metrics_partition_maintenance)
+        schedules.append(listener_metrics_partitions_monthly)
     definitions = dg.Definitions(
         assets=assets,
         asset_checks=checks,

@@ -318,6 +318,35 @@ def test_verify_names_what_partitioning_lacks(scratch, conn):
     assert migrate.verify(url, partitioning=True) == []
 
 
+def test_monthly_maintenance_job_recreates_a_missing_partition(scratch, conn, monkeypatch):
+    from sponsor_pipeline.defs.maintenance.partitions import listener_metrics_partition_maintenance
+    from sponsor_pipeline.resources import PostgresResource
+    from sponsor_pipeline.warehouse.partitions import months_ahead
+
+    last = _month_partition(months_ahead(dt.date.today())[1])
+    conn.execute(f"DROP TABLE {last}")  # name built from a date above, not from input
+    conn.commit()
+    postgres = PostgresResource(database_url=scratch[0].render_as_string(hide_password=False))
+    result = listener_metrics_partition_maintenance.execute_in_process(resources={"postgres": postgres})
+    assert result.success
+    assert result.output_for_node("ensure_listener_metrics_partitions") == [(last, 0)]
+    assert conn.execute("SELECT to_regclass(%s)::text", (last,)).fetchone()[0] == last
+    again = listener_metrics_partition_maintenance.execute_in_process(resources={"postgres": postgres})
+    assert again.output_for_node("ensure_listener_metrics_partitions") == []
+
+
+def test_maintenance_schedule_is_registered_only_with_partitioning(monkeypatch):
+    from sponsor_pipeline.definitions import build_definitions
+
+    monkeypatch.setenv("SPONSOR_PARTITION_LISTENER_METRICS", "true")
+    on = build_definitions()
+    assert on.resolve_schedule_def("listener_metrics_partition_maintenance_schedule").cron_schedule == "0 3 1 * *"
+    assert on.resolve_job_def("listener_metrics_partition_maintenance") is not None
+    monkeypatch.setenv("SPONSOR_PARTITION_LISTENER_METRICS", "false")
+    off = build_definitions()
+    assert [s.name for s in off.schedules or []] == []
+
+
 def test_rollback_restores_the_plain_table_with_every_row(scratch, conn):
     url, before = scratch
     with pytest.raises(migrate.PartitioningApplied, match="--partitioned"):
