@@ -26,3 +26,6 @@ dev: install
 
 clean-state:
 	rm -rf .state
+
+bench: install
+	$(BIN)/python -m benchmarks.run

@@ -14,6 +14,7 @@ from sponsor_pipeline.db import server
 from sponsor_pipeline.definitions import ALL_ASSETS_JOB, build_definitions
 from sponsor_pipeline.instance import prepare_dagster_home
 from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.warehouse import change_log
 
 TOP_SHOWS = """
 WITH last AS (SELECT tenant_id, max(day) AS last_day FROM metrics_daily GROUP BY tenant_id)
@@ -95,6 +96,13 @@ def run_demo() -> int:
     for tenant, title, downloads in top:
         click.echo(f"  {tenant:<16} {title:<40} {downloads:>10,}")
 
+    # -- deals_io: IO status and deal stage sensors ---------------------------------------------
+    sensors_ok = run_sensor_demo(defs, instance, postgres)
+    if flags_matchmaking():
+        print_top_matches(postgres)
+    if ran_dashboards_or_documents(result):
+        print_dashboard_headlines(postgres, result)
+
     _heading("summary")
     if new_rows == 0:
         click.echo("nothing new loaded: every source was already imported (checksums unchanged)")
@@ -103,7 +111,7 @@ def run_demo() -> int:
     click.echo(f"run {result.run_id} {'succeeded' if result.success else 'FAILED'} "
                f"in {time.perf_counter() - started:.1f}s")
     click.echo("next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 with this run and the graph")
-    return 0 if result.success else 1
+    return 0 if result.success and sensors_ok else 1
 
 
 # --- ingestion from every source: CSV, platform exports, Google Sheets --------------------------
@@ -166,3 +174,183 @@ def print_ingestion_sources(postgres: PostgresResource, since: datetime, sheets_
     for uri, status, read, loaded, quarantined, metric_rows, audience_rows in payloads:
         click.echo(f"  {Path(uri).name:<38} {status:<9} read {read or 0:>3}  listener_metrics {metric_rows:>3}  "
                    f"audience {audience_rows:>3}  quarantined {quarantined or 0}")
+
+
+# -- deals_io: IO status and deal stage sensors -------------------------------------------------------
+# Each demo run toggles these, so a second run produces the reverse transitions.
+DEMO_IO_CHANGES = (  # (tenant, io_id, status a, status b): a → b, or b → a when already at b
+    ("northwind-audio", "nw-io-019", "draft", "scheduled"),
+    ("northwind-audio", "nw-io-010", "live", "completed"),
+    ("harbor-pods", "hp-io-016", "live", "paused"),
+)
+DEMO_DEAL_CHANGES = (  # (tenant, campaign_id, stage a, stage b)
+    ("northwind-audio", "nw-cmp-008", "qualified", "negotiation"),
+    ("harbor-pods", "hp-cmp-009", "lead", "lost"),
+)
+TOGGLE_IO = (
+    "UPDATE io_bookings SET status = CASE WHEN status = %s THEN %s ELSE %s END "
+    "WHERE tenant_id = %s AND io_id = %s AND status IN (%s, %s)"
+)
+TOGGLE_DEAL = (
+    "UPDATE campaigns SET stage = CASE WHEN stage = %s THEN %s ELSE %s END, stage_changed_at = now() "
+    "WHERE tenant_id = %s AND campaign_id = %s AND stage IN (%s, %s)"
+)
+EVENTS_OF = "SELECT event_type, tenant_id, entity_id, payload FROM events WHERE dedupe_key = ANY(%s) ORDER BY event_id"
+
+
+def run_sensor_demo(defs: dg.Definitions, instance: dg.DagsterInstance, postgres: PostgresResource) -> bool:
+    """Apply a few IO status and deal stage changes, tick each sensor once, print the events.
+
+    Each sensor starts just before its oldest transition without an event, so the tick also picks
+    up the inserts of a first sample import. Returns False when a tick fails.
+    """
+    from sponsor_pipeline.defs.deals_io.sensors import deal_stage_sensor, io_status_sensor
+
+    _heading("IO status and deal stage changes (plain SQL; the triggers log them in change_log)")
+    with postgres.connect() as conn:
+        for tenant, io_id, a, b in DEMO_IO_CHANGES:
+            conn.execute(TOGGLE_IO, (a, b, a, tenant, io_id, a, b))
+        for tenant, campaign_id, a, b in DEMO_DEAL_CHANGES:
+            conn.execute(TOGGLE_DEAL, (a, b, a, tenant, campaign_id, a, b))
+        conn.commit()
+        cursors = {kind: change_log.cursor_from_events(conn, kind).dumps()
+                   for kind in (change_log.IO_BOOKING, change_log.CAMPAIGN)}
+    click.echo(f"  {len(DEMO_IO_CHANGES)} IO status changes, {len(DEMO_DEAL_CHANGES)} deal stage changes")
+
+    repo = defs.get_repository_def()
+    names = {s.name for s in repo.sensor_defs}
+    ok = True
+    for sensor, kind in ((io_status_sensor, change_log.IO_BOOKING), (deal_stage_sensor, change_log.CAMPAIGN)):
+        if sensor.name not in names:
+            click.echo(f"  {sensor.name}: off (feature flag)")
+            continue
+        _heading(f"{sensor.name}: one tick")
+        try:
+            with dg.build_sensor_context(cursor=cursors[kind], instance=instance, repository_def=repo,
+                                         resources={"postgres": postgres}) as context:
+                data = sensor.evaluate_tick(context)
+        except Exception as exc:  # noqa: BLE001 - reported, the demo goes on
+            click.secho(f"  tick failed: {exc}", fg="red")
+            ok = False
+            continue
+        keys = [e.metadata["dedupe_key"].value for e in data.asset_events]
+        with postgres.connect() as conn:
+            events = conn.execute(EVENTS_OF, (keys,)).fetchall()
+        created = [e for e in events if (e[3].get("from_status") or e[3].get("from_stage")) is None]
+        if created:
+            types = sorted({e[0] for e in created})
+            click.echo(f"  {len(created)} {'/'.join(types)} events for rows created by the sample import")
+        for event_type, tenant, entity, p in events:
+            if p.get("from_status") is None and p.get("from_stage") is None:
+                continue
+            if event_type == "deal.stage_changed":
+                flags = [f"skipped {', '.join(p['skipped_stages'])}"] if p["skipped_stages"] else []
+                flags += ["backwards"] * p["is_backward"] + ["outcome reversed"] * p["is_outcome_reversal"]
+                line = f"{p['from_stage']} → {p['to_stage']}" + (f"  [{'; '.join(flags)}]" if flags else "")
+            else:
+                line = f"{p['from_status']} → {p['to_status']}  (booked {p['booked_impressions']:,})"
+            click.echo(f"  {event_type:<19} {tenant:<16} {entity:<11} {line}")
+        if not data.run_requests:
+            click.echo("  no run requested: " + (data.skip_message if not events else
+                                                  "its rerun target is not in this code location yet"))
+        for run in data.run_requests:
+            targets = ", ".join(k.to_user_string() for k in run.asset_selection or [])
+            click.echo(f"  run requested: {targets}  run_key={run.run_key}")
+    return ok
+    return 0 if result.success else 1
+
+
+# --- matchmaking ---------------------------------------------------------------------------------
+
+def flags_matchmaking() -> bool:
+    from sponsor_pipeline.settings import Flags
+
+    return Flags.from_env().matchmaking
+
+
+def print_top_matches(postgres: PostgresResource, top: int = 3) -> None:
+    """The ``top`` shows per open sample campaign, with score and rationale (from ``matches``)."""
+    from sponsor_pipeline.warehouse.matches import top_matches
+
+    with postgres.connect() as conn:
+        rows = top_matches(conn, top)
+    _heading(f"match scores: top {top} shows per open campaign")
+    if not rows:
+        click.echo("  no matches: no open campaigns, or match_scores did not run")
+    current = None
+    for tenant, campaign_id, name, stage, title, score, rationale in rows:
+        if (tenant, campaign_id) != current:
+            current = (tenant, campaign_id)
+            click.echo(f"  {tenant} {campaign_id} {name} [{stage}]")
+        click.echo(f"    {title:<20} {rationale}")
+# --- dashboards and IO documents: headlines and where the plots and PDFs went ----------------------
+
+TOP_SHOW_30D = """
+SELECT tenant_id, show_title, downloads_30d, trend_30d_pct, as_of
+FROM creator_dashboard WHERE episode_id IS NULL ORDER BY downloads_30d DESC, show_title LIMIT 1
+"""
+
+MOST_UNDER_PACED_IO = """
+SELECT tenant_id, io_id, campaign_name, pacing_ratio, delivered_impressions, booked_impressions, flight_end
+FROM advertiser_dashboard WHERE io_id IS NOT NULL AND status = 'live' AND pacing_ratio IS NOT NULL
+ORDER BY pacing_ratio, io_id LIMIT 1
+"""
+
+OPS_ALERT_COUNTS = """
+SELECT alert_type, count(*), count(*) FILTER (WHERE severity = 'critical')
+FROM ops_alerts GROUP BY alert_type ORDER BY alert_type
+"""
+
+_OUTPUT_KEYS = {"downloads_trend_png": "downloads trend plot", "pacing_png": "pacing plot",
+                "output_dir": "IO documents (PDF)"}
+
+
+def _materialized_metadata(result) -> dict[str, dict]:
+    out = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        out[mat.asset_key.to_user_string()] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+    return out
+
+
+def ran_dashboards_or_documents(result) -> bool:
+    """True when the run materialized a dashboard or the IO documents."""
+    return bool({"creator_dashboard", "advertiser_dashboard", "ops_dashboard", "io_documents"}
+                & set(_materialized_metadata(result)))
+
+
+def print_dashboard_headlines(postgres: PostgresResource, result) -> None:
+    """One headline per dashboard (top show, most under-paced live IO, ops alerts) and output paths."""
+    meta = _materialized_metadata(result)
+    _heading("dashboards")
+    with postgres.connect() as conn:
+        if "creator_dashboard" in meta:
+            row = conn.execute(TOP_SHOW_30D).fetchone()
+            if row:
+                tenant, title, downloads, trend, as_of = row
+                trend_text = f", {float(trend):+.1f}% vs the 30 days before" if trend is not None else ""
+                click.echo(f"  creator     top show: {title} ({tenant}) {downloads:,} downloads "
+                           f"in the 30 days to {as_of}{trend_text}")
+        if "advertiser_dashboard" in meta:
+            row = conn.execute(MOST_UNDER_PACED_IO).fetchone()
+            if row:
+                tenant, io_id, campaign, pacing, delivered, booked, end = row
+                click.echo(f"  advertiser  most under-paced live IO: {io_id} ({tenant}, {campaign}) pacing "
+                           f"{float(pacing):.2f}, {delivered:,} of {booked:,} delivered, flight ends {end}")
+            else:
+                click.echo("  advertiser  no live IO measured yet (io_delivery has no rows)")
+        if "ops_dashboard" in meta:
+            counts = conn.execute(OPS_ALERT_COUNTS).fetchall()
+            total = sum(n for _, n, _ in counts)
+            critical = sum(c for _, _, c in counts)
+            parts = ", ".join(f"{t} {n}" for t, n, _ in counts) or "none"
+            click.echo(f"  ops         {total} alerts ({critical} critical): {parts}")
+    if "io_documents" in meta:
+        docs = meta["io_documents"]
+        click.echo(f"  documents   {docs['documents']} IO PDFs: {docs['rendered']} rendered, "
+                   f"{docs['unchanged']} unchanged, {docs['removed']} removed")
+    _heading("where to look")
+    for asset, values in sorted(meta.items()):
+        for key, label in _OUTPUT_KEYS.items():
+            if key in values:
+                click.echo(f"  {label:<22} {values[key]}")

@@ -64,8 +64,23 @@ def _money(nullable: bool = True) -> pa.Column:
     return pa.Column(float, checks=[pa.Check.ge(0), pa.Check.le(1e12)], nullable=nullable)
 
 
+_TRUE_WORDS = frozenset({"true", "t", "1", "yes", "y"})
+_FALSE_WORDS = frozenset({"false", "f", "0", "no", "n"})
+
+
+def _parse_bool(values: pd.Series) -> pd.Series:
+    """``'true'``/``'false'`` (also t/f, 1/0, yes/no, any case) → bool; anything else is left as is
+    and fails the ``boolean`` coercion (a plain ``bool`` cast would turn ``'false'`` into True)."""
+    def one(v):
+        if not isinstance(v, str):
+            return v
+        word = v.strip().lower()
+        return True if word in _TRUE_WORDS else False if word in _FALSE_WORDS else v
+    return values.map(one)
+
+
 def _bool() -> pa.Column:
-    return pa.Column(bool, nullable=False)
+    return pa.Column("boolean", parsers=pa.Parser(_parse_bool), nullable=False)
 
 
 LISTENER_METRICS = pa.DataFrameSchema(
@@ -219,8 +234,21 @@ LISTENER_METRICS_EXPORT = pa.DataFrameSchema(
     name="listener_metrics_export",
 )
 
-AGE_GENDER_BUCKET = (r"^(0-17|18-22|23-27|28-34|35-44|45-59|60\+)\|"
-                     r"(female|male|non_binary|not_specified)$")
+# --- Matchmaking inputs: audience profiles, direct response, show topics, brand safety, targets ---
+
+AUDIENCE_DIMENSIONS = ("country", "age_gender")
+AGE_GENDER_BUCKET = (
+    r"^(0-17|18-22|23-27|28-34|35-44|45-59|60\+)\|(female|male|non_binary|not_specified)$"
+)
+IAB_TOPIC_ID = r"^[A-Za-z0-9]{1,16}$"
+GARM_RISK_COLUMNS = (
+    "garm_adult_sexual", "garm_arms_ammunition", "garm_crime_harmful_acts",
+    "garm_death_injury_conflict", "garm_online_piracy", "garm_hate_speech",
+    "garm_obscenity_profanity", "garm_drugs_alcohol_tobacco", "garm_spam_harmful",
+    "garm_terrorism", "garm_sensitive_social_issues", "garm_misinformation",
+)
+GARM_RISK_LEVELS = ("floor", "high", "medium", "low", "none")
+TARGET_DIMENSIONS = ("country", "age_band", "gender", "topic")
 
 AUDIENCE_PROFILES = pa.DataFrameSchema(
     {
@@ -241,4 +269,74 @@ AUDIENCE_PROFILES = pa.DataFrameSchema(
     ],
     coerce=True,
     name="audience_profiles",
+)
+
+IO_RESPONSES = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "io_id": _id(),
+        "day": _date(),
+        "promo_redemptions": _count(),
+        "vanity_visits": _count(),
+    },
+    coerce=True,
+    name="io_responses",
+)
+
+SHOW_TOPICS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "show_id": _id(),
+        "topic_id": pa.Column(str, checks=pa.Check.str_matches(IAB_TOPIC_ID)),
+        "source": pa.Column(str, checks=pa.Check.isin(("apple_genre", "editorial"))),
+    },
+    coerce=True,
+    name="show_topics",
+)
+
+SHOW_BRAND_SAFETY = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "show_id": _id(),
+        **{c: pa.Column(str, checks=pa.Check.isin(GARM_RISK_LEVELS)) for c in GARM_RISK_COLUMNS},
+        "assessed_on": _date(nullable=True),
+    },
+    coerce=True,
+    name="show_brand_safety",
+)
+
+CAMPAIGN_BRAND_SAFETY = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "campaign_id": _id(),
+        # GARM floor content is never monetisable: the most a campaign can accept is 'high'.
+        **{c: pa.Column(str, checks=pa.Check.isin(GARM_RISK_LEVELS[1:])) for c in GARM_RISK_COLUMNS},
+        "excludes_explicit": _bool(),
+    },
+    coerce=True,
+    name="campaign_brand_safety",
+)
+
+CAMPAIGN_TARGETS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "campaign_id": _id(),
+        "dimension": pa.Column(str, checks=pa.Check.isin(TARGET_DIMENSIONS)),
+        "value": pa.Column(str, checks=pa.Check.str_length(1, 32)),
+        "weight": pa.Column(float, checks=[pa.Check.gt(0), pa.Check.le(1000)]),
+    },
+    checks=[
+        pa.Check(lambda df: (df["dimension"] != "country") | df["value"].str.fullmatch(r"[A-Z]{2}"),
+                 error="country target is not an ISO 3166-1 alpha-2 code"),
+        pa.Check(lambda df: (df["dimension"] != "age_band")
+                 | df["value"].isin(("0-17", "18-22", "23-27", "28-34", "35-44", "45-59", "60+")),
+                 error="age_band target is not one of 0-17, 18-22, 23-27, 28-34, 35-44, 45-59, 60+"),
+        pa.Check(lambda df: (df["dimension"] != "gender")
+                 | df["value"].isin(("female", "male", "non_binary", "not_specified")),
+                 error="gender target is not female, male, non_binary or not_specified"),
+        pa.Check(lambda df: (df["dimension"] != "topic") | df["value"].str.fullmatch(IAB_TOPIC_ID),
+                 error="topic target is not an IAB Content Taxonomy id"),
+    ],
+    coerce=True,
+    name="campaign_targets",
 )

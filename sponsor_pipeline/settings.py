@@ -91,6 +91,17 @@ def exports_dir() -> Path:
 def vanity_domain() -> str:
     """Domain of generated IO vanity URLs: ``SPONSOR_VANITY_DOMAIN`` or ``listen.example.com``."""
     return (os.environ.get("SPONSOR_VANITY_DOMAIN") or "listen.example.com").strip().strip("/")
+# --- dashboards and IO documents ---------------------------------------------------------------
+
+
+def plots_dir() -> Path:
+    """Folder of the dashboards' PNG plots: ``SPONSOR_PLOTS_DIR`` or ``<state>/plots``."""
+    return Path(os.environ.get("SPONSOR_PLOTS_DIR") or state_dir() / "plots").resolve()
+
+
+def io_documents_dir() -> Path:
+    """Folder of the PDF insertion orders: ``SPONSOR_IO_DOCUMENTS_DIR`` or ``<state>/io_documents``."""
+    return Path(os.environ.get("SPONSOR_IO_DOCUMENTS_DIR") or state_dir() / "io_documents").resolve()
 
 
 # --- Opt-in monthly range partitioning of listener_metrics (sql/partitioning) ---

@@ -150,7 +150,7 @@ def _describe(check: str, failure: object) -> str:
     if text.startswith("coerce_dtype"):
         expected = text[len("coerce_dtype('"):-2] if text.endswith("')") else text
         kind = {"Int64": "a whole number", "datetime64[ns]": "a date (YYYY-MM-DD)",
-                "float64": "a number", "bool": "true or false"}.get(expected, expected)
+                "float64": "a number", "bool": "true or false", "boolean": "true or false"}.get(expected, expected)
         if "datetime64" in expected and "UTC" in expected:
             kind = "a timestamp (ISO 8601)"
         return f"expected {kind}, got {str(failure)[:80]!r}"

@@ -22,6 +22,11 @@ BUSINESS_TABLES = (
     "tenants", "shows", "episodes", "advertisers", "campaigns", "ad_units", "io_bookings",
     "listener_metrics", "matches", "events", "etl_imports", "quarantined_rows", "audience_profiles",
     "io_delivery", "io_responses", "change_log",
+    # matchmaking inputs (0006)
+    "show_topics", "show_brand_safety", "campaign_brand_safety", "campaign_targets",
+    # 0007_dashboards
+    "creator_dashboard", "creator_source_split", "advertiser_dashboard", "advertiser_recommendations",
+    "ops_alerts", "io_documents",
 )
 
 
@@ -74,3 +79,17 @@ def reference(conn: psycopg.Connection) -> psycopg.Connection:
     """``conn`` with the sample reference tables loaded."""
     load_reference(conn)
     return conn
+
+
+# --- dashboards and IO documents: plots and PDFs go to a temporary folder, never the project's state ---
+@pytest.fixture(autouse=True, scope="session")
+def _dashboard_output_dirs(tmp_path_factory):
+    saved = {k: os.environ.get(k) for k in ("SPONSOR_PLOTS_DIR", "SPONSOR_IO_DOCUMENTS_DIR")}
+    os.environ["SPONSOR_PLOTS_DIR"] = str(tmp_path_factory.mktemp("plots"))
+    os.environ["SPONSOR_IO_DOCUMENTS_DIR"] = str(tmp_path_factory.mktemp("io_documents"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -5,6 +5,7 @@ import pytest
 
 from sponsor_pipeline.definitions import ALL_ASSETS_JOB, build_definitions, defs
 from sponsor_pipeline.settings import Flags, flag
+from sponsor_pipeline.warehouse.targets import REFERENCE_FILES
 
 
 def _keys(definitions: dg.Definitions) -> set[str]:
@@ -47,4 +48,7 @@ def test_whole_graph_materializes_against_postgres(conn, postgres):
     assert lm == md > 20_000
     again = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), resources={"postgres": postgres})
     assert again.success
-    assert conn.execute("SELECT count(*) FROM etl_imports WHERE status = 'completed'").fetchone()[0] == 9 + 3 + 10  # CSVs, export reference, payloads
+    # every reference file, the two metrics files, the export tenant's 3 reference files and its
+    # 10 platform payloads, each imported once
+    expected_imports = len(REFERENCE_FILES) + 2 + 3 + 10
+    assert conn.execute("SELECT count(*) FROM etl_imports WHERE status = 'completed'").fetchone()[0] == expected_imports

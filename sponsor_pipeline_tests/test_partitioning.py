@@ -344,7 +344,8 @@ def test_maintenance_schedule_is_registered_only_with_partitioning(monkeypatch):
     assert on.resolve_job_def("listener_metrics_partition_maintenance") is not None
     monkeypatch.setenv("SPONSOR_PARTITION_LISTENER_METRICS", "false")
     off = build_definitions()
-    assert [s.name for s in off.schedules or []] == []
+    assert "listener_metrics_partition_maintenance_schedule" not in [s.name for s in off.schedules or []]
+    assert "listener_metrics_partition_maintenance" not in [j.name for j in off.jobs or []]
 
 
 def test_rollback_restores_the_plain_table_with_every_row(scratch, conn):

@@ -1,9 +1,12 @@
 """Row-level security: the tenant-facing role sees and writes only its own tenant's rows."""
 
+import dagster as dg
 import pandas as pd
 import psycopg
 import pytest
 
+from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, creator_dashboard, ops_dashboard
+from sponsor_pipeline.defs.dashboards.io_documents import io_documents
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
@@ -14,7 +17,7 @@ TENANT_A, TENANT_B = "northwind-audio", "harbor-pods"
 
 
 @pytest.fixture
-def loaded(reference, tmp_path):
+def loaded(reference, tmp_path, postgres):
     # single-tenant files give etl_imports rows of each tenant (multi-tenant files have tenant NULL)
     frame = pd.read_csv(SAMPLES / "metrics_daily.csv", dtype=str)
     for tenant in (TENANT_A, TENANT_B):
@@ -40,7 +43,7 @@ def loaded(reference, tmp_path):
     )
     reference.execute(
         "INSERT INTO io_responses (tenant_id, io_id, day, promo_redemptions) "
-        "SELECT tenant_id, io_id, flight_start, 3 FROM io_bookings"
+        "SELECT tenant_id, io_id, flight_start, 3 FROM io_bookings ON CONFLICT DO NOTHING"  # samples have some
     )
     reference.execute(
         "INSERT INTO change_log (tenant_id, entity_type, entity_id, to_value) "
@@ -48,6 +51,15 @@ def loaded(reference, tmp_path):
     )
     reference.commit()
     refresh_metrics_daily(reference)
+    # 0007_dashboards: the dashboard tables and the IO documents register, filled by their assets
+    result = dg.materialize(
+        [creator_dashboard, advertiser_dashboard, ops_dashboard, io_documents],
+        resources={"postgres": postgres},
+        run_config={"ops": {"io_documents": {"config": {"output_dir": str(tmp_path / "io_documents")}},
+                            **{name: {"config": {"plots_dir": str(tmp_path / "plots")}}
+                               for name in ("creator_dashboard", "advertiser_dashboard", "ops_dashboard")}}},
+    )
+    assert result.success
     return reference
 
 

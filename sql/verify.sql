@@ -20,7 +20,30 @@ WITH required (kind, name, detail) AS (
     -- 0003_delivery_and_change_log
     ('table', 'io_delivery', NULL), ('rls', 'io_delivery', NULL),
     ('table', 'io_responses', NULL), ('rls', 'io_responses', NULL),
-    ('table', 'change_log', NULL), ('rls', 'change_log', NULL)
+    ('table', 'change_log', NULL), ('rls', 'change_log', NULL),
+    -- 0005_change_capture_triggers
+    ('trigger', 'trg_io_bookings_change_log_insert', 'io_bookings'),
+    ('trigger', 'trg_io_bookings_change_log_status', 'io_bookings'),
+    ('trigger', 'trg_campaigns_change_log_insert', 'campaigns'),
+    ('trigger', 'trg_campaigns_change_log_stage', 'campaigns'),
+    ('function', 'change_log_io_booking_status', NULL),
+    ('function', 'change_log_campaign_stage', NULL),
+    -- 0006_matchmaking_inputs
+    ('table', 'show_topics', NULL), ('rls', 'show_topics', NULL),
+    ('table', 'show_brand_safety', NULL), ('rls', 'show_brand_safety', NULL),
+    ('table', 'campaign_brand_safety', NULL), ('rls', 'campaign_brand_safety', NULL),
+    ('table', 'campaign_targets', NULL), ('rls', 'campaign_targets', NULL),
+    ('index', 'ix_matches_campaign_score', 'matches'),
+    -- 0007_dashboards
+    ('table', 'creator_dashboard', NULL), ('rls', 'creator_dashboard', NULL),
+    ('unique_index', 'ux_creator_dashboard_key', 'creator_dashboard'),
+    ('table', 'creator_source_split', NULL), ('rls', 'creator_source_split', NULL),
+    ('table', 'advertiser_dashboard', NULL), ('rls', 'advertiser_dashboard', NULL),
+    ('unique_index', 'ux_advertiser_dashboard_key', 'advertiser_dashboard'),
+    ('table', 'advertiser_recommendations', NULL), ('rls', 'advertiser_recommendations', NULL),
+    ('table', 'ops_alerts', NULL), ('rls', 'ops_alerts', NULL),
+    ('unique_index', 'ux_ops_alerts_key', 'ops_alerts'),
+    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL)
 )
 SELECT kind, name, detail
 FROM required r

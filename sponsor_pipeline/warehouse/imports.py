@@ -72,6 +72,7 @@ class ImportResult:
     rows_quarantined: int = 0
     reasons: Counter = field(default_factory=Counter)  # "column: reason" -> rows
     tenants: list[str] = field(default_factory=list)
+    load_path: str | None = None  # 'copy' (straight into the table), 'insert' or 'upsert' (via the stage)
 
     def as_metadata(self) -> dict[str, object]:
         return {
@@ -82,6 +83,7 @@ class ImportResult:
             "rows_loaded": self.rows_loaded,
             "rows_changed": self.rows_changed,
             "rows_quarantined": self.rows_quarantined,
+            "load_path": self.load_path or "",
         }
 
 
@@ -156,20 +158,17 @@ def import_frames(
             if previous is not None:  # a concurrent run finished the same content first
                 conn.execute("DELETE FROM etl_imports WHERE import_id = %s", (import_id,))
                 return ImportResult(source_uri, checksum, "skipped", previous_import_id=previous)
-            _create_stage(conn, target)
-            staged = _Staged()
-            for number, (frame_rows, valid, rejects) in enumerate(_prefetch(_validated(chunks, target, source_uri))):
-                result.rows_read += frame_rows
-                _copy_to_stage(conn, target, valid)
-                staged.add(valid, target)
-                _quarantine(conn, import_id, source_uri, rejects, result)
-                if after_chunk is not None:
-                    after_chunk(number)
-            moved = _quarantine_staged(conn, target, import_id, source_uri, result)
-            staged.remove(moved)
-            for statement in target.prepare:
-                conn.execute(statement)
-            result.rows_loaded, result.rows_changed = _load(conn, target, import_id, source_uri, staged, result)
+            staged = None
+            if target.direct_load:
+                try:
+                    with conn.transaction():  # a savepoint: a failed attempt leaves nothing behind
+                        staged = _direct_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result)
+                except (psycopg.errors.IntegrityError, _UseStage):
+                    staged = None  # an existing key, a duplicate, a missing show_id, a bad reference
+                if staged is None:
+                    result = ImportResult(source_uri, checksum, "completed", import_id=import_id)
+            if staged is None:
+                staged = _staged_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result)
             for hook in target.finalize:
                 hook(conn, import_id)
             result.tenants = _tenants(conn, import_id, staged)
@@ -186,6 +185,83 @@ def import_frames(
         _record_failure(conn, import_id, source_uri, tenant_id, err)
         raise ImportFailed(source_uri, import_id, err) from err
     return result
+
+
+class _UseStage(Exception):
+    """A direct load met a row only the stage path can place (quarantine with its row number)."""
+
+
+def _direct_attempt(
+    conn: psycopg.Connection, chunks: Callable[[], Iterable[pd.DataFrame]], target: Target, import_id: int,
+    source_uri: str, after_chunk: ChunkHook | None, result: ImportResult,
+) -> _Staged | None:
+    """COPY validated rows straight into the target when its day range holds no row of the file yet.
+
+    Returns None (nothing written) when the first chunk's range already has rows: the staged upsert
+    is then the right path. A later conflict (an existing key, a key repeated in the source, a row
+    needing a derived column) raises an IntegrityError, and a row failing a referential check (its
+    distinct reference values are collected while streaming and checked at the end) raises
+    :class:`_UseStage`; either way the caller's savepoint undoes the attempt and the stage path,
+    which quarantines with source row numbers, runs instead.
+    """
+    staged = _Staged()
+    uses = list(dict.fromkeys(c for check in target.checks for c in check.uses))
+    refs: set[tuple] = set()
+    for number, (frame_rows, valid, rejects) in enumerate(_prefetch(_validated(chunks, target, source_uri))):
+        if number == 0:
+            first = _Staged()
+            first.add(valid, target)
+            if _range_has_rows(conn, target, first):
+                return None
+        result.rows_read += frame_rows
+        _copy_rows(conn, sql.Identifier(target.table), valid, target.columns, import_id=import_id)
+        staged.add(valid, target)
+        if uses and not valid.empty:
+            refs.update(valid[uses].drop_duplicates().astype(object).itertuples(index=False, name=None))
+        _quarantine(conn, import_id, source_uri, rejects, result)
+        if after_chunk is not None:
+            after_chunk(number)
+    if target.checks and refs:
+        conn.execute(
+            sql.SQL("CREATE TEMP TABLE import_refs ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA").format(
+                cols=_cols(uses), table=sql.Identifier(target.table)
+            )
+        )
+        with conn.cursor().copy(sql.SQL("COPY import_refs ({}) FROM STDIN").format(_cols(uses))) as copy:
+            for ref in refs:
+                copy.write_row([None if pd.isna(v) else v for v in ref])
+        for check in target.checks:
+            failing = conn.execute(
+                sql.SQL("SELECT EXISTS (SELECT 1 FROM import_refs s WHERE {cond})").format(cond=sql.SQL(check.condition))
+            ).fetchone()[0]
+            if failing:
+                raise _UseStage(check.reason)
+        conn.execute("DROP TABLE import_refs")
+    result.rows_loaded = result.rows_changed = staged.total
+    result.load_path = "copy"
+    return staged
+
+
+def _staged_attempt(
+    conn: psycopg.Connection, chunks: Callable[[], Iterable[pd.DataFrame]], target: Target, import_id: int,
+    source_uri: str, after_chunk: ChunkHook | None, result: ImportResult,
+) -> _Staged:
+    """Stage every valid row, quarantine what fails referential checks, then insert or upsert."""
+    _create_stage(conn, target)
+    staged = _Staged()
+    for number, (frame_rows, valid, rejects) in enumerate(_prefetch(_validated(chunks, target, source_uri))):
+        result.rows_read += frame_rows
+        _copy_rows(conn, sql.Identifier("import_stage"), valid, target.columns, source_row=True)
+        staged.add(valid, target)
+        _quarantine(conn, import_id, source_uri, rejects, result)
+        if after_chunk is not None:
+            after_chunk(number)
+    moved = _quarantine_staged(conn, target, import_id, source_uri, result)
+    staged.remove(moved)
+    for statement in target.prepare:
+        conn.execute(statement)
+    result.rows_loaded, result.rows_changed = _load(conn, target, import_id, source_uri, staged, result)
+    return staged
 
 
 def _completed_import(conn: psycopg.Connection, source_kind: str, checksum: str) -> int | None:
@@ -288,15 +364,28 @@ def _cols(columns: Iterable[str], prefix: str | None = None) -> sql.Composable:
     return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
 
 
-def _copy_to_stage(conn: psycopg.Connection, target: Target, valid: pd.DataFrame) -> None:
-    """COPY validated rows (CSV written by Arrow's C++ writer) into ``import_stage``."""
+def _copy_rows(
+    conn: psycopg.Connection, table: sql.Identifier, valid: pd.DataFrame, columns: list[str], *,
+    source_row: bool = False, import_id: int | None = None,
+) -> None:
+    """COPY validated rows into ``table`` as CSV written by Arrow's C++ writer.
+
+    ``source_row`` prepends the 1-based source row numbers (the stage); ``import_id`` appends the
+    import's id as column ``import_id`` (a direct load into the target).
+    """
     if valid.empty:
         return
-    frame = valid[target.columns].reset_index(drop=True)
-    frame.insert(0, "source_row", valid.index.to_numpy(dtype="int64"))
-    table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
+    frame = valid[columns].reset_index(drop=True)
+    names = list(columns)
+    if source_row:
+        frame.insert(0, "source_row", valid.index.to_numpy(dtype="int64"))
+        names.insert(0, "source_row")
+    if import_id is not None:
+        frame["import_id"] = import_id
+        names.append("import_id")
+    arrow = pa_arrow.Table.from_pandas(frame, preserve_index=False)
     fields = []
-    for f in table.schema:
+    for f in arrow.schema:
         if pa_arrow.types.is_dictionary(f.type):
             fields.append(pa_arrow.field(f.name, pa_arrow.string()))
         elif pa_arrow.types.is_timestamp(f.type):
@@ -306,10 +395,8 @@ def _copy_to_stage(conn: psycopg.Connection, target: Target, valid: pd.DataFrame
         else:
             fields.append(f)
     buffer = io.BytesIO()
-    arrow_csv.write_csv(table.cast(pa_arrow.schema(fields)), buffer, arrow_csv.WriteOptions(include_header=False))
-    statement = sql.SQL("COPY import_stage (source_row, {cols}) FROM STDIN WITH (FORMAT csv)").format(
-        cols=_cols(target.columns)
-    )
+    arrow_csv.write_csv(arrow.cast(pa_arrow.schema(fields)), buffer, arrow_csv.WriteOptions(include_header=False))
+    statement = sql.SQL("COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)").format(table=table, cols=_cols(names))
     with conn.cursor().copy(statement) as copy:
         copy.write(buffer.getbuffer())
 
@@ -406,6 +493,16 @@ def _quarantine_duplicates(
 _RANGE_HAS_ROWS = "SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = %s AND {col} BETWEEN %s AND %s)"
 
 
+def _range_has_rows(conn: psycopg.Connection, target: Target, staged: _Staged) -> bool:
+    """True when the target holds a row of any tenant within that tenant's range in ``staged``."""
+    statement = sql.SQL(_RANGE_HAS_ROWS).format(
+        table=sql.Identifier(target.table), col=sql.Identifier(target.range_column)
+    )
+    return any(
+        conn.execute(statement, (tenant, low, high)).fetchone()[0] for tenant, (low, high) in staged.ranges.items()
+    )
+
+
 def _load(
     conn: psycopg.Connection, target: Target, import_id: int, source_uri: str, staged: _Staged,
     result: ImportResult,
@@ -419,19 +516,14 @@ def _load(
     upserts, touching only rows whose values differ. A key repeated inside the source is detected by
     the failing statement (unique or cardinality violation) and its later rows are quarantined.
     """
-    fresh = bool(target.range_column) and not any(
-        conn.execute(
-            sql.SQL(_RANGE_HAS_ROWS).format(table=sql.Identifier(target.table), col=sql.Identifier(target.range_column)),
-            (tenant, low, high),
-        ).fetchone()[0]
-        for tenant, (low, high) in staged.ranges.items()
-    )
+    fresh = bool(target.range_column) and not _range_has_rows(conn, target, staged)
     for attempt in ("fast" if fresh else "upsert", "upsert", "after_duplicates"):
         if attempt == "after_duplicates":
             staged.remove(_quarantine_duplicates(conn, target, import_id, source_uri, result))
         try:
             with conn.transaction():  # a savepoint: a failed attempt leaves the stage as it was
                 changed = _insert(conn, target, import_id, upsert=attempt != "fast")
+            result.load_path = "insert" if attempt == "fast" else "upsert"
             return staged.total, changed
         except (psycopg.errors.UniqueViolation, psycopg.errors.CardinalityViolation):
             if attempt == "after_duplicates":

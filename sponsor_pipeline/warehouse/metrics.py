@@ -59,3 +59,22 @@ def reconcile_metrics_daily(conn: psycopg.Connection, sample_size: int = 5) -> t
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
     return len(rows), [dict(zip(names, r)) for r in rows[:sample_size]]
+
+
+# Keys of metrics_daily that occur more than once (GROUP BY compares NULL episode_id as equal).
+DUPLICATE_KEYS = """
+SELECT tenant_id, day::text AS day, show_id, episode_id, source, count(*) AS copies
+FROM metrics_daily
+GROUP BY tenant_id, day, show_id, episode_id, source
+HAVING count(*) > 1
+ORDER BY tenant_id, day, show_id, episode_id, source
+"""
+
+
+def duplicate_metrics_daily_keys(conn: psycopg.Connection, sample_size: int = 5) -> tuple[int, list[dict]]:
+    """Returns (number of duplicated keys, up to ``sample_size`` of them as dicts)."""
+    with conn.cursor() as cur:
+        cur.execute(DUPLICATE_KEYS)
+        names = [d.name for d in cur.description]
+        rows = cur.fetchall()
+    return len(rows), [dict(zip(names, r)) for r in rows[:sample_size]]

@@ -37,6 +37,9 @@ class Target:
     touch_updated_at: bool = True
     immutable: tuple[str, ...] = field(default=())  # columns not overwritten on conflict
     range_column: str | None = None  # a date column: a file whose range holds no rows loads by plain INSERT
+    # COPY straight into the table when its range holds no row yet (needs range_column, stamp_import_id,
+    # and ``prepare`` statements that change nothing when no key exists and every column is given)
+    direct_load: bool = False
     # called as hook(conn, import_id) after the upsert, inside the import transaction
     finalize: tuple[Callable[[Any, int], object], ...] = ()
 
@@ -78,6 +81,7 @@ LISTENER_METRICS = Target(
     ),
     stamp_import_id=True,
     touch_updated_at=False,
+    direct_load=True,
 )
 
 TENANTS = Target("tenants", schemas.TENANTS, ("tenant_id",), "(tenant_id)", touch_updated_at=False)
@@ -165,6 +169,7 @@ LISTENER_METRICS_EXPORT = Target(
     stamp_import_id=True,
     touch_updated_at=False,
     range_column=LISTENER_METRICS.range_column,
+    direct_load=True,
 )
 
 AUDIENCE_PROFILES = Target(
@@ -177,3 +182,53 @@ AUDIENCE_PROFILES = Target(
     stamp_import_id=True,
     stamp_loaded_at=False,
 )
+# --- Matchmaking inputs (loaded with the reference files, after their parents) ---
+
+def _known_show() -> RefCheck:
+    return RefCheck("show_id", "unknown show_id for this tenant", _exists("shows", "x.show_id = s.show_id"),
+                    ("tenant_id", "show_id"))
+
+
+def _known_campaign() -> RefCheck:
+    return RefCheck("campaign_id", "unknown campaign_id for this tenant",
+                    _exists("campaigns", "x.campaign_id = s.campaign_id"), ("tenant_id", "campaign_id"))
+
+
+IO_RESPONSES = Target(
+    "io_responses", schemas.IO_RESPONSES, ("tenant_id", "io_id", "day"), "(tenant_id, io_id, day)",
+    checks=(UNKNOWN_TENANT, RefCheck("io_id", "unknown io_id for this tenant",
+                                     _exists("io_bookings", "x.io_id = s.io_id"), ("tenant_id", "io_id"))),
+    touch_updated_at=False,
+)
+
+SHOW_TOPICS = Target(
+    "show_topics", schemas.SHOW_TOPICS, ("tenant_id", "show_id", "topic_id"), "(tenant_id, show_id, topic_id)",
+    checks=(UNKNOWN_TENANT, _known_show()),
+)
+
+SHOW_BRAND_SAFETY = Target(
+    "show_brand_safety", schemas.SHOW_BRAND_SAFETY, ("tenant_id", "show_id"), "(tenant_id, show_id)",
+    checks=(UNKNOWN_TENANT, _known_show()),
+)
+
+CAMPAIGN_BRAND_SAFETY = Target(
+    "campaign_brand_safety", schemas.CAMPAIGN_BRAND_SAFETY, ("tenant_id", "campaign_id"),
+    "(tenant_id, campaign_id)",
+    checks=(UNKNOWN_TENANT, _known_campaign()),
+)
+
+CAMPAIGN_TARGETS = Target(
+    "campaign_targets", schemas.CAMPAIGN_TARGETS, ("tenant_id", "campaign_id", "dimension", "value"),
+    "(tenant_id, campaign_id, dimension, value)",
+    checks=(UNKNOWN_TENANT, _known_campaign()),
+)
+
+MATCHMAKING_FILES: tuple[tuple[str, Target], ...] = (
+    ("audience_profiles.csv", AUDIENCE_PROFILES),
+    ("show_topics.csv", SHOW_TOPICS),
+    ("show_brand_safety.csv", SHOW_BRAND_SAFETY),
+    ("campaign_brand_safety.csv", CAMPAIGN_BRAND_SAFETY),
+    ("campaign_targets.csv", CAMPAIGN_TARGETS),
+    ("io_responses.csv", IO_RESPONSES),
+)
+REFERENCE_FILES = REFERENCE_FILES + MATCHMAKING_FILES

@@ -5,8 +5,10 @@ from pathlib import Path
 from typing import Optional
 
 import dagster as dg
+from dagster_pandera import pandera_schema_to_dagster_type
 
 from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.schemas import LISTENER_METRICS as LISTENER_METRICS_SCHEMA
 from sponsor_pipeline.settings import landing_dir
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
@@ -21,7 +23,10 @@ class MetricsCsvConfig(dg.Config):
 @dg.asset(
     name="listener_metrics",
     group_name="ingestion",
+    owners=["team:data-platform"],
     kinds={"postgres", "csv", "pandera"},
+    # Column schema shown in the catalogue, derived from the pandera schema by dagster-pandera.
+    metadata={"dagster/column_schema": pandera_schema_to_dagster_type(LISTENER_METRICS_SCHEMA).metadata["schema"].schema},
     deps=["episodes", "shows"],
     description=(
         "Daily listener metrics per (tenant, day, show, episode, source): downloads, unique "

@@ -20,6 +20,7 @@ class PlatformExportsConfig(dg.Config):
 @dg.asset(
     name="platform_exports",
     group_name="ingestion",
+    owners=["team:data-platform"],
     kinds={"postgres", "json", "pandera"},
     deps=["episodes", "shows"],
     description=(

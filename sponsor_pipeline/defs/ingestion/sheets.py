@@ -41,6 +41,7 @@ def import_worksheet(conn, sheets: GoogleSheetsResource, spec: WorksheetSpec) ->
 @dg.asset(
     name="sheet_metrics",
     group_name="ingestion",
+    owners=["team:data-platform"],
     kinds={"postgres", "googlesheets", "pandera"},
     deps=["episodes", "shows"],
     description=(

@@ -12,6 +12,7 @@ from sponsor_pipeline.warehouse import metrics as metrics_sql
 @dg.asset(
     name="metrics_daily",
     group_name="metrics",
+    owners=["team:data-platform"],
     kinds={"postgres"},
     deps=["listener_metrics", "sheet_metrics", "platform_exports"],
     description=(

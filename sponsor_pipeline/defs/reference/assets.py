@@ -19,6 +19,13 @@ DESCRIPTIONS = {
     "campaigns": "Deals per advertiser moving lead → qualified → proposal → negotiation → won/lost.",
     "ad_units": "Sellable ad units: pre/mid/post-roll, length, host- or announcer-read or programmatic.",
     "io_bookings": "Insertion orders (IOs): flight, booked impressions, CPM, status, promo code, vanity URL.",
+    # matchmaking inputs
+    "audience_profiles": "Listener share per show by country and by age band × gender, per reporting source.",
+    "show_topics": "Show topics as IAB Content Taxonomy 3.1 ids (editorial, or mapped from the Apple genre).",
+    "show_brand_safety": "Risk level (floor/high/medium/low/none) of each show in each of the 12 GARM categories.",
+    "campaign_brand_safety": "Highest GARM risk level each campaign accepts per category; explicit exclusion.",
+    "campaign_targets": "Campaign targeting: countries, age bands, genders (with weights) and IAB topic ids.",
+    "io_responses": "Direct response per IO and day: promo-code redemptions and vanity-URL visits.",
 }
 
 
@@ -28,7 +35,8 @@ class ReferenceConfig(dg.Config):
 
 
 def reference_targets(flags: Flags) -> list[tuple[str, Target]]:
-    return [(name, t) for name, t in REFERENCE_FILES if flags.io_bookings or t.table != "io_bookings"]
+    io_tables = ("io_bookings", "io_responses")
+    return [(name, t) for name, t in REFERENCE_FILES if flags.io_bookings or t.table not in io_tables]
 
 
 def _deps(table: str, tables: list[str]) -> list[str]:
@@ -39,6 +47,12 @@ def _deps(table: str, tables: list[str]) -> list[str]:
         "campaigns": ["advertisers"],
         "ad_units": ["tenants"],
         "io_bookings": ["campaigns", "episodes", "ad_units"],
+        "audience_profiles": ["shows"],
+        "show_topics": ["shows"],
+        "show_brand_safety": ["shows"],
+        "campaign_brand_safety": ["campaigns"],
+        "campaign_targets": ["campaigns"],
+        "io_responses": ["io_bookings"],
     }
     return [p for p in parents.get(table, []) if p in tables]
 
@@ -51,6 +65,7 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
             t.table,
             deps=_deps(t.table, tables),
             group_name="reference",
+            owners=["team:data-platform"],
             kinds={"postgres", "csv"},
             description=DESCRIPTIONS[t.table],
             metadata={"source_file": file_name},

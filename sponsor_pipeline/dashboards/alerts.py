@@ -1,0 +1,190 @@
+"""Owns the ops alert rules: which IOs, imports, sensors and sources need someone's attention.
+
+Pure pandas: no Dagster, no database. Business dates (pacing, flights, source freshness) are judged
+against the reference day ``as_of``; operational timestamps (imports, sensor lag) against ``now``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+ALERT_COLUMNS = ["tenant_id", "alert_type", "severity", "entity_type", "entity_id", "metric", "detail", "as_of"]
+
+# Alert types, in the order the ops dashboard lists them.
+ALERT_TYPES = (
+    "io_under_pacing", "flight_ending", "make_good_owed", "missing_promo_code", "missing_vanity_url",
+    "import_failed", "import_quarantined", "sensor_lag", "stale_source",
+)
+RUNNING_STATUSES = ("scheduled", "live", "paused")
+
+
+@dataclass(frozen=True)
+class OpsThresholds:
+    """Thresholds of the ops rules.
+
+    under_pacing_ratio: a running IO whose pacing ratio (delivered / expected to date, even pacing)
+        is below this is at risk of under-delivery (0.9: the common 90 % pacing floor).
+    critical_pacing_ratio: below this the alert is critical rather than a warning.
+    flight_ending_days: flights ending within this many days of ``as_of`` (inclusive) are listed.
+    import_lookback_days: failed / quarantining imports started within this many days of ``now``.
+    sensor_lag_seconds: an unprocessed change-log row older than this is a sensor-lag alert.
+    stale_source_days: a (show, source) series whose last day is more than this many days before
+        ``as_of`` is stale (only series seen in the last ``stale_lookback_days`` are considered).
+    """
+
+    under_pacing_ratio: float = 0.9
+    critical_pacing_ratio: float = 0.7
+    flight_ending_days: int = 7
+    import_lookback_days: int = 7
+    sensor_lag_seconds: int = 300
+    stale_source_days: int = 2
+    stale_lookback_days: int = 90
+
+    def __post_init__(self) -> None:
+        if not 0 < self.critical_pacing_ratio <= self.under_pacing_ratio:
+            raise ValueError("need 0 < critical_pacing_ratio <= under_pacing_ratio, got "
+                             f"{self.critical_pacing_ratio} and {self.under_pacing_ratio}")
+        for name in ("flight_ending_days", "import_lookback_days", "sensor_lag_seconds", "stale_source_days"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+
+def _alert(tenant_id, alert_type, severity, entity_type, entity_id, metric, detail) -> dict:
+    return {"tenant_id": tenant_id, "alert_type": alert_type, "severity": severity, "entity_type": entity_type,
+            "entity_id": str(entity_id), "metric": None if metric is None or pd.isna(metric) else float(metric),
+            "detail": detail}
+
+
+def _utc(value) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _day(value) -> date:
+    return pd.Timestamp(value).date()
+
+
+def io_alerts(ios: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
+    """Alerts about IOs.
+
+    Args:
+        ios: ``tenant_id, io_id, status, flight_start, flight_end, promo_code, vanity_url,
+            pacing_ratio, make_good_impressions`` (the last two from ``io_delivery``, NULL when absent).
+
+    Rules: ``io_under_pacing`` — running IO in flight on ``as_of`` with pacing below the threshold;
+    ``flight_ending`` — running IO whose flight ends within ``flight_ending_days``;
+    ``make_good_owed`` — completed IO with make-good impressions > 0; ``missing_promo_code`` /
+    ``missing_vanity_url`` — an IO not cancelled or completed without one (direct-response
+    attribution needs both).
+    """
+    out: list[dict] = []
+    for io in ios.itertuples(index=False):
+        start, end = _day(io.flight_start), _day(io.flight_end)
+        running = io.status in RUNNING_STATUSES
+        pacing = io.pacing_ratio
+        if running and start <= as_of <= end and pacing is not None and not pd.isna(pacing) \
+                and float(pacing) < t.under_pacing_ratio:
+            severity = "critical" if float(pacing) < t.critical_pacing_ratio else "warning"
+            out.append(_alert(io.tenant_id, "io_under_pacing", severity, "io_booking", io.io_id, pacing,
+                              f"{io.io_id} pacing {float(pacing):.2f} < {t.under_pacing_ratio:.2f}, flight ends {end}"))
+        if running and as_of <= end <= as_of + timedelta(days=t.flight_ending_days):
+            days_left = (end - as_of).days
+            out.append(_alert(io.tenant_id, "flight_ending", "info", "io_booking", io.io_id, days_left,
+                              f"{io.io_id} flight ends {end} ({days_left} days left, status {io.status})"))
+        owed = io.make_good_impressions
+        if io.status == "completed" and owed is not None and not pd.isna(owed) and int(owed) > 0:
+            out.append(_alert(io.tenant_id, "make_good_owed", "warning", "io_booking", io.io_id, int(owed),
+                              f"{io.io_id} completed {end} short by {int(owed):,} impressions"))
+        if io.status not in ("cancelled", "completed"):
+            for column, alert_type in (("promo_code", "missing_promo_code"), ("vanity_url", "missing_vanity_url")):
+                value = getattr(io, column)
+                if value is None or pd.isna(value) or not str(value).strip():
+                    out.append(_alert(io.tenant_id, alert_type, "warning", "io_booking", io.io_id, None,
+                                      f"{io.io_id} ({io.status}) has no {column.replace('_', ' ')}"))
+    return out
+
+
+def import_alerts(imports: pd.DataFrame, now: datetime, t: OpsThresholds) -> list[dict]:
+    """Alerts about imports started within ``import_lookback_days`` of ``now``.
+
+    Args:
+        imports: ``import_id, tenant_id, source_uri, status, error, started_at, quarantined`` — one
+            row per (import, tenant of its quarantined rows); ``quarantined`` is that tenant's count.
+
+    Rules: ``import_failed`` (critical) per failed import; ``import_quarantined`` (warning) per
+    import and tenant with quarantined rows.
+    """
+    out: list[dict] = []
+    since = _utc(now) - pd.Timedelta(days=t.import_lookback_days)
+    recent = imports[pd.to_datetime(imports["started_at"], utc=True) >= since]
+    failed: set = set()
+    for row in recent.itertuples(index=False):
+        tenant = None if row.tenant_id is None or pd.isna(row.tenant_id) else row.tenant_id
+        name = str(row.source_uri).rsplit("/", 1)[-1]
+        if row.status == "failed":
+            if row.import_id in failed:
+                continue
+            failed.add(row.import_id)
+            out.append(_alert(tenant, "import_failed", "critical", "etl_import", row.import_id, None,
+                              f"import {row.import_id} of {name} failed: {row.error or 'no error recorded'}"))
+        elif row.quarantined and int(row.quarantined) > 0:
+            out.append(_alert(tenant, "import_quarantined", "warning", "etl_import", row.import_id,
+                              int(row.quarantined), f"import {row.import_id} of {name}: "
+                              f"{int(row.quarantined)} rows quarantined"))
+    return out
+
+
+def sensor_lag_alerts(pending: pd.DataFrame, now: datetime, t: OpsThresholds) -> list[dict]:
+    """``sensor_lag`` per tenant whose oldest unprocessed change is older than ``sensor_lag_seconds``.
+
+    Args:
+        pending: ``tenant_id, entity_type, oldest_changed_at, pending`` — change-log rows without their
+            sensor event (``events.dedupe_key = 'change_log:<change_id>'``), per tenant and entity type.
+    """
+    out: list[dict] = []
+    for row in pending.itertuples(index=False):
+        lag = (_utc(now) - _utc(row.oldest_changed_at)).total_seconds()
+        if lag > t.sensor_lag_seconds:
+            severity = "critical" if lag > 12 * t.sensor_lag_seconds else "warning"
+            out.append(_alert(row.tenant_id, "sensor_lag", severity, "change_log", row.entity_type, round(lag, 1),
+                              f"{int(row.pending)} {row.entity_type} changes unprocessed, oldest "
+                              f"{lag / 60:.1f} min old"))
+    return out
+
+
+def stale_source_alerts(series: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
+    """``stale_source`` per (tenant, show, source) whose latest day lags ``as_of`` by too much.
+
+    Args:
+        series: ``tenant_id, show_id, source, last_day`` over the last ``stale_lookback_days``.
+    """
+    out: list[dict] = []
+    for row in series.itertuples(index=False):
+        behind = (as_of - _day(row.last_day)).days
+        if behind > t.stale_source_days:
+            out.append(_alert(row.tenant_id, "stale_source", "warning", "source", f"{row.show_id}/{row.source}",
+                              behind, f"{row.source} for {row.show_id}: last data {_day(row.last_day)}, "
+                              f"{behind} days before {as_of}"))
+    return out
+
+
+def build_alerts(
+    ios: pd.DataFrame,
+    imports: pd.DataFrame,
+    pending: pd.DataFrame,
+    series: pd.DataFrame,
+    as_of: date,
+    now: datetime,
+    thresholds: OpsThresholds = OpsThresholds(),
+) -> pd.DataFrame:
+    """Every ops alert (see the rule functions), :data:`ALERT_COLUMNS`, ordered by type then entity."""
+    rows = (io_alerts(ios, as_of, thresholds) + import_alerts(imports, now, thresholds)
+            + sensor_lag_alerts(pending, now, thresholds) + stale_source_alerts(series, as_of, thresholds))
+    frame = pd.DataFrame(rows, columns=[c for c in ALERT_COLUMNS if c != "as_of"])
+    frame["as_of"] = as_of
+    frame["order"] = frame["alert_type"].map({a: i for i, a in enumerate(ALERT_TYPES)})
+    frame = frame.sort_values(["order", "tenant_id", "entity_id"], na_position="first").drop(columns="order")
+    return frame[ALERT_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Dashboards domain: creator, advertiser and ops aggregates, their checks, and IO documents."""

@@ -1,0 +1,234 @@
+"""Owns the dashboard assets: creator, advertiser and ops aggregates with previews and plots.
+
+Thin shells: read with the named statements of ``warehouse.dashboards``, aggregate with
+``dashboards.aggregates`` / ``dashboards.alerts``, rewrite the tables in one transaction, and attach
+a markdown preview and PNG plots (embedded, and as files under the plots folder) to the materialization.
+"""
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+
+import dagster as dg
+import pandas as pd
+
+from sponsor_pipeline.dashboards import aggregates, alerts, plots
+from sponsor_pipeline.dashboards.preview import markdown_table, png_markdown
+from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.settings import plots_dir
+from sponsor_pipeline.warehouse import dashboards as sql
+
+GROUP = "dashboards"
+OWNERS = ["team:sponsorships"]
+
+
+class DashboardConfig(dg.Config):
+    reference_date: Optional[str] = None  # ISO day treated as "today"; default: last day in metrics_daily
+    plots_dir: Optional[str] = None  # default: SPONSOR_PLOTS_DIR, else <state>/plots
+
+
+class AdvertiserDashboardConfig(DashboardConfig):
+    top_recommendations: int = 3  # recommended shows kept per campaign
+    under_pacing_ratio: float = 0.9  # threshold drawn on the pacing plot
+
+
+class OpsDashboardConfig(DashboardConfig):
+    under_pacing_ratio: float = 0.9  # running IO below this pacing ratio is at risk
+    critical_pacing_ratio: float = 0.7  # ... and critical below this
+    flight_ending_days: int = 7  # flights ending within this many days of the reference date
+    import_lookback_days: int = 7  # failed / quarantining imports started this many days back
+    sensor_lag_seconds: int = 300  # unprocessed change-log rows older than this are an alert
+    stale_source_days: int = 2  # a (show, source) series this many days behind is stale
+
+
+def _as_of(conn, config: DashboardConfig):
+    try:
+        return sql.reference_date(conn, config.reference_date)
+    except ValueError as err:
+        raise dg.Failure(description=str(err), allow_retries=False) from err
+
+
+def _save_plot(config: DashboardConfig, name: str, png: bytes) -> Path:
+    folder = Path(config.plots_dir).resolve() if config.plots_dir else plots_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(png)
+    tmp.replace(path)
+    return path
+
+
+def _plot_metadata(key: str, title: str, path: Path, png: bytes) -> dict:
+    return {
+        key: dg.MetadataValue.md(f"### {title}\n\n{png_markdown(png, title)}"),
+        f"{key}_png": dg.MetadataValue.path(str(path)),
+    }
+
+
+@dg.asset(
+    name="creator_dashboard",
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"postgres", "pandas", "matplotlib"},
+    deps=["metrics_daily", "shows", "episodes", "io_bookings", "io_delivery"],
+    description=(
+        "Creator view per show and episode (tables creator_dashboard, creator_source_split): downloads "
+        "over 7/30/90 days with 7- and 30-day trends, top episodes (rank by 30-day downloads), the "
+        "sources split, booked and delivered sponsorship revenue (impressions × CPM / 1000, USD) and "
+        "active sponsors. Attaches a preview and a downloads-trend plot per show."
+    ),
+)
+def creator_dashboard(
+    context: dg.AssetExecutionContext, config: DashboardConfig, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
+        as_of = _as_of(conn, config)
+        frames = {
+            "shows": sql.read_frame(conn, sql.SHOWS),
+            "episodes": sql.read_frame(conn, sql.EPISODES),
+            "windows": sql.read_frame(conn, sql.DOWNLOAD_WINDOWS, {"as_of": as_of}),
+            "ios": sql.read_frame(conn, sql.IOS),
+        }
+        creator, split = aggregates.build_creator(**frames, as_of=pd.Timestamp(as_of))
+        daily = sql.read_frame(conn, sql.DAILY_DOWNLOADS_PER_SHOW, {"as_of": as_of, "days": 90})
+        sql.replace_rows(conn, "creator_dashboard", creator, aggregates.CREATOR_COLUMNS)
+        sql.replace_rows(conn, "creator_source_split", split, aggregates.SOURCE_SPLIT_COLUMNS)
+    shows = creator[creator["episode_id"].isna()].sort_values("downloads_30d", ascending=False)
+    top_episodes = creator[creator["episode_rank"] == 1].sort_values("downloads_30d", ascending=False)
+    metadata: dict = {
+        "as_of": str(as_of),
+        "rows": dg.MetadataValue.int(len(creator)),
+        "shows": dg.MetadataValue.int(len(shows)),
+        "downloads_30d": dg.MetadataValue.int(int(shows["downloads_30d"].sum())),
+        "booked_revenue_usd": dg.MetadataValue.float(round(float(shows["booked_revenue"].sum()), 2)),
+        "delivered_revenue_usd": dg.MetadataValue.float(round(float(shows["delivered_revenue"].sum()), 2)),
+        "top_show": shows.iloc[0]["show_title"] if len(shows) else "",
+        "preview": dg.MetadataValue.md(
+            f"### Shows by 30-day downloads (as of {as_of})\n\n"
+            + markdown_table(shows, ["tenant_id", "show_title", "downloads_7d", "trend_7d_pct", "downloads_30d",
+                                     "trend_30d_pct", "downloads_90d", "booked_revenue", "delivered_revenue",
+                                     "active_sponsors"], max_rows=12)
+            + "\n\n### Top episode per show\n\n"
+            + markdown_table(top_episodes, ["show_title", "episode_title", "downloads_30d", "trend_7d_pct"],
+                             max_rows=12)
+        ),
+    }
+    if not daily.empty:
+        png = plots.downloads_trend_png(daily)
+        path = _save_plot(config, "downloads_trend_per_show.png", png)
+        metadata.update(_plot_metadata("downloads_trend", "Daily downloads per show", path, png))
+    context.log.info(f"creator_dashboard as of {as_of}: {len(creator)} rows, {len(split)} source rows")
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
+    name="advertiser_dashboard",
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"postgres", "pandas", "matplotlib"},
+    deps=["metrics_daily", "io_bookings", "campaigns", "advertisers", "io_delivery", "match_scores"],
+    description=(
+        "Advertiser view per campaign and IO (tables advertiser_dashboard, advertiser_recommendations): "
+        "booked vs delivered impressions, pacing (delivered / expected to date), spend to date (billable "
+        "impressions × CPM / 1000, USD), effective CPM, and the top recommended shows from matches. "
+        "Attaches a preview and a pacing plot per live IO."
+    ),
+)
+def advertiser_dashboard(
+    context: dg.AssetExecutionContext, config: AdvertiserDashboardConfig, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
+        as_of = _as_of(conn, config)
+        ios = sql.read_frame(conn, sql.IOS)
+        rows = aggregates.build_advertiser(ios, sql.read_frame(conn, sql.CAMPAIGNS), pd.Timestamp(as_of))
+        recs = aggregates.top_recommendations(sql.read_frame(conn, sql.MATCHES), ios, config.top_recommendations)
+        sql.replace_rows(conn, "advertiser_dashboard", rows, aggregates.ADVERTISER_COLUMNS)
+        sql.replace_rows(conn, "advertiser_recommendations", recs, aggregates.RECOMMENDATION_COLUMNS)
+    campaigns = rows[rows["io_id"].isna()]
+    live = rows[(rows["status"] == "live") & rows["pacing_ratio"].notna()].sort_values("pacing_ratio")
+    worst = live.iloc[0] if len(live) else None
+    metadata: dict = {
+        "as_of": str(as_of),
+        "campaigns": dg.MetadataValue.int(len(campaigns)),
+        "ios": dg.MetadataValue.int(len(rows) - len(campaigns)),
+        "recommendations": dg.MetadataValue.int(len(recs)),
+        "spend_to_date_usd": dg.MetadataValue.float(round(float(campaigns["spend_to_date"].sum()), 2)),
+        "most_under_paced_io": (f"{worst['io_id']} ({worst['tenant_id']}): pacing {worst['pacing_ratio']:.2f}"
+                                if worst is not None else "no live IO measured"),
+        "preview": dg.MetadataValue.md(
+            f"### Campaigns (as of {as_of})\n\n"
+            + markdown_table(campaigns, ["tenant_id", "advertiser_name", "campaign_name", "booked_impressions",
+                                         "delivered_impressions", "percent_delivered", "pacing_ratio",
+                                         "spend_to_date", "effective_cpm"], max_rows=15)
+            + "\n\n### Live IOs by pacing\n\n"
+            + markdown_table(live, ["tenant_id", "io_id", "show_id", "flight_end", "booked_impressions",
+                                    "delivered_impressions", "pacing_ratio"], max_rows=15)
+            + "\n\n### Top recommended shows\n\n"
+            + markdown_table(recs, ["tenant_id", "campaign_id", "rank", "show_title", "score", "already_booked"],
+                             max_rows=15)
+        ),
+    }
+    if len(live):
+        png = plots.pacing_png(live, config.under_pacing_ratio)
+        path = _save_plot(config, "pacing_per_live_io.png", png)
+        metadata.update(_plot_metadata("pacing", "Pacing per live IO", path, png))
+    context.log.info(f"advertiser_dashboard as of {as_of}: {len(campaigns)} campaigns, {len(recs)} recommendations")
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
+    name="ops_dashboard",
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"postgres", "pandas"},
+    deps=["io_bookings", "io_delivery", "listener_metrics", "metrics_daily"],
+    description=(
+        "Ops alerts (table ops_alerts): IOs at risk of under-delivery (pacing below a configurable "
+        "threshold), flights ending within 7 days, completed IOs owing a make-good, IOs missing a promo "
+        "code or vanity URL, imports failed or quarantined in the last 7 days, sensor lag (oldest "
+        "unprocessed change-log row) and stale sources."
+    ),
+)
+def ops_dashboard(
+    context: dg.AssetExecutionContext, config: OpsDashboardConfig, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    thresholds = alerts.OpsThresholds(
+        under_pacing_ratio=config.under_pacing_ratio,
+        critical_pacing_ratio=config.critical_pacing_ratio,
+        flight_ending_days=config.flight_ending_days,
+        import_lookback_days=config.import_lookback_days,
+        sensor_lag_seconds=config.sensor_lag_seconds,
+        stale_source_days=config.stale_source_days,
+    )
+    now = datetime.now(timezone.utc)
+    with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
+        as_of = _as_of(conn, config)
+        since = now - timedelta(days=thresholds.import_lookback_days)
+        frame = alerts.build_alerts(
+            ios=sql.read_frame(conn, sql.IOS),
+            imports=sql.read_frame(conn, sql.RECENT_IMPORTS, {"since": since}),
+            pending=sql.read_frame(conn, sql.PENDING_CHANGES),
+            series=sql.read_frame(conn, sql.SOURCE_SERIES, {"as_of": as_of, "lookback": thresholds.stale_lookback_days}),
+            as_of=as_of,
+            now=now,
+            thresholds=thresholds,
+        )
+        sql.replace_rows(conn, "ops_alerts", frame, alerts.ALERT_COLUMNS)
+    counts = {t: int((frame["alert_type"] == t).sum()) for t in alerts.ALERT_TYPES}
+    lag = frame[frame["alert_type"] == "sensor_lag"]["metric"]
+    metadata: dict = {
+        "as_of": str(as_of),
+        "alerts": dg.MetadataValue.int(len(frame)),
+        "critical": dg.MetadataValue.int(int((frame["severity"] == "critical").sum())),
+        **{f"alerts_{t}": dg.MetadataValue.int(n) for t, n in counts.items()},
+        "sensor_lag_seconds": dg.MetadataValue.float(float(lag.max()) if len(lag) else 0.0),
+        "preview": dg.MetadataValue.md(
+            f"### Ops alerts (as of {as_of})\n\n"
+            + markdown_table(pd.DataFrame({"alert_type": list(counts), "count": list(counts.values())}),
+                             ["alert_type", "count"], max_rows=len(counts))
+            + "\n\n"
+            + markdown_table(frame, ["severity", "tenant_id", "alert_type", "entity_id", "detail"], max_rows=25)
+        ),
+    }
+    context.log.info(f"ops_dashboard as of {as_of}: {len(frame)} alerts {counts}")
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,108 @@
+"""Owns the SQL of ``io_delivery``: delivered impressions per IO from metrics_daily, and the table write.
+
+No Dagster here; the pacing math is :mod:`sponsor_pipeline.pacing`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Sequence
+
+import psycopg
+from psycopg.rows import dict_row
+
+from sponsor_pipeline.pacing import pace_io
+
+# One row per IO with its delivered impressions in the flight up to its tenant's as_of day.
+# as_of: the given day, else the tenant's last day in metrics_daily, else today (no metrics yet).
+# Episode IOs count the downloads of that episode; run-of-show IOs the whole show, where per day and
+# source a show-level series (episode_id NULL) is used if the source reports one, else the sum of the
+# show's episodes (the two are never added together).
+DELIVERED = """
+WITH tenant_as_of AS (
+    SELECT t.tenant_id,
+           coalesce(%(as_of)s::date,
+                    (SELECT max(m.day) FROM metrics_daily m WHERE m.tenant_id = t.tenant_id),
+                    current_date) AS as_of
+    FROM tenants t
+),
+ios AS (
+    SELECT b.tenant_id, b.io_id, b.campaign_id, b.show_id, b.episode_id, b.status, b.flight_start,
+           b.flight_end, b.booked_impressions, b.cpm, a.as_of
+    FROM io_bookings b JOIN tenant_as_of a USING (tenant_id)
+),
+episode_delivered AS (
+    SELECT i.tenant_id, i.io_id, sum(m.downloads) AS delivered
+    FROM ios i
+    JOIN metrics_daily m
+      ON m.tenant_id = i.tenant_id AND m.episode_id = i.episode_id
+     AND m.day BETWEEN i.flight_start AND least(i.flight_end, i.as_of)
+     AND m.source = ANY (%(sources)s)
+    WHERE i.episode_id IS NOT NULL
+    GROUP BY i.tenant_id, i.io_id
+),
+show_days AS (
+    SELECT i.tenant_id, i.io_id, m.day, m.source,
+           coalesce(sum(m.downloads) FILTER (WHERE m.episode_id IS NULL), sum(m.downloads)) AS downloads
+    FROM ios i
+    JOIN metrics_daily m
+      ON m.tenant_id = i.tenant_id AND m.show_id = i.show_id
+     AND m.day BETWEEN i.flight_start AND least(i.flight_end, i.as_of)
+     AND m.source = ANY (%(sources)s)
+    WHERE i.episode_id IS NULL
+    GROUP BY i.tenant_id, i.io_id, m.day, m.source
+),
+show_delivered AS (
+    SELECT tenant_id, io_id, sum(downloads) AS delivered FROM show_days GROUP BY tenant_id, io_id
+)
+SELECT i.*, coalesce(e.delivered, s.delivered, 0)::bigint AS delivered_impressions
+FROM ios i
+LEFT JOIN episode_delivered e USING (tenant_id, io_id)
+LEFT JOIN show_delivered s USING (tenant_id, io_id)
+ORDER BY i.tenant_id, i.io_id
+"""
+
+COLUMNS = (
+    "tenant_id", "io_id", "campaign_id", "show_id", "episode_id", "status", "flight_start", "flight_end",
+    "as_of", "booked_impressions", "delivered_impressions", "percent_delivered", "expected_to_date",
+    "pacing_ratio", "projected_delivery", "make_good_impressions", "cpm",
+)
+
+REPLACE_DELETE = "DELETE FROM io_delivery"
+COPY_IN = "COPY io_delivery ({}) FROM STDIN".format(", ".join(COLUMNS))
+
+
+def delivery_rows(conn: psycopg.Connection, *, as_of: date | None, sources: Sequence[str]) -> list[dict[str, Any]]:
+    """One dict per IO with the ``io_delivery`` columns (pacing from :func:`pace_io`).
+
+    ``as_of`` None: each tenant's last day in metrics_daily. ``sources``: the metrics_daily sources
+    whose downloads count as impressions (hosting sources; see :mod:`sponsor_pipeline.pacing`).
+    """
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(DELIVERED, {"as_of": as_of, "sources": list(sources)}).fetchall()
+    out = []
+    for row in rows:
+        pacing = pace_io(
+            flight_start=row["flight_start"], flight_end=row["flight_end"],
+            booked_impressions=row["booked_impressions"], delivered_impressions=row["delivered_impressions"],
+            as_of=row["as_of"], status=row["status"],
+        )
+        out.append({
+            **{k: row[k] for k in COLUMNS if k in row},
+            "percent_delivered": round(pacing.percent_delivered, 4),
+            "expected_to_date": round(pacing.expected_to_date, 2),
+            "pacing_ratio": None if pacing.pacing_ratio is None else round(pacing.pacing_ratio, 4),
+            "projected_delivery": round(pacing.projected_delivery, 2),
+            "make_good_impressions": pacing.make_good_impressions,
+        })
+    return out
+
+
+def replace_io_delivery(conn: psycopg.Connection, rows: list[dict[str, Any]]) -> None:
+    """Replace the whole table with ``rows`` and commit the connection's transaction (readers see the
+    old or the new set, never a mix). On error nothing is committed; the caller rolls back."""
+    conn.execute(REPLACE_DELETE)
+    with conn.cursor() as cur, cur.copy(COPY_IN) as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in COLUMNS])
+    conn.commit()
