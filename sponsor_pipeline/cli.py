@@ -42,29 +42,44 @@ def db() -> None:
     """Warehouse schema: migrations in sql/migrations, checks in sql/verify.sql."""
 
 
+# Opt-in monthly partitioning of listener_metrics (sql/partitioning); unset: the environment's
+# SPONSOR_PARTITION_LISTENER_METRICS (default false) decides.
+_partitioned_option = click.option(
+    "--partitioned/--not-partitioned", "partitioned", default=None,
+    help="Include sql/partitioning (listener_metrics range-partitioned by month). "
+         "Default: SPONSOR_PARTITION_LISTENER_METRICS (false).",
+)
+
+
 @db.command("migrate")
-def db_migrate() -> None:
+@_partitioned_option
+def db_migrate(partitioned: bool | None) -> None:
     """Apply pending migrations, then verify the schema."""
     url = _warehouse()
-    applied = migrations.migrate(url)
+    applied = migrations.migrate(url, partitioning=partitioned)
     click.echo(f"applied: {', '.join(applied) if applied else 'nothing (up to date)'}")
-    migrations.verify_or_raise(url)
+    migrations.verify_or_raise(url, partitioning=partitioned)
     click.echo("verify: ok")
 
 
 @db.command("rollback")
 @click.option("--steps", default=1, show_default=True, help="How many migrations to undo.")
 @click.option("--all", "undo_all", is_flag=True, help="Undo every applied migration.")
-def db_rollback(steps: int, undo_all: bool) -> None:
+@_partitioned_option
+def db_rollback(steps: int, undo_all: bool, partitioned: bool | None) -> None:
     """Roll back the most recent migration(s) with their .rollback.sql."""
-    undone = migrations.rollback(_warehouse(), None if undo_all else steps)
+    try:
+        undone = migrations.rollback(_warehouse(), None if undo_all else steps, partitioning=partitioned)
+    except migrations.PartitioningApplied as err:
+        raise click.ClickException(str(err)) from err
     click.echo(f"rolled back: {', '.join(undone) if undone else 'nothing'}")
 
 
 @db.command("verify")
-def db_verify() -> None:
-    """Run sql/verify.sql; exits 1 listing every missing object."""
-    missing = migrations.verify(_warehouse())
+@_partitioned_option
+def db_verify(partitioned: bool | None) -> None:
+    """Run sql/verify.sql (and sql/verify_partitioning.sql); exits 1 listing every missing object."""
+    missing = migrations.verify(_warehouse(), partitioning=partitioned)
     if missing:
         for kind, name, detail in missing:
             click.echo(f"MISSING {kind} {name}" + (f" on {detail}" if detail else ""), err=True)
@@ -73,9 +88,10 @@ def db_verify() -> None:
 
 
 @db.command("status")
-def db_status() -> None:
+@_partitioned_option
+def db_status(partitioned: bool | None) -> None:
     """List applied and pending migrations."""
-    state = migrations.status(_warehouse())
+    state = migrations.status(_warehouse(), partitioning=partitioned)
     for name in state.applied:
         click.echo(f"applied  {name}")
     for name in state.pending:

@@ -28,6 +28,14 @@ from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique
 from sponsor_pipeline.defs.reference.assets import build_reference_assets
 from sponsor_pipeline.defs.resources import resources
 from sponsor_pipeline.settings import Flags
+# --- executor: SPONSOR_EXECUTOR=k8s runs one pod per step (docs/deploy.md) ---
+from sponsor_pipeline.executors import executor_from_env
+# --- listener_metrics partition maintenance (SPONSOR_PARTITION_LISTENER_METRICS) ---
+from sponsor_pipeline.defs.maintenance.partitions import (
+    listener_metrics_partition_maintenance,
+    listener_metrics_partitions_monthly,
+)
+from sponsor_pipeline.settings import partition_listener_metrics
 
 ALL_ASSETS_JOB = "all_assets_job"
 
@@ -77,6 +85,10 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
                                          description="Materialize the whole graph (with its checks).")
     jobs = [all_assets_job]
     schedules.append(build_daily_schedule(all_assets_job))
+    # --- listener_metrics partition maintenance: a monthly schedule when partitioning is on ---
+    if partition_listener_metrics():
+        jobs.append(listener_metrics_partition_maintenance)
+        schedules.append(listener_metrics_partitions_monthly)
     definitions = dg.Definitions(
         assets=assets,
         asset_checks=checks,
@@ -85,6 +97,10 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         jobs=jobs,
         resources={**resources(), **extra_resources},
     )
+    # --- executor: SPONSOR_EXECUTOR=k8s sets k8s_job_executor on every job (docs/deploy.md) ---
+    executor = executor_from_env()
+    if executor is not None:
+        definitions = dg.Definitions.merge(definitions, dg.Definitions(executor=executor))
     return with_freshness(definitions)
 
 

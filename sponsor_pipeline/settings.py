@@ -102,3 +102,10 @@ def plots_dir() -> Path:
 def io_documents_dir() -> Path:
     """Folder of the PDF insertion orders: ``SPONSOR_IO_DOCUMENTS_DIR`` or ``<state>/io_documents``."""
     return Path(os.environ.get("SPONSOR_IO_DOCUMENTS_DIR") or state_dir() / "io_documents").resolve()
+
+
+# --- Opt-in monthly range partitioning of listener_metrics (sql/partitioning) ---
+def partition_listener_metrics() -> bool:
+    """``SPONSOR_PARTITION_LISTENER_METRICS`` (default false): apply ``sql/partitioning`` after the
+    core migrations, so listener_metrics is range-partitioned by month."""
+    return flag("SPONSOR_PARTITION_LISTENER_METRICS", default=False)

@@ -234,8 +234,8 @@ def test_flags_remove_the_sensors():
 def test_daily_schedule_runs_the_whole_graph_with_configurable_cron_and_timezone(monkeypatch):
     monkeypatch.setenv("SPONSOR_DAILY_CRON", "30 4 * * 1-5")
     monkeypatch.setenv("SPONSOR_DAILY_TIMEZONE", "America/New_York")
-    (schedule,) = build_definitions(Flags()).get_repository_def().schedule_defs
-    assert schedule.job_name == "all_assets_job"
+    (schedule,) = [s for s in build_definitions(Flags()).get_repository_def().schedule_defs
+                   if s.job_name == "all_assets_job"]
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 4 * * 1-5", "America/New_York")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     monkeypatch.setenv("SPONSOR_DAILY_CRON", "every day")

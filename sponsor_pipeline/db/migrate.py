@@ -3,6 +3,11 @@
 Migrations are ``sql/migrations/NNNN_name.sql`` with their rollback in ``NNNN_name.rollback.sql``, run by
 yoyo-migrations, which applies each in its own transaction and records it in ``_yoyo_migration``.
 ``sql/verify.sql`` lists every object the code needs; :func:`verify` returns what is missing.
+
+Opt-in monthly range partitioning of ``listener_metrics`` lives in its own folder,
+``sql/partitioning/`` (checked by ``sql/verify_partitioning.sql``). With ``partitioning`` true (default:
+``SPONSOR_PARTITION_LISTENER_METRICS``), it is applied after ``sql/migrations/`` and rolled back before
+it: the partitioning migrations always sit on top of the core ones.
 """
 
 from __future__ import annotations
@@ -15,14 +20,19 @@ from sqlalchemy.engine import URL
 from yoyo import get_backend, read_migrations
 
 from sponsor_pipeline.db.server import libpq_dsn
-from sponsor_pipeline.settings import PROJECT_ROOT
+from sponsor_pipeline.settings import PROJECT_ROOT, partition_listener_metrics
 
 SQL_DIR = PROJECT_ROOT / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
+PARTITIONING_DIR = SQL_DIR / "partitioning"
 
 
 class SchemaVerificationError(RuntimeError):
     """Raised by :func:`verify` callers when required database objects are missing."""
+
+
+class PartitioningApplied(RuntimeError):
+    """A core migration cannot be rolled back while ``sql/partitioning`` migrations are applied."""
 
 
 @dataclass(frozen=True)
@@ -40,50 +50,87 @@ def _migrations(sql_dir: Path = SQL_DIR):
     return read_migrations(str(sql_dir / "migrations"))
 
 
-def migrate(url: URL, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Apply every pending migration; returns the ids applied (empty when up to date)."""
-    backend = _backend(url)
-    migrations = _migrations(sql_dir)
-    with backend.lock():
-        pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
-    return [m.id for m in pending]
+def _partitioning_migrations(sql_dir: Path = SQL_DIR):
+    return read_migrations(str(sql_dir / "partitioning"))
 
 
-def rollback(url: URL, steps: int | None = 1, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Roll back the last ``steps`` applied migrations (all of them when ``steps`` is None).
+def _partitioning(partitioning: bool | None) -> bool:
+    return partition_listener_metrics() if partitioning is None else partitioning
 
-    Returns the ids rolled back, newest first.
+
+def migrate(url: URL, sql_dir: Path = SQL_DIR, *, partitioning: bool | None = None) -> list[str]:
+    """Apply every pending migration; returns the ids applied (empty when up to date).
+
+    With ``partitioning`` (None: ``SPONSOR_PARTITION_LISTENER_METRICS``, default false), the
+    ``sql/partitioning`` migrations follow the core ones.
     """
     backend = _backend(url)
-    migrations = _migrations(sql_dir)
+    lists = [_migrations(sql_dir)]
+    if _partitioning(partitioning):
+        lists.append(_partitioning_migrations(sql_dir))
+    applied: list[str] = []
     with backend.lock():
-        applied = backend.to_rollback(migrations)
+        for migrations in lists:
+            pending = backend.to_apply(migrations)
+            backend.apply_migrations(pending)
+            applied += [m.id for m in pending]
+    return applied
+
+
+def rollback(url: URL, steps: int | None = 1, sql_dir: Path = SQL_DIR, *,
+             partitioning: bool | None = None) -> list[str]:
+    """Roll back the last ``steps`` applied migrations (all of them when ``steps`` is None).
+
+    Applied ``sql/partitioning`` migrations are the newest and go first. Returns the ids rolled back,
+    newest first.
+
+    Raises:
+        PartitioningApplied: ``partitioning`` is false (None: the environment) but partitioning
+            migrations are applied; undoing a core migration under them would leave their record
+            behind. Roll back with ``partitioning=True`` (``--partitioned``).
+    """
+    backend = _backend(url)
+    core = _migrations(sql_dir)
+    with backend.lock():
+        partitioned = list(backend.to_rollback(_partitioning_migrations(sql_dir)))
+        if partitioned and not _partitioning(partitioning):
+            raise PartitioningApplied(
+                "listener_metrics is partitioned (applied: " + ", ".join(m.id for m in partitioned)
+                + "); roll back with partitioning on (sponsor-pipeline db rollback --partitioned)"
+            )
+        applied = partitioned + list(backend.to_rollback(core))
         chosen = applied if steps is None else applied[:steps]
         backend.rollback_migrations(chosen)
     return [m.id for m in chosen]
 
 
-def status(url: URL, sql_dir: Path = SQL_DIR) -> MigrationStatus:
+def status(url: URL, sql_dir: Path = SQL_DIR, *, partitioning: bool | None = None) -> MigrationStatus:
+    """Applied and pending migration ids in order (partitioning ones last when ``partitioning``)."""
     backend = _backend(url)
-    migrations = _migrations(sql_dir)
-    pending = {m.id for m in backend.to_apply(migrations)}
+    migrations = list(_migrations(sql_dir))
+    if _partitioning(partitioning):
+        migrations += list(_partitioning_migrations(sql_dir))
+    applied = backend.get_applied_migration_hashes()
     return MigrationStatus(
-        applied=[m.id for m in migrations if m.id not in pending],
-        pending=[m.id for m in migrations if m.id in pending],
+        applied=[m.id for m in migrations if m.hash in applied],
+        pending=[m.id for m in migrations if m.hash not in applied],
     )
 
 
-def verify(url: URL, sql_dir: Path = SQL_DIR) -> list[tuple[str, str, str | None]]:
-    """Run ``verify.sql``; returns ``(kind, name, detail)`` for every missing object (empty: all good)."""
-    query = (sql_dir / "verify.sql").read_text()
+def verify(url: URL, sql_dir: Path = SQL_DIR, *,
+           partitioning: bool | None = None) -> list[tuple[str, str, str | None]]:
+    """Run ``verify.sql`` (and ``verify_partitioning.sql`` when ``partitioning``); returns
+    ``(kind, name, detail)`` for every missing object (empty: all good)."""
+    queries = [(sql_dir / "verify.sql").read_text()]
+    if _partitioning(partitioning):
+        queries.append((sql_dir / "verify_partitioning.sql").read_text())
     with psycopg.connect(libpq_dsn(url)) as conn:
-        return [tuple(row) for row in conn.execute(query).fetchall()]
+        return [tuple(row) for query in queries for row in conn.execute(query).fetchall()]
 
 
-def verify_or_raise(url: URL, sql_dir: Path = SQL_DIR) -> None:
+def verify_or_raise(url: URL, sql_dir: Path = SQL_DIR, *, partitioning: bool | None = None) -> None:
     """Raise :class:`SchemaVerificationError` listing every missing object."""
-    missing = verify(url, sql_dir)
+    missing = verify(url, sql_dir, partitioning=partitioning)
     if missing:
         listed = ", ".join(f"{kind} {name}" + (f" on {detail}" if detail else "") for kind, name, detail in missing)
         raise SchemaVerificationError(f"schema verification failed; missing: {listed}")

@@ -1,0 +1,1 @@
+"""Warehouse maintenance jobs and schedules: listener_metrics' monthly partitions."""
