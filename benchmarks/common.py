@@ -30,7 +30,7 @@ def scratch_database(name: str) -> Iterator[URL]:
         if os.environ.get("DATABASE_URL")
         else server.embedded_server_url(state_dir() / "pg-bench")
     )
-    url = base.set(database=f"bench_{name}")
+    url = base.set(database=f"bench_{name}_{os.getpid()}")  # concurrent runs never share one
     server.drop_database(url)
     server.ensure_database(url)
     migrate.migrate(url)
