@@ -7,7 +7,6 @@ valid rows and one :class:`Reject` per invalid row, naming every failing column 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -221,11 +220,6 @@ def _failures_by_row(cases: pd.DataFrame, schema_name: str | None) -> dict[int, 
 def _typed_empty(schema: pa.DataFrameSchema) -> pd.DataFrame:
     """A zero-row frame with the schema's columns and dtypes."""
     return pd.DataFrame({name: pd.Series(dtype=col.dtype.type) for name, col in schema.columns.items()})
-
-
-def rejects_to_json(rejects: Iterable[Reject]) -> list[str]:
-    """Raw rows of ``rejects`` as JSON strings (for the quarantine table's ``raw_row``)."""
-    return [json.dumps(r.raw, ensure_ascii=False) for r in rejects]
 
 
 def file_checksum(path: str | "os.PathLike[str]", block: int = 1 << 20) -> str:

@@ -80,14 +80,6 @@ def embedded_server_url(pgdata: Path | None = None, *, keep_running: bool = Fals
     return _normalise(server.get_uri())
 
 
-def server_url() -> URL:
-    """URL of the server's maintenance database: from ``DATABASE_URL`` or the embedded server."""
-    env = os.environ.get("DATABASE_URL")
-    if env:
-        return _normalise(env)
-    return embedded_server_url().set(database=WAREHOUSE_DB)
-
-
 def warehouse_url() -> URL:
     """URL of the warehouse database (created if missing on the embedded server)."""
     env = os.environ.get("DATABASE_URL")

@@ -42,7 +42,7 @@ from sponsor_pipeline.validation import (
     split_valid,
 )
 from sponsor_pipeline.warehouse.events import record_event
-from sponsor_pipeline.warehouse.targets import Target
+from sponsor_pipeline.warehouse.targets import RefCheck, Target
 
 DEFAULT_CHUNK_ROWS = 100_000
 
@@ -205,7 +205,7 @@ def _direct_attempt(
     which quarantines with source row numbers, runs instead.
     """
     staged = _Staged()
-    uses = list(dict.fromkeys(c for check in target.checks for c in check.uses))
+    uses = target.ref_columns
     refs: set[tuple] = set()
     for number, (frame_rows, valid, rejects) in enumerate(_prefetch(_validated(chunks, target, source_uri))):
         if number == 0:
@@ -230,13 +230,9 @@ def _direct_attempt(
         with conn.cursor().copy(sql.SQL("COPY import_refs ({}) FROM STDIN").format(_cols(uses))) as copy:
             for ref in refs:
                 copy.write_row([None if pd.isna(v) else v for v in ref])
-        for check in target.checks:
-            failing = conn.execute(
-                sql.SQL("SELECT EXISTS (SELECT 1 FROM import_refs s WHERE {cond})").format(cond=sql.SQL(check.condition))
-            ).fetchone()[0]
-            if failing:
-                raise _UseStage(check.reason)
-        conn.execute("DROP TABLE import_refs")
+        failing = _failing_checks(conn, target)
+        if failing:
+            raise _UseStage(failing[0].reason)
     result.rows_loaded = result.rows_changed = staged.total
     result.load_path = "copy"
     return staged
@@ -460,22 +456,29 @@ def _quarantine_staged(
     moved: Counter = Counter()
     if not target.checks:
         return moved
-    uses = list(dict.fromkeys(c for check in target.checks for c in check.uses))
     conn.execute(
         sql.SQL("CREATE TEMP TABLE import_refs ON COMMIT DROP AS SELECT DISTINCT {cols} FROM import_stage").format(
-            cols=_cols(uses)
+            cols=_cols(target.ref_columns)
         )
     )
-    for check in target.checks:
-        failing = conn.execute(
+    for check in _failing_checks(conn, target):
+        moved += _move_to_quarantine(
+            conn, sql.SQL(check.condition), check.column, check.reason, import_id, source_uri, result
+        )
+    return moved
+
+
+def _failing_checks(conn: psycopg.Connection, target: Target) -> list[RefCheck]:
+    """The target's referential checks that some row of ``import_refs`` (the source's distinct
+    reference values) fails; drops ``import_refs``."""
+    failing = [
+        check for check in target.checks
+        if conn.execute(
             sql.SQL("SELECT EXISTS (SELECT 1 FROM import_refs s WHERE {cond})").format(cond=sql.SQL(check.condition))
         ).fetchone()[0]
-        if failing:
-            moved += _move_to_quarantine(
-                conn, sql.SQL(check.condition), check.column, check.reason, import_id, source_uri, result
-            )
+    ]
     conn.execute("DROP TABLE import_refs")
-    return moved
+    return failing
 
 
 def _quarantine_duplicates(
@@ -517,20 +520,20 @@ def _load(
     the failing statement (unique or cardinality violation) and its later rows are quarantined.
     """
     fresh = bool(target.range_column) and not _range_has_rows(conn, target, staged)
-    for attempt in ("fast" if fresh else "upsert", "upsert", "after_duplicates"):
+    attempts = ("fast", "upsert", "after_duplicates") if fresh else ("upsert", "after_duplicates")
+    for attempt in attempts:
         if attempt == "after_duplicates":
             staged.remove(_quarantine_duplicates(conn, target, import_id, source_uri, result))
         try:
             with conn.transaction():  # a savepoint: a failed attempt leaves the stage as it was
                 changed = _insert(conn, target, import_id, upsert=attempt != "fast")
-            result.load_path = "insert" if attempt == "fast" else "upsert"
-            return staged.total, changed
         except (psycopg.errors.UniqueViolation, psycopg.errors.CardinalityViolation):
-            if attempt == "after_duplicates":
+            if attempt == attempts[-1]:
                 raise
-            if attempt == "upsert":
-                continue
-    raise AssertionError("unreachable")  # pragma: no cover
+            continue
+        result.load_path = "insert" if attempt == "fast" else "upsert"
+        return staged.total, changed
+    raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
 
 
 def _insert(conn: psycopg.Connection, target: Target, import_id: int, *, upsert: bool) -> int:

@@ -47,6 +47,11 @@ class Target:
     def columns(self) -> list[str]:
         return list(self.schema.columns)
 
+    @property
+    def ref_columns(self) -> list[str]:
+        """The columns the referential checks read, in first-use order."""
+        return list(dict.fromkeys(c for check in self.checks for c in check.uses))
+
 
 def _exists(table: str, condition: str) -> str:
     return f"NOT EXISTS (SELECT 1 FROM {table} x WHERE x.tenant_id = s.tenant_id AND {condition})"
