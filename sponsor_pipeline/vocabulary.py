@@ -1,0 +1,75 @@
+"""Owns the field's vocabulary: the enumerations and default thresholds every other module imports.
+
+Pure Python (no Dagster, no database, no pandas). Schemas validate against these tuples, SQL-writing
+code binds them as parameters, scoring and dashboards read their thresholds here, and Dagster
+resources derive their defaults from them, so one change here reaches every reader.
+
+Glossary:
+
+* **Deal stage** — where a sponsorship deal (a ``campaigns`` row) stands in the sales pipeline:
+  lead → qualified → proposal → negotiation → won / lost.
+* **IO status** — the life of an insertion order (``io_bookings`` row): draft → scheduled → live
+  (→ paused) → completed, or cancelled.
+* **GARM** — the Global Alliance for Responsible Media's Brand Safety Floor + Suitability Framework
+  (2022 edition): twelve content categories, each rated by risk. GARM was discontinued in August 2024;
+  its categories remain the industry's brand-safety vocabulary.
+* **Age bands / genders** — the audience buckets Spotify for Podcasters reports
+  (``ageFacetedCounts``); every other platform's bands are mapped onto these.
+* **Pacing ratio** — delivered ÷ expected-to-date impressions of a running IO (``pacing.py``).
+"""
+
+from __future__ import annotations
+
+# --- Deals -----------------------------------------------------------------------------------
+# The sales pipeline in order. won and lost are the two closing outcomes.
+OPEN_DEAL_STAGES: tuple[str, ...] = ("lead", "qualified", "proposal", "negotiation")
+CLOSED_DEAL_STAGES: tuple[str, ...] = ("won", "lost")
+DEAL_STAGES: tuple[str, ...] = OPEN_DEAL_STAGES + CLOSED_DEAL_STAGES
+
+# --- Insertion orders --------------------------------------------------------------------------
+IO_STATUSES: tuple[str, ...] = ("draft", "scheduled", "live", "paused", "completed", "cancelled")
+# Statuses that hold a show's inventory and count as booked impressions.
+COMMITTED_IO_STATUSES: tuple[str, ...] = ("scheduled", "live", "paused", "completed")
+# Statuses whose outcome counts as an advertiser's history with a show (historical lift).
+HISTORY_IO_STATUSES: tuple[str, ...] = ("completed",)
+AD_POSITIONS: tuple[str, ...] = ("pre_roll", "mid_roll", "post_roll")
+READ_TYPES: tuple[str, ...] = ("host_read", "announcer_read", "programmatic")
+
+# --- Pacing --------------------------------------------------------------------------------------
+# A running IO whose pacing ratio (delivered ÷ expected to date) is below this is under-pacing: at
+# risk of under-delivery, the common 90 % pacing floor of IO make-good clauses.
+UNDER_PACING_RATIO: float = 0.9
+
+# --- Brand safety (GARM) -------------------------------------------------------------------------
+# Twelve categories: (column name in show_brand_safety / campaign_brand_safety, GARM's label).
+GARM_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("garm_adult_sexual", "Adult & Explicit Sexual Content"),
+    ("garm_arms_ammunition", "Arms & Ammunition"),
+    ("garm_crime_harmful_acts", "Crime & Harmful Acts to Individuals and Society"),
+    ("garm_death_injury_conflict", "Death, Injury or Military Conflict"),
+    ("garm_online_piracy", "Online Piracy"),
+    ("garm_hate_speech", "Hate Speech & Acts of Aggression"),
+    ("garm_obscenity_profanity", "Obscenity and Profanity"),
+    ("garm_drugs_alcohol_tobacco", "Illegal Drugs / Tobacco / e-Cigarettes / Vaping / Alcohol"),
+    ("garm_spam_harmful", "Spam or Harmful Content"),
+    ("garm_terrorism", "Terrorism"),
+    ("garm_sensitive_social_issues", "Debated Sensitive Social Issues"),
+    ("garm_misinformation", "Misinformation"),
+)
+GARM_COLUMNS: tuple[str, ...] = tuple(column for column, _ in GARM_CATEGORIES)
+# Risk levels in ascending order (ordinal 0 .. 4): "none" = no such content; "floor" = content no
+# advertiser may appear beside (GARM's Brand Safety Floor).
+GARM_RISK_LEVELS: tuple[str, ...] = ("none", "low", "medium", "high", "floor")
+GARM_RISK_RANK: dict[str, int] = {level: rank for rank, level in enumerate(GARM_RISK_LEVELS)}
+# The highest risk a campaign accepts when it says nothing (campaign_brand_safety's column default).
+DEFAULT_ACCEPTED_RISK: str = "low"
+# What a campaign may accept: every level but the floor, which no campaign can accept.
+ACCEPTABLE_RISK_LEVELS: tuple[str, ...] = tuple(level for level in GARM_RISK_LEVELS if level != "floor")
+
+# --- Audience --------------------------------------------------------------------------------------
+AGE_BANDS: tuple[str, ...] = ("0-17", "18-22", "23-27", "28-34", "35-44", "45-59", "60+")
+GENDERS: tuple[str, ...] = ("female", "male", "non_binary", "not_specified")
+# audience_profiles bucket of the age_gender dimension: "<age band>|<gender>".
+AGE_GENDER_CELLS: tuple[str, ...] = tuple(f"{age}|{gender}" for age in AGE_BANDS for gender in GENDERS)
+AUDIENCE_DIMENSIONS: tuple[str, ...] = ("country", "age_gender")
+TARGET_DIMENSIONS: tuple[str, ...] = ("country", "age_band", "gender", "topic")
