@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/sponsor-pipeline demo
+	$(BIN)/python -m sponsor_pipeline_dev.demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

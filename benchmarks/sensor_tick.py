@@ -29,6 +29,7 @@ from sponsor_pipeline.defs.deals_io import sensors
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.settings import Flags
 from sponsor_pipeline.warehouse import change_log
+from sponsor_pipeline.resources.settings import settings_from_env
 from benchmarks.common import Row
 
 SEED = [
@@ -100,7 +101,7 @@ def measure(url, n: int, pending: int, repeat: int) -> tuple[list[float], list[f
             for _ in range(repeat + 1):                   # the first tick warms caches; not counted
                 conn.execute(TRANSITIONS, {"n": n, "pending": pending})
                 with dg.build_sensor_context(cursor=cursor, instance=instance, repository_def=repo,
-                                             resources={"postgres": postgres}) as context:
+                                             resources={"postgres": postgres, "settings": settings_from_env()}) as context:
                     t0 = time.perf_counter()
                     data = sensors.io_status_sensor.evaluate_tick(context)
                     tick_times.append(time.perf_counter() - t0)

@@ -1,4 +1,7 @@
-"""Owns the ``sponsor-pipeline`` command: ``db migrate|rollback|verify|status|url``, ``demo``, ``dev``."""
+"""Owns the ``sponsor-pipeline`` command: ``db migrate|rollback|verify|status|url`` and ``dev``.
+
+The demo runs from a source checkout (``make demo``, ``sponsor_pipeline_dev.demo``): it needs ``samples/``.
+"""
 
 from __future__ import annotations
 
@@ -102,14 +105,6 @@ def db_status(partitioned: bool | None) -> None:
 def db_url() -> None:
     """Print the warehouse URL (password hidden)."""
     click.echo(_warehouse().render_as_string(hide_password=True))
-
-
-@main.command()
-def demo() -> None:
-    """Migrate, load samples/, materialize the whole graph and print what happened."""
-    from sponsor_pipeline.demo import run_demo
-
-    sys.exit(run_demo())
 
 
 @main.command()

@@ -1,119 +1,97 @@
-"""Owns the one Dagster Definitions root: each domain's assets, checks, sensors and schedules.
+"""Owns the one Dagster Definitions root: merges each domain's Definitions and applies global policy.
 
-Feature flags (environment, read when the code location loads) remove a domain's assets and sensors:
-``ENABLE_ETL_CSV_UPLOAD`` (listener_metrics CSV ingestion), ``ENABLE_IO_BOOKINGS`` (io_bookings and
-what follows IOs), ``ENABLE_DEAL_PIPELINE`` (deal-stage sensors), ``ENABLE_MATCHMAKING``
-(match_scores), ``ENABLE_NEW_DASHBOARD_CARDS`` (dashboard aggregates). All default to true.
+Each ``defs/<domain>/definitions.py`` returns its domain's ``dg.Definitions`` (assets, checks,
+sensors, schedules, its own resources) for the feature flags, and applies its own flag:
+
+* ``reference``   — reference tables (IO tables only with ``ENABLE_IO_BOOKINGS``)
+* ``ingestion``   — listener_metrics from CSV, Sheets and platform exports (``ENABLE_ETL_CSV_UPLOAD``)
+* ``metrics``     — metrics_daily and its blocking checks
+* ``deals_io``    — io_delivery, IO documents, IO / deal sensors (``ENABLE_IO_BOOKINGS``, ``ENABLE_DEAL_PIPELINE``)
+* ``matchmaking`` — match_scores (``ENABLE_MATCHMAKING``)
+* ``dashboards``  — creator / advertiser / ops dashboards (``ENABLE_NEW_DASHBOARD_CARDS``)
+* ``maintenance`` — listener_metrics partition job (``SPONSOR_PARTITION_LISTENER_METRICS``)
+
+The root adds what is global, once: the shared resources (``postgres``, ``settings``), the
+whole-graph job and its daily schedule, the executor (``SPONSOR_EXECUTOR``) and freshness. Flags and
+the schedule are read when the Definitions are built, never at import time.
+
+The domains are merged with ``dg.Definitions.merge`` rather than ``dg.load_from_defs_folder``: the
+latter needs the project's ``pyproject.toml`` beside the package, which an installed wheel lacks.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import dagster as dg
 
-from sponsor_pipeline.defs.deals_io.assets import io_delivery, io_delivery_covers_every_io
-from sponsor_pipeline.defs.deals_io.schedules import build_daily_schedule
-from sponsor_pipeline.defs.deals_io.sensors import deal_stage_sensor, io_status_sensor
-from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, creator_dashboard, ops_dashboard
-from sponsor_pipeline.defs.dashboards.checks import DASHBOARD_CHECKS
-from sponsor_pipeline.defs.dashboards.io_documents import io_documents
-from sponsor_pipeline.defs.ingestion.assets import listener_metrics
-from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
-from sponsor_pipeline.defs.ingestion.exports import platform_exports
-from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor
-from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor
-from sponsor_pipeline.defs.metrics.assets import metrics_daily, metrics_daily_reconciles_with_listener_metrics
-from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique
-from sponsor_pipeline.defs.reference.assets import build_reference_assets
-from sponsor_pipeline.defs.resources import resources
-from sponsor_pipeline.settings import Flags
-# --- executor: SPONSOR_EXECUTOR=k8s runs one pod per step (docs/deploy.md) ---
-from sponsor_pipeline.executors import executor_from_env
-# --- listener_metrics partition maintenance (SPONSOR_PARTITION_LISTENER_METRICS) ---
-from sponsor_pipeline.defs.maintenance.partitions import (
-    listener_metrics_partition_maintenance,
-    listener_metrics_partitions_monthly,
-)
-from sponsor_pipeline.settings import partition_listener_metrics
+from sponsor_pipeline.defs.dashboards import definitions as dashboards
+from sponsor_pipeline.defs.deals_io import definitions as deals_io
+from sponsor_pipeline.defs.ingestion import definitions as ingestion
+from sponsor_pipeline.defs.maintenance import definitions as maintenance
+from sponsor_pipeline.defs.matchmaking import definitions as matchmaking
+from sponsor_pipeline.defs.metrics import definitions as metrics
+from sponsor_pipeline.defs.reference import definitions as reference
+from sponsor_pipeline.executors import executor_named
+from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.resources.settings import settings_from_env
+from sponsor_pipeline.settings import Flags, daily_cron, daily_timezone, executor_name
 
+DOMAINS = (reference, ingestion, metrics, deals_io, matchmaking, dashboards, maintenance)
 ALL_ASSETS_JOB = "all_assets_job"
+DAILY_SCHEDULE = "daily_all_assets_schedule"
 
-
-def build_definitions(flags: Flags | None = None) -> dg.Definitions:
-    """Assemble the Definitions for ``flags`` (default: from the environment)."""
-    flags = flags or Flags.from_env()
-    assets: list = [*build_reference_assets(flags), metrics_daily]
-    checks: list = [metrics_daily_reconciles_with_listener_metrics]
-    sensors: list = []
-    schedules: list = []
-    # ingestion from every source: CSV files, Google Sheets, platform exports, landing-folder sensor
-    if flags.etl_csv_upload:
-        assets += [listener_metrics, sheet_metrics, platform_exports]
-        landing_assets = ["listener_metrics", "platform_exports"] + (["io_bookings"] if flags.io_bookings else [])
-        sensors += [sheets_sensor, build_landing_sensor(landing_assets)]
-    # deals_io: IO status / deal stage sensors, io_delivery
-    if flags.io_bookings:
-        assets.append(io_delivery)
-        checks.append(io_delivery_covers_every_io)
-        sensors.append(io_status_sensor)
-    if flags.deal_pipeline:
-        sensors.append(deal_stage_sensor)
-    extra_resources: dict = {}
-    # --- matchmaking (ENABLE_MATCHMAKING) ---
-    if flags.matchmaking:
-        from sponsor_pipeline.defs.matchmaking.assets import (
-            MatchWeightsResource,
-            match_scores,
-            match_scores_in_range,
-        )
-
-        assets.append(match_scores)
-        checks.append(match_scores_in_range)
-        extra_resources["match_weights"] = MatchWeightsResource()
-    # --- end matchmaking ---
-    # dashboards, IO documents, data-quality checks (freshness is applied below, once, at the root)
-    checks.append(metrics_daily_key_unique)
-    if flags.etl_csv_upload:
-        checks.append(listener_metrics_matches_schema)
-    if flags.new_dashboard_cards:
-        assets += [creator_dashboard, advertiser_dashboard, ops_dashboard]
-        checks += DASHBOARD_CHECKS
-    if flags.io_bookings:
-        assets.append(io_documents)
-    all_assets_job = dg.define_asset_job(ALL_ASSETS_JOB, selection=dg.AssetSelection.all(),
-                                         description="Materialize the whole graph (with its checks).")
-    jobs = [all_assets_job]
-    schedules.append(build_daily_schedule(all_assets_job))
-    # --- listener_metrics partition maintenance: a monthly schedule when partitioning is on ---
-    if partition_listener_metrics():
-        jobs.append(listener_metrics_partition_maintenance)
-        schedules.append(listener_metrics_partitions_monthly)
-    definitions = dg.Definitions(
-        assets=assets,
-        asset_checks=checks,
-        sensors=sensors,
-        schedules=schedules,
-        jobs=jobs,
-        resources={**resources(), **extra_resources},
-    )
-    # --- executor: SPONSOR_EXECUTOR=k8s sets k8s_job_executor on every job (docs/deploy.md) ---
-    executor = executor_from_env()
-    if executor is not None:
-        definitions = dg.Definitions.merge(definitions, dg.Definitions(executor=executor))
-    return with_freshness(definitions)
-
-
-# Freshness, applied once at the root: the graph is meant to be materialized daily, so metrics_daily and the
-# dashboards warn after a day without a materialization and fail after a day and two hours.
+# Freshness: the graph is meant to be materialized daily, so metrics_daily and the dashboards warn
+# after a day without a materialization and fail after a day and two hours.
 DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=24))
 FRESHNESS_SELECTION = dg.AssetSelection.assets("metrics_daily") | dg.AssetSelection.groups("dashboards")
+
+
+def shared_resources() -> dict[str, object]:
+    """Resources every domain uses: ``postgres`` (``DATABASE_URL`` bound with ``dg.EnvVar`` when set,
+    else the embedded server at run time) and ``settings`` (folders and tunables)."""
+    database_url = dg.EnvVar("DATABASE_URL") if os.environ.get("DATABASE_URL", "").strip() else None
+    return {"postgres": PostgresResource(database_url=database_url), "settings": settings_from_env()}
+
+
+def daily_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
+    """The daily materialization of the whole graph (``SPONSOR_DAILY_CRON``, ``SPONSOR_DAILY_TIMEZONE``).
+
+    Raises:
+        DagsterInvalidDefinitionError: an invalid cron string or timezone, naming the value.
+    """
+    return dg.ScheduleDefinition(
+        name=DAILY_SCHEDULE,
+        job=job,
+        cron_schedule=daily_cron(),
+        execution_timezone=daily_timezone(),
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Materialize the whole graph once a day (SPONSOR_DAILY_CRON, SPONSOR_DAILY_TIMEZONE).",
+    )
 
 
 def with_freshness(definitions: dg.Definitions) -> dg.Definitions:
     """``definitions`` with :data:`DAILY_FRESHNESS` on metrics_daily and every dashboard asset."""
     return definitions.map_resolved_asset_specs(
-        func=lambda spec: dg.apply_freshness_policy(spec, DAILY_FRESHNESS), selection=FRESHNESS_SELECTION)
+        func=lambda spec: dg.apply_freshness_policy(spec, DAILY_FRESHNESS), selection=FRESHNESS_SELECTION
+    )
+
+
+def build_definitions(flags: Flags | None = None) -> dg.Definitions:
+    """Merge every domain's Definitions for ``flags`` (default: from the environment), then add the
+    shared resources, the whole-graph job and schedule, the executor and freshness."""
+    flags = flags or Flags.from_env()
+    all_assets_job = dg.define_asset_job(
+        ALL_ASSETS_JOB, selection=dg.AssetSelection.all(), description="Materialize the whole graph (with its checks)."
+    )
+    root = dg.Definitions(
+        jobs=[all_assets_job],
+        schedules=[daily_schedule(all_assets_job)],
+        resources=shared_resources(),
+        executor=executor_named(executor_name()),
+    )
+    return with_freshness(dg.Definitions.merge(*(domain.build_defs(flags) for domain in DOMAINS), root))
 
 
 @dg.definitions

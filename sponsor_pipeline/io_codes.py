@@ -23,6 +23,9 @@ PREFIX_LEN = 4
 SUFFIX_LEN = 4
 
 
+# Host of generated vanity URLs when the settings resource names none (SPONSOR_VANITY_DOMAIN).
+DEFAULT_VANITY_DOMAIN = "listen.example.com"
+
 def _suffix(seed: str, attempt: int, length: int = SUFFIX_LEN) -> str:
     digest = hashlib.sha256(f"{seed}#{attempt}".encode()).digest()
     number = int.from_bytes(digest[:8], "big")

@@ -1,7 +1,8 @@
-"""Owns the project's settings read from the environment: state folder, sample folder, feature flags.
+"""Owns what is read from the environment outside a run: feature flags, the state folder, the schedule.
 
 Everything here is read when called, never at import time, so tests and the CLI can change the
-environment before the Definitions are built.
+environment before the Definitions are built. Folders and tunables that assets, checks and sensors use
+at run time come from the ``settings`` resource (``sponsor_pipeline.resources.settings``) instead.
 """
 
 from __future__ import annotations
@@ -45,13 +46,16 @@ def flag(name: str, default: bool = True) -> bool:
 
 @dataclass(frozen=True)
 class Flags:
-    """Snapshot of the five feature flags; each removes its assets and sensors when false."""
+    """Snapshot of the five feature flags (each removes its domain's assets and sensors when false) and
+    whether listener_metrics is partitioned (adds the partition maintenance job and schedule)."""
 
     etl_csv_upload: bool = True
     matchmaking: bool = True
     io_bookings: bool = True
     deal_pipeline: bool = True
     new_dashboard_cards: bool = True
+    # Not a feature flag but a deployment choice: the monthly partition maintenance job and schedule.
+    partition_listener_metrics: bool = False
 
     @classmethod
     def from_env(cls) -> "Flags":
@@ -61,6 +65,7 @@ class Flags:
             io_bookings=flag("ENABLE_IO_BOOKINGS"),
             deal_pipeline=flag("ENABLE_DEAL_PIPELINE"),
             new_dashboard_cards=flag("ENABLE_NEW_DASHBOARD_CARDS"),
+            partition_listener_metrics=partition_listener_metrics(),
         )
 
 
@@ -72,40 +77,27 @@ def state_dir() -> Path:
     return Path(os.environ.get("SPONSOR_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
 
 
-def samples_dir() -> Path:
-    """Folder of reference CSVs (tenants, shows, ...): ``SPONSOR_SAMPLES_DIR`` or ``samples/``."""
-    return Path(os.environ.get("SPONSOR_SAMPLES_DIR") or PROJECT_ROOT / "samples").resolve()
-
-
-def landing_dir() -> Path:
-    """Folder the metrics ingestion reads: ``SPONSOR_LANDING_DIR`` or ``samples/``."""
-    return Path(os.environ.get("SPONSOR_LANDING_DIR") or samples_dir()).resolve()
-
-
-def exports_dir() -> Path:
-    """Folder of platform export payloads, one sub-folder per tenant: ``SPONSOR_EXPORTS_DIR`` or
-    ``samples/exports``."""
-    return Path(os.environ.get("SPONSOR_EXPORTS_DIR") or samples_dir() / "exports").resolve()
-
-
-def vanity_domain() -> str:
-    """Domain of generated IO vanity URLs: ``SPONSOR_VANITY_DOMAIN`` or ``listen.example.com``."""
-    return (os.environ.get("SPONSOR_VANITY_DOMAIN") or "listen.example.com").strip().strip("/")
-# --- dashboards and IO documents ---------------------------------------------------------------
-
-
-def plots_dir() -> Path:
-    """Folder of the dashboards' PNG plots: ``SPONSOR_PLOTS_DIR`` or ``<state>/plots``."""
-    return Path(os.environ.get("SPONSOR_PLOTS_DIR") or state_dir() / "plots").resolve()
-
-
-def io_documents_dir() -> Path:
-    """Folder of the PDF insertion orders: ``SPONSOR_IO_DOCUMENTS_DIR`` or ``<state>/io_documents``."""
-    return Path(os.environ.get("SPONSOR_IO_DOCUMENTS_DIR") or state_dir() / "io_documents").resolve()
-
-
-# --- Opt-in monthly range partitioning of listener_metrics (sql/partitioning) ---
 def partition_listener_metrics() -> bool:
     """``SPONSOR_PARTITION_LISTENER_METRICS`` (default false): apply ``sql/partitioning`` after the
     core migrations, so listener_metrics is range-partitioned by month."""
     return flag("SPONSOR_PARTITION_LISTENER_METRICS", default=False)
+
+
+# --- Read when the Definitions load: a schedule's cron and an executor are part of the definition ---
+DEFAULT_DAILY_CRON = "0 6 * * *"
+DEFAULT_DAILY_TIMEZONE = "UTC"
+
+
+def daily_cron() -> str:
+    """``SPONSOR_DAILY_CRON`` (a five-field cron string) or 06:00 every day."""
+    return os.environ.get("SPONSOR_DAILY_CRON") or DEFAULT_DAILY_CRON
+
+
+def daily_timezone() -> str:
+    """``SPONSOR_DAILY_TIMEZONE`` (an IANA name such as ``America/New_York``) or UTC."""
+    return os.environ.get("SPONSOR_DAILY_TIMEZONE") or DEFAULT_DAILY_TIMEZONE
+
+
+def executor_name() -> str:
+    """``SPONSOR_EXECUTOR``, lower-cased (empty when unset); see ``sponsor_pipeline.executors``."""
+    return os.environ.get("SPONSOR_EXECUTOR", "").strip().lower()

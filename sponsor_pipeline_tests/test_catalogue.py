@@ -48,13 +48,3 @@ def test_checks_are_blocking_where_bad_data_must_not_flow_on():
     assert checks["metrics_daily_reconciles_with_listener_metrics"] and checks["match_scores_in_range"]
     for name in ("creator_dashboard_reconciles", "advertiser_dashboard_reconciles", "ops_dashboard_reconciles"):
         assert checks[name] is False, name
-
-
-def test_dashboard_flag_removes_the_dashboards_and_their_checks():
-    off = build_definitions(Flags(new_dashboard_cards=False))
-    assert not DASHBOARDS & set(_materializable(off.resolve_asset_graph()))
-    names = {spec.name for c in off.asset_checks or [] for spec in c.check_specs}
-    assert not any(n.endswith("_dashboard_reconciles") for n in names)
-    dg.Definitions.validate_loadable(off)
-    no_io = _materializable(_graph(Flags(io_bookings=False)))
-    assert "io_documents" not in no_io

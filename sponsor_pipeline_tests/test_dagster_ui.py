@@ -31,6 +31,7 @@ from sponsor_pipeline.defs.dashboards.assets import creator_dashboard
 from sponsor_pipeline.settings import PROJECT_ROOT
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
+from sponsor_pipeline.resources.settings import settings_from_env
 
 from .conftest import SAMPLES
 
@@ -191,7 +192,7 @@ def test_ui_shows_the_graph_materializes_metrics_daily_and_shows_dashboard_plots
         for key, value in dagster_ui["env"].items():
             monkeypatch.setenv(key, value)
         with dg.DagsterInstance.from_config(str(dagster_ui["home"])) as instance:
-            assert dg.materialize([creator_dashboard], instance=instance, resources={"postgres": postgres}).success
+            assert dg.materialize([creator_dashboard], instance=instance, resources={"postgres": postgres, "settings": settings_from_env()}).success
         page.goto(f"{base}/assets/creator_dashboard")
         page.locator("tr", has_text="downloads_trend").first.get_by_text("[Show Markdown]").click()
         image = page.locator('img[src^="data:image/png;base64,"]').first

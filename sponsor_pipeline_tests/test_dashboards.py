@@ -19,6 +19,7 @@ from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.metrics import duplicate_metrics_daily_keys, refresh_metrics_daily
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
+from sponsor_pipeline.resources.settings import settings_from_env
 
 from .conftest import SAMPLES
 
@@ -78,7 +79,7 @@ def warehouse(reference: psycopg.Connection) -> psycopg.Connection:
 
 def _materialize(postgres, tmp_path, assets=DASHBOARDS, **config):
     ops = {a.key.to_user_string(): {"config": {"plots_dir": str(tmp_path / "plots"), **config}} for a in assets}
-    result = dg.materialize(assets, resources={"postgres": postgres}, run_config={"ops": ops})
+    result = dg.materialize(assets, resources={"postgres": postgres, "settings": settings_from_env()}, run_config={"ops": ops})
     assert result.success
     mats = [ev.event_specific_data.materialization for ev in result.get_asset_materialization_events()]
     return {m.asset_key.to_user_string(): m.metadata for m in mats}

@@ -8,6 +8,7 @@ import pytest
 
 from sponsor_pipeline.defs.deals_io import sensors
 from sponsor_pipeline.definitions import build_definitions
+from sponsor_pipeline.resources.settings import PipelineSettings, settings_from_env
 from sponsor_pipeline.settings import Flags
 from sponsor_pipeline.warehouse import change_log
 
@@ -27,8 +28,8 @@ def repo_with_match_scores():
 
 def tick(sensor, postgres, repo, cursor=None):
     with dg.build_sensor_context(
-        cursor=cursor, instance=dg.DagsterInstance.ephemeral(), resources={"postgres": postgres},
-        repository_def=repo,
+        cursor=cursor, instance=dg.DagsterInstance.ephemeral(),
+        resources={"postgres": postgres, "settings": PipelineSettings()}, repository_def=repo,
     ) as context:
         return sensor.evaluate_tick(context)
 
@@ -224,33 +225,16 @@ def test_io_rerun_selects_io_delivery_and_what_reads_it(reference, postgres):
         "io_delivery", "creator_dashboard", "advertiser_dashboard", "ops_dashboard", "match_scores")}
 
 
-def test_flags_remove_the_sensors():
-    names = lambda flags: {s.name for s in build_definitions(flags).get_repository_def().sensor_defs}  # noqa: E731
-    assert names(Flags()) >= {"io_status_sensor", "deal_stage_sensor"}
-    assert "io_status_sensor" not in names(Flags(io_bookings=False))
-    assert "deal_stage_sensor" not in names(Flags(deal_pipeline=False))
-
-
-def test_daily_schedule_runs_the_whole_graph_with_configurable_cron_and_timezone(monkeypatch):
-    monkeypatch.setenv("SPONSOR_DAILY_CRON", "30 4 * * 1-5")
-    monkeypatch.setenv("SPONSOR_DAILY_TIMEZONE", "America/New_York")
-    (schedule,) = [s for s in build_definitions(Flags()).get_repository_def().schedule_defs
-                   if s.job_name == "all_assets_job"]
-    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 4 * * 1-5", "America/New_York")
-    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    monkeypatch.setenv("SPONSOR_DAILY_CRON", "every day")
-    with pytest.raises(Exception, match="every day"):
-        build_definitions(Flags())
-
-
 def test_sensors_start_running_and_reject_a_bad_cursor_or_batch_size(monkeypatch):
     assert sensors.io_status_sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors.deal_stage_sensor.default_status == dg.DefaultSensorStatus.RUNNING
     with pytest.raises(ValueError, match="unreadable change_log sensor cursor"):
         change_log.Cursor.parse('{"last": 3}')
+    with pytest.raises(ValueError, match="SPONSOR_SENSOR_BATCH_SIZE"):
+        PipelineSettings(sensor_batch_size=0)
     monkeypatch.setenv("SPONSOR_SENSOR_BATCH_SIZE", "0")
     with pytest.raises(ValueError, match="SPONSOR_SENSOR_BATCH_SIZE"):
-        sensors.batch_size()
+        settings_from_env().sensor_batch_size  # the variable is read when a tick starts
 
 
 def test_cursor_settles_only_after_every_older_transaction_ended():

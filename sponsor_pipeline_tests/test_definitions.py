@@ -19,12 +19,100 @@ def test_definitions_load_and_validate():
     assert {"tenants", "shows", "episodes", "io_bookings", "listener_metrics", "metrics_daily"} <= _keys(loaded)
 
 
-def test_flags_remove_their_assets():
-    all_on = _keys(build_definitions(Flags()))
-    no_csv = _keys(build_definitions(Flags(etl_csv_upload=False)))
-    no_io = _keys(build_definitions(Flags(io_bookings=False)))
-    assert all_on - no_csv == {"listener_metrics", "sheet_metrics", "platform_exports"}
-    assert "io_bookings" in all_on and "io_bookings" not in no_io
+def _inventory(definitions: dg.Definitions) -> dict[str, set[str]]:
+    """Names of what ``definitions`` holds: materializable assets, checks, sensors, schedules, jobs."""
+    repo = definitions.get_repository_def()
+    return {
+        "assets": _keys(definitions),
+        "checks": {spec.name for c in definitions.asset_checks or [] for spec in c.check_specs},
+        "sensors": {s.name for s in repo.sensor_defs},
+        "schedules": {s.name for s in repo.schedule_defs},
+        "jobs": {j.name for j in repo.get_all_jobs() if not j.name.startswith("__")},
+    }
+
+
+# What each flag removes when false (partitioning: adds when true), and nothing else.
+FLAG_OWNS = {
+    "etl_csv_upload": {
+        "assets": {"listener_metrics", "sheet_metrics", "platform_exports"},
+        "checks": {"listener_metrics_matches_schema"},
+        "sensors": {"landing_sensor", "sheets_sensor"},
+    },
+    "io_bookings": {
+        "assets": {"io_bookings", "io_responses", "io_delivery", "io_documents"},
+        "checks": {"io_delivery_covers_every_io"},
+        "sensors": {"io_status_sensor"},
+    },
+    "deal_pipeline": {"sensors": {"deal_stage_sensor"}},
+    "matchmaking": {"assets": {"match_scores"}, "checks": {"match_scores_in_range"}},
+    "new_dashboard_cards": {
+        "assets": {"creator_dashboard", "advertiser_dashboard", "ops_dashboard"},
+        "checks": {"creator_dashboard_reconciles", "advertiser_dashboard_reconciles", "ops_dashboard_reconciles"},
+    },
+    "partition_listener_metrics": {
+        "schedules": {"listener_metrics_partition_maintenance_schedule"},
+        "jobs": {"listener_metrics_partition_maintenance"},
+    },
+}
+
+
+@pytest.mark.parametrize("flag_name", sorted(FLAG_OWNS))
+def test_each_flag_removes_exactly_its_domains_objects(flag_name):
+    default = Flags()
+    toggled = Flags(**{flag_name: not getattr(default, flag_name)})
+    with_flag, without_flag = (toggled, default) if flag_name == "partition_listener_metrics" else (default, toggled)
+    on, off = _inventory(build_definitions(with_flag)), _inventory(build_definitions(without_flag))
+    dg.Definitions.validate_loadable(build_definitions(without_flag))
+    expected = FLAG_OWNS[flag_name]
+    for kind in on:
+        assert on[kind] - off[kind] == expected.get(kind, set()), (flag_name, kind)
+        assert off[kind] <= on[kind], (flag_name, kind)
+
+
+def test_every_domain_folder_has_its_definitions_and_the_root_merges_them_all():
+    from pathlib import Path
+
+    from sponsor_pipeline import definitions as root
+
+    folders = {p.parent.name for p in (Path(root.__file__).parent / "defs").glob("*/__init__.py")}
+    merged = {domain.__name__.split(".")[-2] for domain in root.DOMAINS}
+    assert folders == merged
+    for domain in root.DOMAINS:
+        assert isinstance(domain.build_defs(Flags()), dg.Definitions), domain.__name__
+
+
+def test_daily_schedule_runs_the_whole_graph_with_configurable_cron_and_timezone(monkeypatch):
+    monkeypatch.setenv("SPONSOR_DAILY_CRON", "30 4 * * 1-5")
+    monkeypatch.setenv("SPONSOR_DAILY_TIMEZONE", "America/New_York")
+    (schedule,) = [s for s in build_definitions(Flags()).get_repository_def().schedule_defs
+                   if s.job_name == ALL_ASSETS_JOB]
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 4 * * 1-5", "America/New_York")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    monkeypatch.setenv("SPONSOR_DAILY_CRON", "every day")
+    with pytest.raises(Exception, match="every day"):
+        build_definitions(Flags())
+
+
+def test_settings_resource_binds_set_variables_and_resolves_them_at_run_time(monkeypatch, tmp_path):
+    from sponsor_pipeline.resources.settings import PipelineSettings, settings_from_env
+
+    monkeypatch.setenv("SPONSOR_LANDING_DIR", str(tmp_path))
+    monkeypatch.setenv("SPONSOR_IMPRESSION_SOURCES", "megaphone, libsyn")
+    monkeypatch.delenv("SPONSOR_EXPORTS_DIR", raising=False)
+    resource = settings_from_env()
+    # bound to the variable, not to its value: a change before the run starts is what the run sees
+    monkeypatch.setenv("SPONSOR_LANDING_DIR", str(tmp_path / "later"))
+
+    @dg.asset
+    def probe(settings: PipelineSettings) -> dict:
+        return {"landing": settings.landing(), "sources": settings.impression_source_list(),
+                "exports": settings.exports()}
+
+    result = dg.materialize([probe], resources={"settings": resource})
+    seen = result.output_for_node("probe")
+    assert seen["landing"] == (tmp_path / "later").resolve()
+    assert seen["sources"] == ["megaphone", "libsyn"]
+    assert seen["exports"].name == "exports"  # unset: <samples>/exports
 
 
 def test_flag_parsing_rejects_garbage(monkeypatch):

@@ -5,6 +5,7 @@ k8s_job_executor on the Definitions."""
 
 import copy
 
+import dagster as dg
 import pytest
 import yaml
 from dagster._config import validate_config
@@ -14,7 +15,7 @@ from dagster._serdes.config_class import class_from_code_pointer, convert_dagste
 from dagster_postgres import DagsterPostgresStorage
 
 from sponsor_pipeline.definitions import ALL_ASSETS_JOB, build_definitions
-from sponsor_pipeline.executors import executor_from_env
+from sponsor_pipeline.executors import executor_named
 from sponsor_pipeline.settings import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -127,4 +128,11 @@ def test_k8s_executor_is_set_on_the_definitions_only_when_asked(monkeypatch):
 def test_unknown_executor_name_is_an_error(monkeypatch):
     monkeypatch.setenv("SPONSOR_EXECUTOR", "kubernetes")
     with pytest.raises(ValueError, match="SPONSOR_EXECUTOR='kubernetes'"):
-        executor_from_env()
+        build_definitions()
+
+
+def test_in_process_and_multiprocess_executors_are_chosen_by_name(monkeypatch):
+    monkeypatch.setenv("SPONSOR_EXECUTOR", "in_process")
+    assert build_definitions().resolve_job_def(ALL_ASSETS_JOB).executor_def is dg.in_process_executor
+    assert executor_named("multiprocess") is dg.multiprocess_executor
+    assert executor_named("") is None

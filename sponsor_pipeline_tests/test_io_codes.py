@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from sponsor_pipeline import io_codes
 from sponsor_pipeline.warehouse import imports
-from sponsor_pipeline.warehouse.targets import IO_BOOKINGS
+from sponsor_pipeline.warehouse.targets import IO_BOOKINGS, io_bookings_target
 from sponsor_pipeline_tests.conftest import SAMPLES
 
 AMBIGUOUS = set("0O1IL")
@@ -56,11 +56,11 @@ def test_io_import_fills_missing_codes_and_reimport_changes_nothing(reference, t
     assert generated > 0
     # The same file again with a changed IO (new checksum): generated values stay as they were, even
     # with a different domain configured now.
-    monkeypatch.setenv("SPONSOR_VANITY_DOMAIN", "other.example.org")
+    other_domain = io_bookings_target("other.example.org")
     copy = tmp_path / "io_bookings.csv"
     shutil.copy(SAMPLES / "io_bookings.csv", copy)
     text = copy.read_text().replace(",35000,26.45,", ",35001,26.45,")
     copy.write_text(text)
-    result = imports.import_csv(conn, copy, IO_BOOKINGS)
+    result = imports.import_csv(conn, copy, other_domain)
     assert result.status == "completed" and result.rows_changed == 1
     assert _ios(conn) == rows

@@ -5,7 +5,9 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from sponsor_pipeline.defs.deals_io.assets import io_delivery, io_delivery_covers_every_io
+from sponsor_pipeline.defs.deals_io.assets import io_delivery
+from sponsor_pipeline.defs.deals_io.checks import io_delivery_covers_every_io
+from sponsor_pipeline.resources.settings import settings_from_env
 
 TENANT = "northwind-audio"
 
@@ -50,7 +52,7 @@ def _row(conn, io_id):
 
 
 def test_io_delivery_matches_hand_computed_figures(delivery_data, postgres):
-    result = dg.materialize([io_delivery], resources={"postgres": postgres},
+    result = dg.materialize([io_delivery], resources={"postgres": postgres, "settings": settings_from_env()},
                             instance=dg.DagsterInstance.ephemeral())
     assert result.success
     conn = delivery_data
@@ -88,7 +90,7 @@ def test_io_delivery_matches_hand_computed_figures(delivery_data, postgres):
 def test_io_delivery_as_of_and_impression_sources_are_configurable(delivery_data, postgres):
     config = {"ops": {"io_delivery": {"config": {"as_of": "2026-11-08",
                                                  "impression_sources": ["megaphone", "spotify"]}}}}
-    assert dg.materialize([io_delivery], resources={"postgres": postgres}, run_config=config,
+    assert dg.materialize([io_delivery], resources={"postgres": postgres, "settings": settings_from_env()}, run_config=config,
                           instance=dg.DagsterInstance.ephemeral()).success
     live = _row(delivery_data, "nw-io-010")
     assert live["as_of"] == "2026-11-08"
@@ -97,7 +99,7 @@ def test_io_delivery_as_of_and_impression_sources_are_configurable(delivery_data
 
 
 def test_io_delivery_check_catches_a_missing_row(delivery_data, postgres):
-    assert dg.materialize([io_delivery], resources={"postgres": postgres},
+    assert dg.materialize([io_delivery], resources={"postgres": postgres, "settings": settings_from_env()},
                           instance=dg.DagsterInstance.ephemeral()).success
     assert io_delivery_covers_every_io(postgres=postgres).passed
     delivery_data.execute("DELETE FROM io_delivery WHERE io_id = 'nw-io-003'")

@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from sponsor_pipeline.dashboards.io_document import IoDocument, fingerprint, render_pdf
-from sponsor_pipeline.defs.dashboards.io_documents import document_path, io_documents
+from sponsor_pipeline.defs.deals_io.io_documents import document_path, io_documents
+from sponsor_pipeline.resources.settings import settings_from_env
 
 DOC = IoDocument(
     tenant_id="t1", tenant_name="Tenant & Co", io_id="io-1", status="scheduled", advertiser_name="Adv",
@@ -24,7 +25,7 @@ def _text(path: Path) -> str:
 
 
 def _run(postgres, folder: Path):
-    result = dg.materialize([io_documents], resources={"postgres": postgres},
+    result = dg.materialize([io_documents], resources={"postgres": postgres, "settings": settings_from_env()},
                             run_config={"ops": {"io_documents": {"config": {"output_dir": str(folder)}}}})
     assert result.success
     mat = result.get_asset_materialization_events()[0].event_specific_data.materialization

@@ -13,6 +13,7 @@ from sponsor_pipeline.settings import Flags, PROJECT_ROOT
 from sponsor_pipeline.validation import file_checksum
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
+from sponsor_pipeline.resources.settings import settings_from_env
 
 SAMPLES = PROJECT_ROOT / "samples"
 EK = SAMPLES / "exports" / "engineering-kiosk"
@@ -20,7 +21,7 @@ EK = SAMPLES / "exports" / "engineering-kiosk"
 
 def tick(sensor, postgres, cursor):
     with dg.build_sensor_context(cursor=cursor, instance=dg.DagsterInstance.ephemeral(),
-                                 resources={"postgres": postgres}) as context:
+                                 resources={"postgres": postgres, "settings": settings_from_env()}) as context:
         result = sensor(context)
         return (list(result) if isinstance(result, list) else result), context.cursor
 
@@ -72,6 +73,6 @@ def test_landing_sensor_run_config_imports_the_file(reference, postgres, tmp_pat
     job = build_definitions(Flags()).resolve_implicit_global_asset_job_def()
     result = job.get_subset(asset_selection=set(request.asset_selection)).execute_in_process(
         run_config=request.run_config, instance=dg.DagsterInstance.ephemeral(),
-        resources={"postgres": postgres})
+        resources={"postgres": postgres, "settings": settings_from_env()})
     assert result.success
     assert reference.execute("SELECT count(*) FROM listener_metrics WHERE source = 'anchor'").fetchone()[0] == 14

@@ -6,10 +6,11 @@ import psycopg
 import pytest
 
 from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, creator_dashboard, ops_dashboard
-from sponsor_pipeline.defs.dashboards.io_documents import io_documents
+from sponsor_pipeline.defs.deals_io.io_documents import io_documents
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
+from sponsor_pipeline.resources.settings import settings_from_env
 
 from .conftest import BUSINESS_TABLES, SAMPLES
 
@@ -54,7 +55,7 @@ def loaded(reference, tmp_path, postgres):
     # 0007_dashboards: the dashboard tables and the IO documents register, filled by their assets
     result = dg.materialize(
         [creator_dashboard, advertiser_dashboard, ops_dashboard, io_documents],
-        resources={"postgres": postgres},
+        resources={"postgres": postgres, "settings": settings_from_env()},
         run_config={"ops": {"io_documents": {"config": {"output_dir": str(tmp_path / "io_documents")}},
                             **{name: {"config": {"plots_dir": str(tmp_path / "plots")}}
                                for name in ("creator_dashboard", "advertiser_dashboard", "ops_dashboard")}}},

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sponsor_pipeline.db import server
 from sponsor_pipeline.definitions import build_definitions
 from sponsor_pipeline.defs.deals_io import sensors
+from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.settings import Flags
 from sponsor_pipeline.transitions import DEAL_STAGES
 from sponsor_pipeline.schemas import IO_STATUSES
@@ -62,13 +63,10 @@ def test_random_transitions_and_ticks_give_exactly_one_event_each(reference, pos
     expected: dict[tuple, list] = defaultdict(list)
 
     def tick(kind, batch):
-        os.environ["SPONSOR_SENSOR_BATCH_SIZE"] = str(batch)
-        try:
-            with dg.build_sensor_context(cursor=cursors[kind], instance=instance,
-                                         resources={"postgres": postgres}, repository_def=repo) as ctx:
-                data = sensor_of[kind].evaluate_tick(ctx)
-        finally:
-            del os.environ["SPONSOR_SENSOR_BATCH_SIZE"]
+        resources = {"postgres": postgres, "settings": PipelineSettings(sensor_batch_size=batch)}
+        with dg.build_sensor_context(cursor=cursors[kind], instance=instance,
+                                     resources=resources, repository_def=repo) as ctx:
+            data = sensor_of[kind].evaluate_tick(ctx)
         cursors[kind] = data.cursor
         return data
 

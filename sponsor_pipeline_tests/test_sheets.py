@@ -8,10 +8,11 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor, source_uri
+from sponsor_pipeline.defs.ingestion.sensors import sheets_sensor
+from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, source_uri
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError, WorksheetSpec
 from sponsor_pipeline.sheet_values import serial_to_iso, values_to_frame
-from sponsor_pipeline.sheets_fake import FakeGoogle, FakeSpreadsheet, FakeWorksheet, SheetDate, demo_google
+from sponsor_pipeline_tests.fakes.sheets import FakeGoogle, FakeSpreadsheet, FakeWorksheet, SheetDate, demo_google
 
 DEMO = WorksheetSpec(spreadsheet_id="1nW-demo-manual-tracking", worksheet="Q4 2026", tenant_id="northwind-audio")
 

@@ -166,3 +166,15 @@ class GoogleSheetsResource(dg.ConfigurableResource):
             "get", DRIVE_FILE_URL.format(spreadsheet_id),
             params={"fields": "modifiedTime", "supportsAllDrives": "true"})
         return response.json()["modifiedTime"]
+
+
+def sheets_from_env() -> GoogleSheetsResource:
+    """The ``sheets`` resource of the Definitions: worksheets from ``SPONSOR_SHEETS`` (read when the
+    Definitions load: they shape what the sensor polls) and, when ``GOOGLE_SHEETS_CREDENTIALS`` is set,
+    the service-account key bound with ``dg.EnvVar`` (read when a run or tick starts, never logged).
+
+    Raises:
+        ValueError: ``SPONSOR_SHEETS`` is not a JSON list of worksheets (names the variable).
+    """
+    key = dg.EnvVar(DEFAULT_CREDENTIALS_ENV) if os.environ.get(DEFAULT_CREDENTIALS_ENV, "").strip() else None
+    return GoogleSheetsResource(worksheets=worksheets_from_env(), service_account_key=key)

@@ -6,8 +6,7 @@ from collections import defaultdict
 
 import psycopg
 
-from sponsor_pipeline.io_codes import assign_codes
-from sponsor_pipeline.settings import vanity_domain
+from sponsor_pipeline.io_codes import DEFAULT_VANITY_DOMAIN, assign_codes
 
 # Run on the stage before the upsert: an IO already stored keeps the code and URL it was given
 # when the new file leaves them empty, so re-importing never changes what listeners were told.
@@ -30,11 +29,13 @@ WHERE tenant_id = ANY(%s) AND (promo_code IS NOT NULL OR vanity_url IS NOT NULL)
 _FILL = "UPDATE io_bookings SET promo_code = %s, vanity_url = %s, updated_at = now() WHERE tenant_id = %s AND io_id = %s"
 
 
-def fill_missing_codes(conn: psycopg.Connection, import_id: int) -> int:
+def fill_missing_codes(conn: psycopg.Connection, import_id: int, vanity_domain: str = DEFAULT_VANITY_DOMAIN) -> int:
     """Give every IO of the imported tenants that lacks one a promo code and a vanity URL.
 
     Runs inside the import transaction, after the upsert (``Target.finalize``). Returns the number
-    of IOs updated. Deterministic: the same stored IOs always get the same values.
+    of IOs updated. Deterministic: the same stored IOs always get the same values. Vanity URLs are
+    made on ``vanity_domain`` (the ``settings`` resource's ``vanity_domain``, bound with
+    :func:`sponsor_pipeline.warehouse.targets.io_bookings_target`).
     """
     missing = conn.execute(_MISSING).fetchall()
     if not missing:
@@ -50,9 +51,8 @@ def fill_missing_codes(conn: psycopg.Connection, import_id: int) -> int:
         if url:
             urls[tenant].add(url)
     updates = []
-    domain = vanity_domain()
     for tenant, ios in sorted(by_tenant.items()):
-        for io_id, (code, url) in assign_codes(ios, codes[tenant], urls[tenant], domain).items():
+        for io_id, (code, url) in assign_codes(ios, codes[tenant], urls[tenant], vanity_domain).items():
             updates.append((code, url, tenant, io_id))
     with conn.cursor() as cur:
         cur.executemany(_FILL, updates)

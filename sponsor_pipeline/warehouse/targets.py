@@ -7,7 +7,8 @@ to ``quarantined_rows`` with the check's column and reason instead of failing th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Callable
 
 import pandera.pandas as pa
@@ -138,6 +139,13 @@ IO_BOOKINGS = Target(
     prepare=(io_codes_fill.KEEP_ASSIGNED,),
     finalize=(io_codes_fill.fill_missing_codes,),
 )
+
+
+
+def io_bookings_target(vanity_domain: str) -> Target:
+    """:data:`IO_BOOKINGS` whose generated vanity URLs use ``vanity_domain`` (e.g. ``listen.example.com``)."""
+    return replace(IO_BOOKINGS, finalize=(partial(io_codes_fill.fill_missing_codes, vanity_domain=vanity_domain),))
+
 
 # Load order of the reference files in the samples folder: parents before children.
 REFERENCE_FILES: tuple[tuple[str, Target], ...] = (

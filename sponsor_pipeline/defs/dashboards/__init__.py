@@ -1,1 +1,1 @@
-"""Dashboards domain: creator, advertiser and ops aggregates, their checks, and IO documents."""
+"""Dashboards: creator, advertiser and ops aggregates with previews and plots, and their checks."""

@@ -15,7 +15,8 @@ import pandas as pd
 from sponsor_pipeline.dashboards import aggregates, alerts, plots
 from sponsor_pipeline.dashboards.preview import markdown_table, png_markdown
 from sponsor_pipeline.resources import PostgresResource
-from sponsor_pipeline.settings import plots_dir
+from sponsor_pipeline.resources.settings import PipelineSettings
+from sponsor_pipeline.vocabulary import UNDER_PACING_RATIO
 from sponsor_pipeline.warehouse import dashboards as sql
 
 GROUP = "dashboards"
@@ -24,16 +25,16 @@ OWNERS = ["team:sponsorships"]
 
 class DashboardConfig(dg.Config):
     reference_date: Optional[str] = None  # ISO day treated as "today"; default: last day in metrics_daily
-    plots_dir: Optional[str] = None  # default: SPONSOR_PLOTS_DIR, else <state>/plots
+    plots_dir: Optional[str] = None  # default: the settings resource's plots folder (SPONSOR_PLOTS_DIR)
 
 
 class AdvertiserDashboardConfig(DashboardConfig):
     top_recommendations: int = 3  # recommended shows kept per campaign
-    under_pacing_ratio: float = 0.9  # threshold drawn on the pacing plot
+    under_pacing_ratio: float = UNDER_PACING_RATIO  # threshold drawn on the pacing plot
 
 
 class OpsDashboardConfig(DashboardConfig):
-    under_pacing_ratio: float = 0.9  # running IO below this pacing ratio is at risk
+    under_pacing_ratio: float = UNDER_PACING_RATIO  # running IO below this pacing ratio is at risk
     critical_pacing_ratio: float = 0.7  # ... and critical below this
     flight_ending_days: int = 7  # flights ending within this many days of the reference date
     import_lookback_days: int = 7  # failed / quarantining imports started this many days back
@@ -48,8 +49,8 @@ def _as_of(conn, config: DashboardConfig):
         raise dg.Failure(description=str(err), allow_retries=False) from err
 
 
-def _save_plot(config: DashboardConfig, name: str, png: bytes) -> Path:
-    folder = Path(config.plots_dir).resolve() if config.plots_dir else plots_dir()
+def _save_plot(config: DashboardConfig, settings: PipelineSettings, name: str, png: bytes) -> Path:
+    folder = settings.plots(config.plots_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     tmp = path.with_suffix(".tmp")
@@ -79,7 +80,8 @@ def _plot_metadata(key: str, title: str, path: Path, png: bytes) -> dict:
     ),
 )
 def creator_dashboard(
-    context: dg.AssetExecutionContext, config: DashboardConfig, postgres: PostgresResource
+    context: dg.AssetExecutionContext, config: DashboardConfig, postgres: PostgresResource,
+    settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
         as_of = _as_of(conn, config)
@@ -115,7 +117,7 @@ def creator_dashboard(
     }
     if not daily.empty:
         png = plots.downloads_trend_png(daily)
-        path = _save_plot(config, "downloads_trend_per_show.png", png)
+        path = _save_plot(config, settings, "downloads_trend_per_show.png", png)
         metadata.update(_plot_metadata("downloads_trend", "Daily downloads per show", path, png))
     context.log.info(f"creator_dashboard as of {as_of}: {len(creator)} rows, {len(split)} source rows")
     return dg.MaterializeResult(metadata=metadata)
@@ -135,7 +137,8 @@ def creator_dashboard(
     ),
 )
 def advertiser_dashboard(
-    context: dg.AssetExecutionContext, config: AdvertiserDashboardConfig, postgres: PostgresResource
+    context: dg.AssetExecutionContext, config: AdvertiserDashboardConfig, postgres: PostgresResource,
+    settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
         as_of = _as_of(conn, config)
@@ -170,7 +173,7 @@ def advertiser_dashboard(
     }
     if len(live):
         png = plots.pacing_png(live, config.under_pacing_ratio)
-        path = _save_plot(config, "pacing_per_live_io.png", png)
+        path = _save_plot(config, settings, "pacing_per_live_io.png", png)
         metadata.update(_plot_metadata("pacing", "Pacing per live IO", path, png))
     context.log.info(f"advertiser_dashboard as of {as_of}: {len(campaigns)} campaigns, {len(recs)} recommendations")
     return dg.MaterializeResult(metadata=metadata)

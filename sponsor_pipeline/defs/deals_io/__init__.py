@@ -1,1 +1,1 @@
-"""Owns the deals and IO domain: IO status and deal stage sensors, io_delivery and the daily schedule."""
+"""Deals and IOs: io_delivery, IO documents, and the IO status / deal stage sensors."""

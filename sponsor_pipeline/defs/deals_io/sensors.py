@@ -10,11 +10,10 @@ which the sensor daemon does not launch twice.
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.warehouse import change_log
 from sponsor_pipeline.warehouse.change_log import Batch, Cursor, Transition
 
@@ -28,19 +27,6 @@ CAMPAIGN_IDS_TAG = "sponsor_pipeline/campaign_ids"
 CHANGE_IDS_TAG = "sponsor_pipeline/change_ids"
 MAX_CAMPAIGNS_PER_RUN = 100
 MINIMUM_INTERVAL_SECONDS = 30
-
-
-def batch_size() -> int:
-    """Transitions per tick: ``SPONSOR_SENSOR_BATCH_SIZE`` or 500 (a tick of 500 takes well under a
-    second, far below Dagster's 60 s sensor tick timeout).
-
-    Raises:
-        ValueError: not a positive integer, naming the variable.
-    """
-    raw = os.environ.get("SPONSOR_SENSOR_BATCH_SIZE") or str(change_log.DEFAULT_BATCH_SIZE)
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"SPONSOR_SENSOR_BATCH_SIZE={raw!r} must be a positive integer")
-    return int(raw)
 
 
 def _range_tag(change_ids: list[int]) -> str:
@@ -93,10 +79,12 @@ def _log_batch(context: dg.SensorEvaluationContext, name: str, batch: Batch) -> 
         "events, observations on io_bookings, and a rerun of io_delivery and what reads it."
     ),
 )
-def io_status_sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource) -> dg.SensorResult:
+def io_status_sensor(
+    context: dg.SensorEvaluationContext, postgres: PostgresResource, settings: PipelineSettings
+) -> dg.SensorResult:
     with postgres.connect() as conn:
         batch = change_log.process_changes(
-            conn, change_log.IO_BOOKING, Cursor.parse(context.cursor), batch_size=batch_size()
+            conn, change_log.IO_BOOKING, Cursor.parse(context.cursor), batch_size=settings.sensor_batch_size
         )
     if not batch.transitions:
         return dg.SensorResult(skip_reason="no new IO status transitions", cursor=batch.cursor.dumps())
@@ -135,20 +123,12 @@ def deal_run_requests(batch: Batch) -> list[dg.RunRequest]:
     return requests
 
 
-@dg.sensor(
-    name="deal_stage_sensor",
-    target=DEAL_RERUN_SELECTION,
-    minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Deal stage transitions from change_log → deal.stage_changed events (skips and backward moves "
-        "flagged), observations on campaigns, and match_scores reruns for the campaigns that moved."
-    ),
-)
-def deal_stage_sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource) -> dg.SensorResult:
+def deal_stage_sensor_fn(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    postgres: PostgresResource = context.resources.postgres
+    settings: PipelineSettings = context.resources.settings
     with postgres.connect() as conn:
         batch = change_log.process_changes(
-            conn, change_log.CAMPAIGN, Cursor.parse(context.cursor), batch_size=batch_size()
+            conn, change_log.CAMPAIGN, Cursor.parse(context.cursor), batch_size=settings.sensor_batch_size
         )
     if not batch.transitions:
         return dg.SensorResult(skip_reason="no new deal stage transitions", cursor=batch.cursor.dumps())
@@ -166,3 +146,24 @@ def deal_stage_sensor(context: dg.SensorEvaluationContext, postgres: PostgresRes
         asset_events=[_observation("campaigns", t) for t in batch.transitions],
         cursor=batch.cursor.dumps(),
     )
+
+
+def build_deal_stage_sensor(reruns: bool) -> dg.SensorDefinition:
+    """The deal stage sensor; ``reruns`` false (match_scores absent) gives it no target, so it records
+    events and observations only and the Definitions stay loadable without matchmaking."""
+    return dg.SensorDefinition(
+        name="deal_stage_sensor",
+        evaluation_fn=deal_stage_sensor_fn,
+        target=DEAL_RERUN_SELECTION if reruns else None,
+        minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        required_resource_keys={"postgres", "settings"},
+        description=(
+            "Deal stage transitions from change_log → deal.stage_changed events (skips and backward moves "
+            "flagged), observations on campaigns"
+            + (", and match_scores reruns for the campaigns that moved." if reruns else ".")
+        ),
+    )
+
+
+deal_stage_sensor = build_deal_stage_sensor(reruns=True)

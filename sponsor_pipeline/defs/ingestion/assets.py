@@ -8,14 +8,14 @@ import dagster as dg
 from dagster_pandera import pandera_schema_to_dagster_type
 
 from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.schemas import LISTENER_METRICS as LISTENER_METRICS_SCHEMA
-from sponsor_pipeline.settings import landing_dir
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
 
 
 class MetricsCsvConfig(dg.Config):
-    landing_dir: Optional[str] = None  # default: SPONSOR_LANDING_DIR, else samples/
+    landing_dir: Optional[str] = None  # default: the settings resource's landing folder (SPONSOR_LANDING_DIR)
     pattern: str = "*metrics*.csv"  # glob of metrics files inside the landing folder
     chunk_rows: int = imports.DEFAULT_CHUNK_ROWS
 
@@ -37,10 +37,11 @@ class MetricsCsvConfig(dg.Config):
     ),
 )
 def listener_metrics(
-    context: dg.AssetExecutionContext, config: MetricsCsvConfig, postgres: PostgresResource
+    context: dg.AssetExecutionContext, config: MetricsCsvConfig, postgres: PostgresResource,
+    settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     """Import every file matching ``config.pattern``; fails after the others when any file failed."""
-    folder = Path(config.landing_dir).resolve() if config.landing_dir else landing_dir()
+    folder = settings.landing(config.landing_dir)
     files = list(imports.iter_files(folder, config.pattern))
     results, failures = [], []
     with postgres.connect() as conn:

@@ -7,13 +7,13 @@ import dagster as dg
 
 from sponsor_pipeline import exports
 from sponsor_pipeline.resources import PostgresResource
-from sponsor_pipeline.settings import exports_dir
+from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse import platform_exports as payloads
 
 
 class PlatformExportsConfig(dg.Config):
-    exports_dir: Optional[str] = None  # default: SPONSOR_EXPORTS_DIR, else samples/exports
+    exports_dir: Optional[str] = None  # default: the settings resource's exports folder (SPONSOR_EXPORTS_DIR)
     files: Optional[List[str]] = None  # only these payload files (the landing sensor sets it)
 
 
@@ -31,10 +31,11 @@ class PlatformExportsConfig(dg.Config):
     ),
 )
 def platform_exports(
-    context: dg.AssetExecutionContext, config: PlatformExportsConfig, postgres: PostgresResource
+    context: dg.AssetExecutionContext, config: PlatformExportsConfig, postgres: PostgresResource,
+    settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     """Load each tenant folder's reference rows, then every payload; fails after the others on errors."""
-    root = Path(config.exports_dir).resolve() if config.exports_dir else exports_dir()
+    root = settings.exports(config.exports_dir)
     only = {str(Path(f).resolve()) for f in config.files} if config.files else None
     lines = ["| file | format | target | status | read | loaded | quarantined |", "|---|---|---|---|---|---|---|"]
     failures: list[str] = []

@@ -1,4 +1,6 @@
-"""Owns the ``landing_sensor``: new or changed files in the landing folder request an import run.
+"""Owns the ingestion sensors: ``landing_sensor`` (files in the landing folder) and ``sheets_sensor``.
+
+``landing_sensor``: new or changed files in the landing folder request an import run.
 
 Which file feeds which asset (names relative to the landing folder):
 
@@ -10,6 +12,10 @@ A file is ready once its size is the same on two consecutive ticks (a copy still
 grows between ticks); the cursor holds ``{relative path: size}``. A ready file whose sha256 already
 has a completed ``etl_imports`` row is skipped; otherwise the run is keyed by that checksum
 (``run_key``), so a file is imported once however many ticks see it.
+
+``sheets_sensor``: polls each configured spreadsheet's Drive ``modifiedTime`` (JSON cursor
+``{spreadsheet_id: modifiedTime}``) and requests a ``sheet_metrics`` run when it changed; on a 5xx or
+a timeout it keeps that spreadsheet's cursor entry and tries again next tick.
 """
 
 import json
@@ -17,9 +23,11 @@ from pathlib import Path
 from typing import Optional
 
 import dagster as dg
+import requests
 
 from sponsor_pipeline.resources import PostgresResource
-from sponsor_pipeline.settings import landing_dir
+from sponsor_pipeline.resources.settings import PipelineSettings
+from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError
 from sponsor_pipeline.validation import file_checksum
 
 KINDS = (
@@ -69,8 +77,8 @@ def build_landing_sensor(assets: list[str], folder: Optional[str] = None) -> dg.
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Imports new or changed CSV and export files of the landing folder once their size is stable.",
     )
-    def landing_sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource):
-        root = Path(folder).resolve() if folder else landing_dir()
+    def landing_sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource, settings: PipelineSettings):
+        root = settings.landing(folder)
         previous = json.loads(context.cursor) if context.cursor else {}
         sizes: dict[str, int] = {}
         runs, waiting, skipped = [], [], 0
@@ -105,3 +113,47 @@ def build_landing_sensor(assets: list[str], folder: Optional[str] = None) -> dg.
         return dg.SkipReason("; ".join(parts) or f"no landing files in {root}")
 
     return landing_sensor
+
+
+def _transient(err: BaseException) -> bool:
+    """5xx answers, timeouts and dropped connections: try again next tick with the same cursor."""
+    import gspread
+
+    if isinstance(err, (requests.Timeout, requests.ConnectionError)):
+        return True
+    return isinstance(err, gspread.exceptions.APIError) and getattr(err, "code", 0) >= 500
+
+
+@dg.sensor(
+    name="sheets_sensor",
+    asset_selection=["sheet_metrics"],
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Polls each configured spreadsheet's Drive modifiedTime; a change requests a sheet_metrics run.",
+)
+def sheets_sensor(context: dg.SensorEvaluationContext, sheets: GoogleSheetsResource):
+    """Cursor: JSON ``{spreadsheet_id: modifiedTime}``. A sheet whose poll fails keeps its old entry."""
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    if not sheets.worksheets:
+        return dg.SkipReason("no worksheets configured")
+    if not sheets.has_credentials():
+        return dg.SkipReason("no Google credentials configured; set GOOGLE_SHEETS_CREDENTIALS")
+    requests_out, problems = [], []
+    for spreadsheet_id in sorted({w.spreadsheet_id for w in sheets.worksheets}):
+        try:
+            modified = sheets.modified_time(spreadsheet_id)
+        except SheetsCredentialsError as err:
+            return dg.SkipReason(str(err))
+        except Exception as err:  # noqa: BLE001
+            kind = "transient" if _transient(err) else "error"
+            problems.append(f"{spreadsheet_id}: {kind} {type(err).__name__}")
+            context.log.warning(f"sheets_sensor: {spreadsheet_id} not polled ({kind}: {str(err)[:200]}); cursor kept")
+            continue
+        if cursor.get(spreadsheet_id) != modified:
+            requests_out.append(dg.RunRequest(run_key=f"sheet:{spreadsheet_id}:{modified}",
+                                              tags={"sponsor/spreadsheet_id": spreadsheet_id}))
+            cursor[spreadsheet_id] = modified
+    context.update_cursor(json.dumps(cursor, sort_keys=True))
+    if requests_out:
+        return requests_out
+    return dg.SkipReason("; ".join(problems) if problems else "no spreadsheet changed")

@@ -1,9 +1,6 @@
-"""Owns the ``sheet_metrics`` asset and the ``sheets_sensor``: listener metrics kept in Google Sheets."""
-
-import json
+"""Owns the ``sheet_metrics`` asset: listener metrics kept in Google Sheets (its sensor is in ``sensors.py``)."""
 
 import dagster as dg
-import requests
 
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError, WorksheetSpec
@@ -99,47 +96,3 @@ def sheet_metrics(
     if failures:
         raise dg.Failure(description="; ".join(failures), metadata=metadata, allow_retries=False)
     return dg.MaterializeResult(metadata=metadata)
-
-
-def _transient(err: BaseException) -> bool:
-    """5xx answers, timeouts and dropped connections: try again next tick with the same cursor."""
-    import gspread
-
-    if isinstance(err, (requests.Timeout, requests.ConnectionError)):
-        return True
-    return isinstance(err, gspread.exceptions.APIError) and getattr(err, "code", 0) >= 500
-
-
-@dg.sensor(
-    name="sheets_sensor",
-    asset_selection=["sheet_metrics"],
-    minimum_interval_seconds=300,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Polls each configured spreadsheet's Drive modifiedTime; a change requests a sheet_metrics run.",
-)
-def sheets_sensor(context: dg.SensorEvaluationContext, sheets: GoogleSheetsResource):
-    """Cursor: JSON ``{spreadsheet_id: modifiedTime}``. A sheet whose poll fails keeps its old entry."""
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    if not sheets.worksheets:
-        return dg.SkipReason("no worksheets configured")
-    if not sheets.has_credentials():
-        return dg.SkipReason("no Google credentials configured; set GOOGLE_SHEETS_CREDENTIALS")
-    requests_out, problems = [], []
-    for spreadsheet_id in sorted({w.spreadsheet_id for w in sheets.worksheets}):
-        try:
-            modified = sheets.modified_time(spreadsheet_id)
-        except SheetsCredentialsError as err:
-            return dg.SkipReason(str(err))
-        except Exception as err:  # noqa: BLE001
-            kind = "transient" if _transient(err) else "error"
-            problems.append(f"{spreadsheet_id}: {kind} {type(err).__name__}")
-            context.log.warning(f"sheets_sensor: {spreadsheet_id} not polled ({kind}: {str(err)[:200]}); cursor kept")
-            continue
-        if cursor.get(spreadsheet_id) != modified:
-            requests_out.append(dg.RunRequest(run_key=f"sheet:{spreadsheet_id}:{modified}",
-                                              tags={"sponsor/spreadsheet_id": spreadsheet_id}))
-            cursor[spreadsheet_id] = modified
-    context.update_cursor(json.dumps(cursor, sort_keys=True))
-    if requests_out:
-        return requests_out
-    return dg.SkipReason("; ".join(problems) if problems else "no spreadsheet changed")

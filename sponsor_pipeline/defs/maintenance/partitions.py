@@ -1,6 +1,6 @@
 """Owns the monthly job that keeps listener_metrics partitioned a year ahead (sql/partitioning).
 
-Registered by ``definitions.py`` only when ``SPONSOR_PARTITION_LISTENER_METRICS`` is true.
+Registered by ``defs/maintenance/definitions.py`` only when ``SPONSOR_PARTITION_LISTENER_METRICS`` is true.
 """
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Owns the ``metrics_daily`` key-uniqueness check (the reconciliation check lives with the asset)."""
+"""Owns the ``metrics_daily`` asset checks: reconciliation with listener_metrics and key uniqueness."""
 
 import dagster as dg
 
@@ -17,4 +17,17 @@ def metrics_daily_key_unique(postgres: PostgresResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=duplicates == 0,
         metadata={"duplicate_keys": duplicates, "sample": dg.MetadataValue.json(sample)},
+    )
+
+
+@dg.asset_check(asset="metrics_daily", blocking=True, description=(
+    "Per (tenant, day, show, episode, source), metrics_daily's downloads, listeners and "
+    "listen_seconds equal the sums in listener_metrics."
+))
+def metrics_daily_reconciles_with_listener_metrics(postgres: PostgresResource) -> dg.AssetCheckResult:
+    with postgres.connect() as conn:
+        mismatches, sample = metrics_sql.reconcile_metrics_daily(conn)
+    return dg.AssetCheckResult(
+        passed=mismatches == 0,
+        metadata={"mismatched_keys": mismatches, "sample": dg.MetadataValue.json(sample)},
     )

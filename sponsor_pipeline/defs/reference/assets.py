@@ -7,9 +7,10 @@ from typing import Dict, Optional
 import dagster as dg
 
 from sponsor_pipeline.resources import PostgresResource
-from sponsor_pipeline.settings import Flags, samples_dir
+from sponsor_pipeline.resources.settings import PipelineSettings
+from sponsor_pipeline.settings import Flags
 from sponsor_pipeline.warehouse import imports
-from sponsor_pipeline.warehouse.targets import REFERENCE_FILES, Target
+from sponsor_pipeline.warehouse.targets import IO_BOOKINGS, REFERENCE_FILES, Target, io_bookings_target
 
 DESCRIPTIONS = {
     "tenants": "Podcast networks using the tracker; every business row carries its tenant_id.",
@@ -30,7 +31,7 @@ DESCRIPTIONS = {
 
 
 class ReferenceConfig(dg.Config):
-    folder: Optional[str] = None  # default: SPONSOR_SAMPLES_DIR or samples/
+    folder: Optional[str] = None  # default: the settings resource's samples folder (SPONSOR_SAMPLES_DIR)
     files: Optional[Dict[str, str]] = None  # table -> file path overriding <folder>/<table>.csv (landing files)
 
 
@@ -74,9 +75,12 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
     ]
 
     @dg.multi_asset(specs=specs, can_subset=True, name="reference_tables")
-    def reference_tables(context: dg.AssetExecutionContext, config: ReferenceConfig, postgres: PostgresResource):
+    def reference_tables(
+        context: dg.AssetExecutionContext, config: ReferenceConfig, postgres: PostgresResource,
+        settings: PipelineSettings,
+    ):
         """Upsert each selected reference CSV (parents first); a file already imported is skipped."""
-        folder = Path(config.folder).resolve() if config.folder else samples_dir()
+        folder = settings.samples(config.folder)
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         with postgres.connect() as conn:
             for file_name, target in targets:
@@ -85,6 +89,8 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
                 path = Path(config.files[target.table]) if config.files and target.table in config.files else folder / file_name
                 if not path.exists():
                     raise dg.Failure(f"reference file {path} not found (table {target.table})")
+                if target is IO_BOOKINGS:  # generated vanity URLs use the configured domain
+                    target = io_bookings_target(settings.vanity_host())
                 result = imports.import_csv(conn, path, target)
                 rows = imports.table_rows(conn, target.table)
                 conn.commit()

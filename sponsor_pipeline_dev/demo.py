@@ -1,4 +1,5 @@
-"""Owns ``sponsor-pipeline demo``: migrate, load the samples, materialize the graph, print a report."""
+"""Owns ``make demo`` (``python -m sponsor_pipeline_dev.demo``): migrate, load the samples, materialize
+the graph, tick the sensors once and print a report."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sponsor_pipeline.definitions import ALL_ASSETS_JOB, build_definitions
 from sponsor_pipeline.instance import prepare_dagster_home
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import change_log
+from sponsor_pipeline.resources.settings import settings_from_env
 
 TOP_SHOWS = """
 WITH last AS (SELECT tenant_id, max(day) AS last_day FROM metrics_daily GROUP BY tenant_id)
@@ -137,13 +139,13 @@ def ingestion_demo_resources() -> tuple[dict, str]:
 
     With GOOGLE_SHEETS_CREDENTIALS (or SPONSOR_SHEETS) set, the configured resource is used as is.
     Without, the demo reads a spreadsheet served by the in-process fake Sheets API
-    (:func:`sponsor_pipeline.sheets_fake.demo_google`) through a real gspread client.
+    (:func:`sponsor_pipeline_tests.fakes.sheets.demo_google`) through a real gspread client.
     """
     import os
 
     from sponsor_pipeline.resources.sheets import (DEFAULT_CREDENTIALS_ENV, SHEETS_CONFIG_ENV,
                                                    GoogleSheetsResource, WorksheetSpec)
-    from sponsor_pipeline.sheets_fake import demo_google
+    from sponsor_pipeline_tests.fakes.sheets import demo_google
 
     if os.environ.get(DEFAULT_CREDENTIALS_ENV) or os.environ.get(SHEETS_CONFIG_ENV):
         return {}, f"Google Sheets: the worksheets of {SHEETS_CONFIG_ENV} with real credentials"
@@ -152,7 +154,7 @@ def ingestion_demo_resources() -> tuple[dict, str]:
     return {"sheets": sheets}, (
         f"Google Sheets: no credentials set ({DEFAULT_CREDENTIALS_ENV}), so the sheet "
         f"'{spec.worksheet}' of {spec.spreadsheet_id} is served by the built-in fake Sheets API "
-        "(sponsor_pipeline/sheets_fake.py) through a real gspread client")
+        "(sponsor_pipeline_tests/fakes/sheets.py) through a real gspread client")
 
 
 def print_ingestion_sources(postgres: PostgresResource, since: datetime, sheets_note: str) -> None:
@@ -227,7 +229,7 @@ def run_sensor_demo(defs: dg.Definitions, instance: dg.DagsterInstance, postgres
         _heading(f"{sensor.name}: one tick")
         try:
             with dg.build_sensor_context(cursor=cursors[kind], instance=instance, repository_def=repo,
-                                         resources={"postgres": postgres}) as context:
+                                         resources={"postgres": postgres, "settings": settings_from_env()}) as context:
                 data = sensor.evaluate_tick(context)
         except Exception as exc:  # noqa: BLE001 - reported, the demo goes on
             click.secho(f"  tick failed: {exc}", fg="red")
@@ -354,3 +356,17 @@ def print_dashboard_headlines(postgres: PostgresResource, result) -> None:
         for key, label in _OUTPUT_KEYS.items():
             if key in values:
                 click.echo(f"  {label:<22} {values[key]}")
+
+
+def main() -> None:
+    """Entry point of ``make demo``: the project's ``.env`` applies unless the variables are already set."""
+    from dotenv import load_dotenv
+
+    from sponsor_pipeline.settings import PROJECT_ROOT
+
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    raise SystemExit(run_demo())
+
+
+if __name__ == "__main__":
+    main()

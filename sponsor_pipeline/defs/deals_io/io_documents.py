@@ -16,14 +16,14 @@ import pandas as pd
 from sponsor_pipeline.dashboards.io_document import fingerprint, render_pdf
 from sponsor_pipeline.dashboards.preview import markdown_table
 from sponsor_pipeline.resources import PostgresResource
-from sponsor_pipeline.settings import io_documents_dir
+from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.warehouse import io_documents as register
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class IoDocumentsConfig(dg.Config):
-    output_dir: Optional[str] = None  # default: SPONSOR_IO_DOCUMENTS_DIR, else <state>/io_documents
+    output_dir: Optional[str] = None  # default: the settings resource's io_documents folder (SPONSOR_IO_DOCUMENTS_DIR)
     force: bool = False  # render every IO again even when its fingerprint is unchanged
 
 
@@ -45,9 +45,10 @@ def document_path(folder: Path, tenant_id: str, io_id: str) -> Path:
     ),
 )
 def io_documents(
-    context: dg.AssetExecutionContext, config: IoDocumentsConfig, postgres: PostgresResource
+    context: dg.AssetExecutionContext, config: IoDocumentsConfig, postgres: PostgresResource,
+    settings: PipelineSettings,
 ) -> dg.MaterializeResult:
-    folder = Path(config.output_dir).resolve() if config.output_dir else io_documents_dir()
+    folder = settings.io_documents(config.output_dir)
     rendered: list[dict] = []
     unchanged = 0
     fingerprints: list[str] = []

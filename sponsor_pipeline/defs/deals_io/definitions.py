@@ -1,0 +1,28 @@
+"""Owns the deals and IO domain's Definitions: io_delivery and its check, the PDF IO documents, the
+IO status sensor (``ENABLE_IO_BOOKINGS``) and the deal stage sensor (``ENABLE_DEAL_PIPELINE``).
+
+Uses the root's ``postgres`` and ``settings`` resources.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from sponsor_pipeline.defs.deals_io.assets import io_delivery
+from sponsor_pipeline.defs.deals_io.checks import io_delivery_covers_every_io
+from sponsor_pipeline.defs.deals_io.io_documents import io_documents
+from sponsor_pipeline.defs.deals_io.sensors import build_deal_stage_sensor, io_status_sensor
+from sponsor_pipeline.settings import Flags
+
+
+def build_defs(flags: Flags) -> dg.Definitions:
+    """io_delivery, io_documents and io_status_sensor when IOs are on; deal_stage_sensor when deals are
+    (rerunning match_scores only when matchmaking is on)."""
+    assets, checks, sensors = [], [], []
+    if flags.io_bookings:
+        assets += [io_delivery, io_documents]
+        checks.append(io_delivery_covers_every_io)
+        sensors.append(io_status_sensor)
+    if flags.deal_pipeline:
+        sensors.append(build_deal_stage_sensor(reruns=flags.matchmaking))
+    return dg.Definitions(assets=assets, asset_checks=checks, sensors=sensors)

@@ -1,0 +1,31 @@
+"""Owns the ingestion domain's Definitions: listener_metrics from CSV files, Google Sheets and
+platform exports, the landing-folder and sheets sensors, the schema check and the ``sheets`` resource.
+
+Empty when ``ENABLE_ETL_CSV_UPLOAD`` is false. The landing sensor also watches IO files when
+``ENABLE_IO_BOOKINGS`` is true. Uses the root's ``postgres`` and ``settings`` resources.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from sponsor_pipeline.defs.ingestion.assets import listener_metrics
+from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
+from sponsor_pipeline.defs.ingestion.exports import platform_exports
+from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor, sheets_sensor
+from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics
+from sponsor_pipeline.resources.sheets import sheets_from_env
+from sponsor_pipeline.settings import Flags
+
+
+def build_defs(flags: Flags) -> dg.Definitions:
+    """The ingestion assets, sensors and check for ``flags``."""
+    if not flags.etl_csv_upload:
+        return dg.Definitions()
+    landing_assets = ["listener_metrics", "platform_exports"] + (["io_bookings"] if flags.io_bookings else [])
+    return dg.Definitions(
+        assets=[listener_metrics, sheet_metrics, platform_exports],
+        asset_checks=[listener_metrics_matches_schema],
+        sensors=[sheets_sensor, build_landing_sensor(landing_assets)],
+        resources={"sheets": sheets_from_env()},
+    )

@@ -1,0 +1,20 @@
+"""Owns the metrics domain's Definitions: ``metrics_daily`` and its blocking checks (always present).
+
+Uses the root's ``postgres`` resource.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from sponsor_pipeline.defs.metrics.assets import metrics_daily
+from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique, metrics_daily_reconciles_with_listener_metrics
+from sponsor_pipeline.settings import Flags
+
+
+def build_defs(flags: Flags) -> dg.Definitions:  # noqa: ARG001 - every domain takes the flags
+    """metrics_daily with its reconciliation and key-uniqueness checks."""
+    return dg.Definitions(
+        assets=[metrics_daily],
+        asset_checks=[metrics_daily_reconciles_with_listener_metrics, metrics_daily_key_unique],
+    )
