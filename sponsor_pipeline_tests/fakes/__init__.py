@@ -1,0 +1,1 @@
+"""Test fakes and generators: never imported by the product package."""
