@@ -23,6 +23,7 @@ from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_sche
 from sponsor_pipeline.defs.ingestion.exports import platform_exports
 from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor
 from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, sheets_sensor
+from sponsor_pipeline.defs.matchmaking import definitions as matchmaking_defs
 from sponsor_pipeline.defs.metrics.assets import metrics_daily, metrics_daily_reconciles_with_listener_metrics
 from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique
 from sponsor_pipeline.defs.reference.assets import build_reference_assets
@@ -59,19 +60,6 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         sensors.append(io_status_sensor)
     if flags.deal_pipeline:
         sensors.append(deal_stage_sensor)
-    extra_resources: dict = {}
-    # --- matchmaking (ENABLE_MATCHMAKING) ---
-    if flags.matchmaking:
-        from sponsor_pipeline.defs.matchmaking.assets import (
-            MatchWeightsResource,
-            match_scores,
-            match_scores_in_range,
-        )
-
-        assets.append(match_scores)
-        checks.append(match_scores_in_range)
-        extra_resources["match_weights"] = MatchWeightsResource()
-    # --- end matchmaking ---
     # dashboards, IO documents, data-quality checks (freshness is applied below, once, at the root)
     checks.append(metrics_daily_key_unique)
     if flags.etl_csv_upload:
@@ -95,8 +83,10 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         sensors=sensors,
         schedules=schedules,
         jobs=jobs,
-        resources={**resources(), **extra_resources},
+        resources=resources(),
     )
+    # --- matchmaking (ENABLE_MATCHMAKING): the domain's own Definitions ---
+    definitions = dg.Definitions.merge(definitions, matchmaking_defs.build_defs(flags))
     # --- executor: SPONSOR_EXECUTOR=k8s sets k8s_job_executor on every job (docs/deploy.md) ---
     executor = executor_from_env()
     if executor is not None:

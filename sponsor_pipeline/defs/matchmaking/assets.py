@@ -12,6 +12,7 @@ import time
 import dagster as dg
 
 from sponsor_pipeline import matchmaking
+from sponsor_pipeline.defs.matchmaking.resources import MatchWeightsResource
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import matches as matches_sql
 
@@ -26,30 +27,6 @@ BLOCK_PAIRS = 50_000
 
 class MatchScoresConfig(dg.Config):
     campaign_ids: list[str] = []
-
-
-class MatchWeightsResource(dg.ConfigurableResource):
-    """Weights of the six signals (normalised to sum 1) and the brand-safety cap; defaults as in
-    :class:`sponsor_pipeline.matchmaking.MatchWeights`. Set them in the launchpad's resource config."""
-
-    geo_overlap: float = 0.15
-    demographic_overlap: float = 0.15
-    topic_overlap: float = 0.25
-    historical_lift: float = 0.15
-    inventory_fit: float = 0.20
-    brand_safety: float = 0.10
-    conflict_cap: float = 0.0
-    lift_prior_ios: float = 2.0
-    inventory_lookback_days: int = 28
-
-    def weights(self) -> matchmaking.MatchWeights:
-        return matchmaking.MatchWeights(
-            geo_overlap=self.geo_overlap, demographic_overlap=self.demographic_overlap,
-            topic_overlap=self.topic_overlap, historical_lift=self.historical_lift,
-            inventory_fit=self.inventory_fit, brand_safety=self.brand_safety,
-            conflict_cap=self.conflict_cap, lift_prior_ios=self.lift_prior_ios,
-            inventory_lookback_days=self.inventory_lookback_days,
-        )
 
 
 @dg.asset(
@@ -110,16 +87,3 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
         "per_tenant": dg.MetadataValue.md("\n".join(table)),
         "top_3_per_open_campaign": dg.MetadataValue.md("\n".join(preview)),
     })
-
-
-@dg.asset_check(asset="match_scores", blocking=True, description=(
-    "Every matches row has a score within [0, 100], all six signals (columns and jsonb) within [0, 1] "
-    "and a non-empty rationale; blocking, because the advertiser dashboard's recommendations read matches."
-))
-def match_scores_in_range(postgres: PostgresResource) -> dg.AssetCheckResult:
-    with postgres.connect() as conn:
-        violations, sample = matches_sql.range_violations(conn)
-    return dg.AssetCheckResult(
-        passed=violations == 0,
-        metadata={"violations": violations, "sample": dg.MetadataValue.json(sample)},
-    )
