@@ -433,8 +433,9 @@ def _brand_safety(inputs: MatchInputs, shows: pd.DataFrame, show_index: pd.Index
     if not inputs.campaign_safety.empty:
         cs = inputs.campaign_safety[inputs.campaign_safety["campaign_id"].isin(campaign_index)]
         excludes[campaign_index.get_indexer(cs["campaign_id"])] = cs["excludes_explicit"].astype(bool).to_numpy()
-    return {"show_risk": show_risk, "has_safety": has_safety, "show_explicit": shows["explicit"].astype(bool).to_numpy(),
-            "accepted_risk": accepted, "campaign_has_safety": campaign_has_safety, "excludes_explicit": excludes}
+    return {"show_risk": show_risk, "has_safety": has_safety,
+            "show_explicit": shows["explicit"].astype(bool).to_numpy(), "accepted_risk": accepted,
+            "campaign_has_safety": campaign_has_safety, "excludes_explicit": excludes}
 
 
 def _fingerprints(inputs: MatchInputs, shows: pd.DataFrame, campaigns: pd.DataFrame, show_index: pd.Index,
