@@ -3,7 +3,7 @@
 Prints the absolute time of the vectorised scorer (signals + score for every pair, in campaign blocks),
 the time to turn pairs into ``matches`` rows (rationale + fingerprint) measured on a few blocks and
 scaled up, peak memory, and the ratio against a per-pair Python loop (the same formulas,
-:func:`sponsor_pipeline.matching.score_pair_loop`) timed on a 1% sample of pairs and scaled up.
+:func:`sponsor_pipeline_tests.fakes.pair_loop.score_pair_loop`) timed on a 1% sample of pairs and scaled up.
 
 Usage:
     .venv/bin/python benchmarks/match_scores.py [--shows 10000] [--campaigns 2000] [--block 64]
@@ -17,8 +17,9 @@ import time
 
 import numpy as np
 
-from sponsor_pipeline import matching
-from sponsor_pipeline.synthetic import synthetic_inputs
+from sponsor_pipeline import matchmaking
+from sponsor_pipeline_tests.fakes.pair_loop import io_index, score_pair_loop
+from sponsor_pipeline_tests.fakes.synthetic import synthetic_inputs
 from benchmarks.common import Row
 
 
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--row-blocks", type=int, default=3, help="blocks turned into matches rows")
     parser.add_argument("--row-block", type=int, default=5, help="campaigns per block for rows (as the asset: 50k pairs)")
     args = parser.parse_args(argv)
-    weights = matching.MatchWeights()
+    weights = matchmaking.MatchWeights()
     pairs = args.shows * args.campaigns
 
     t0 = time.perf_counter()
@@ -46,13 +47,13 @@ def main(argv: list[str] | None = None) -> list[Row]:
           f"(generated in {t_gen:.1f}s; {len(inputs.audience):,} audience rows, {len(inputs.ios):,} IOs)")
 
     t0 = time.perf_counter()
-    prepared = matching.prepare(inputs, weights=weights)
+    prepared = matchmaking.prepare(inputs, weights=weights)
     t_prep = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     checksum = 0.0
     conflicts = 0
-    for block in matching.score_matches(prepared, weights, args.block):
+    for block in matchmaking.score_matches(prepared, weights, args.block):
         checksum += float(block.score.sum())
         conflicts += int(block.conflict.sum())
     t_score = time.perf_counter() - t0
@@ -63,10 +64,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
 
     t0 = time.perf_counter()
     n_rows = 0
-    for k, block in enumerate(matching.score_matches(prepared, weights, args.row_block)):
+    for k, block in enumerate(matchmaking.score_matches(prepared, weights, args.row_block)):
         if k >= args.row_blocks:
             break
-        n_rows += len(matching.block_rows(prepared, block, weights))
+        n_rows += len(matchmaking.block_rows(prepared, block, weights))
     t_rows = (time.perf_counter() - t0) / max(n_rows, 1) * pairs
     print(f"matches rows (scores + rationale + fingerprint): {n_rows:,} rows timed, "
           f"{t_rows:.1f}s scaled to {pairs:,} pairs")
@@ -75,10 +76,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
     n_sample = max(1, int(pairs * args.sample))
     shows = rng.integers(0, args.shows, n_sample)
     campaigns = rng.integers(0, args.campaigns, n_sample)
-    ios_by_show = matching.io_index(prepared)
+    ios_by_show = io_index(prepared)
     t0 = time.perf_counter()
     for i, j in zip(shows.tolist(), campaigns.tolist()):
-        matching.score_pair_loop(prepared, i, j, weights, ios_by_show)
+        score_pair_loop(prepared, i, j, weights, ios_by_show)
     t_loop_sample = time.perf_counter() - t0
     t_loop = t_loop_sample / n_sample * pairs + t_prep
     print(f"per-pair Python loop: {n_sample:,} pairs in {t_loop_sample:.1f}s → {t_loop:.0f}s scaled to "

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sponsor_pipeline.taxonomy import load_taxonomy
+from sponsor_pipeline.matchmaking import load_taxonomy
 
 SEED = 20261122
 AS_OF = dt.date(2026, 11, 15)

@@ -47,6 +47,8 @@ from typing import Any, Callable
 
 import pycountry
 
+from sponsor_pipeline import vocabulary
+
 METRIC_COLUMNS = ("tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners",
                   "listen_seconds")
 AUDIENCE_COLUMNS = ("tenant_id", "show_id", "source", "dimension", "bucket", "share", "listeners",
@@ -54,9 +56,11 @@ AUDIENCE_COLUMNS = ("tenant_id", "show_id", "source", "dimension", "bucket", "sh
 
 SOURCES = {"spotify": "spotify", "apple": "apple_podcasts", "podigee": "podigee", "anchor": "anchor"}
 
-AGE_BANDS = {"0-17": "0-17", "18-22": "18-22", "23-27": "23-27", "28-34": "28-34", "35-44": "35-44",
-             "45-59": "45-59", "60-150": "60+", "60+": "60+"}
-GENDERS = {"FEMALE": "female", "MALE": "male", "NON_BINARY": "non_binary", "NOT_SPECIFIED": "not_specified"}
+# Spotify's ageFacetedCounts keys → the vocabulary's age bands: the same names, except that some
+# payloads spell the open-ended band "60-150".
+AGE_BANDS = {band: band for band in vocabulary.AGE_BANDS} | {"60-150": "60+"}
+# Spotify's gender keys are the vocabulary's genders in upper case.
+GENDERS = {gender.upper(): gender for gender in vocabulary.GENDERS}
 
 
 class ExportFormatError(ValueError):

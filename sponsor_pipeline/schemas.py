@@ -14,18 +14,30 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import re
+
 import pandas as pd
 import pandera.pandas as pa
+
+from sponsor_pipeline.vocabulary import (
+    ACCEPTABLE_RISK_LEVELS,
+    AD_POSITIONS,
+    AGE_BANDS,
+    AUDIENCE_DIMENSIONS,
+    DEAL_STAGES,
+    GARM_COLUMNS,
+    GARM_RISK_LEVELS,
+    GENDERS,
+    IO_STATUSES,
+    READ_TYPES,
+    SHOW_TOPIC_SOURCES,
+    TARGET_DIMENSIONS,
+)
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 IDENT = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 SOURCE = r"^[a-z][a-z0-9_]*$"
 MAX_ID = 200
-
-CAMPAIGN_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
-IO_STATUSES = ("draft", "scheduled", "live", "paused", "completed", "cancelled")
-AD_POSITIONS = ("pre_roll", "mid_roll", "post_roll")
-READ_TYPES = ("host_read", "announcer_read", "programmatic")
 
 # Podcast download measurement starts with RSS enclosures (2004); a metric dated later than
 # tomorrow (UTC) is a typo or a clock error.
@@ -163,7 +175,7 @@ CAMPAIGNS = pa.DataFrameSchema(
         "campaign_id": _id(),
         "advertiser_id": _id(),
         "name": _text(),
-        "stage": pa.Column(TEXT, checks=pa.Check.isin(CAMPAIGN_STAGES)),
+        "stage": pa.Column(TEXT, checks=pa.Check.isin(DEAL_STAGES)),
         "stage_changed_at": pa.Column(pd.DatetimeTZDtype(tz="UTC")),
         "flight_start": _date(nullable=True),
         "flight_end": _date(nullable=True),
@@ -236,26 +248,18 @@ LISTENER_METRICS_EXPORT = pa.DataFrameSchema(
 
 # --- Matchmaking inputs: audience profiles, direct response, show topics, brand safety, targets ---
 
-AUDIENCE_DIMENSIONS = ("country", "age_gender")
+# "<age band>|<gender>" (vocabulary.AGE_GENDER_CELLS), as audience_profiles' CHECK constraint spells it.
 AGE_GENDER_BUCKET = (
-    r"^(0-17|18-22|23-27|28-34|35-44|45-59|60\+)\|(female|male|non_binary|not_specified)$"
+    rf"^({'|'.join(map(re.escape, AGE_BANDS))})\|({'|'.join(map(re.escape, GENDERS))})$"
 )
 IAB_TOPIC_ID = r"^[A-Za-z0-9]{1,16}$"
-GARM_RISK_COLUMNS = (
-    "garm_adult_sexual", "garm_arms_ammunition", "garm_crime_harmful_acts",
-    "garm_death_injury_conflict", "garm_online_piracy", "garm_hate_speech",
-    "garm_obscenity_profanity", "garm_drugs_alcohol_tobacco", "garm_spam_harmful",
-    "garm_terrorism", "garm_sensitive_social_issues", "garm_misinformation",
-)
-GARM_RISK_LEVELS = ("floor", "high", "medium", "low", "none")
-TARGET_DIMENSIONS = ("country", "age_band", "gender", "topic")
 
 AUDIENCE_PROFILES = pa.DataFrameSchema(
     {
         "tenant_id": _id(pattern=SLUG),
         "show_id": _id(),
         "source": pa.Column(str, checks=[pa.Check.str_matches(SOURCE), pa.Check.str_length(1, 64)]),
-        "dimension": pa.Column(str, checks=pa.Check.isin(("country", "age_gender"))),
+        "dimension": pa.Column(str, checks=pa.Check.isin(AUDIENCE_DIMENSIONS)),
         "bucket": pa.Column(str, checks=pa.Check.str_length(1, 64)),
         "share": pa.Column(float, checks=[pa.Check.ge(0), pa.Check.le(1)]),
         "listeners": _count(nullable=True),
@@ -288,7 +292,7 @@ SHOW_TOPICS = pa.DataFrameSchema(
         "tenant_id": _id(pattern=SLUG),
         "show_id": _id(),
         "topic_id": pa.Column(str, checks=pa.Check.str_matches(IAB_TOPIC_ID)),
-        "source": pa.Column(str, checks=pa.Check.isin(("apple_genre", "editorial"))),
+        "source": pa.Column(str, checks=pa.Check.isin(SHOW_TOPIC_SOURCES)),
     },
     coerce=True,
     name="show_topics",
@@ -298,7 +302,7 @@ SHOW_BRAND_SAFETY = pa.DataFrameSchema(
     {
         "tenant_id": _id(pattern=SLUG),
         "show_id": _id(),
-        **{c: pa.Column(str, checks=pa.Check.isin(GARM_RISK_LEVELS)) for c in GARM_RISK_COLUMNS},
+        **{c: pa.Column(str, checks=pa.Check.isin(GARM_RISK_LEVELS)) for c in GARM_COLUMNS},
         "assessed_on": _date(nullable=True),
     },
     coerce=True,
@@ -310,7 +314,7 @@ CAMPAIGN_BRAND_SAFETY = pa.DataFrameSchema(
         "tenant_id": _id(pattern=SLUG),
         "campaign_id": _id(),
         # GARM floor content is never monetisable: the most a campaign can accept is 'high'.
-        **{c: pa.Column(str, checks=pa.Check.isin(GARM_RISK_LEVELS[1:])) for c in GARM_RISK_COLUMNS},
+        **{c: pa.Column(str, checks=pa.Check.isin(ACCEPTABLE_RISK_LEVELS)) for c in GARM_COLUMNS},
         "excludes_explicit": _bool(),
     },
     coerce=True,
@@ -329,11 +333,11 @@ CAMPAIGN_TARGETS = pa.DataFrameSchema(
         pa.Check(lambda df: (df["dimension"] != "country") | df["value"].str.fullmatch(r"[A-Z]{2}"),
                  error="country target is not an ISO 3166-1 alpha-2 code"),
         pa.Check(lambda df: (df["dimension"] != "age_band")
-                 | df["value"].isin(("0-17", "18-22", "23-27", "28-34", "35-44", "45-59", "60+")),
-                 error="age_band target is not one of 0-17, 18-22, 23-27, 28-34, 35-44, 45-59, 60+"),
+                 | df["value"].isin(AGE_BANDS),
+                 error=f"age_band target is not one of {', '.join(AGE_BANDS)}"),
         pa.Check(lambda df: (df["dimension"] != "gender")
-                 | df["value"].isin(("female", "male", "non_binary", "not_specified")),
-                 error="gender target is not female, male, non_binary or not_specified"),
+                 | df["value"].isin(GENDERS),
+                 error=f"gender target is not {', '.join(GENDERS[:-1])} or {GENDERS[-1]}"),
         pa.Check(lambda df: (df["dimension"] != "topic") | df["value"].str.fullmatch(IAB_TOPIC_ID),
                  error="topic target is not an IAB Content Taxonomy id"),
     ],

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sponsor_pipeline.vocabulary import CLOSED_DEAL_STAGES, DEAL_STAGES, OPEN_DEAL_STAGES
+
 IO_SCHEDULED = "io.scheduled"
 IO_DELIVERED = "io.delivered"
 IO_STATUS_CHANGED = "io.status_changed"
 DEAL_STAGE_CHANGED = "deal.stage_changed"
 
-# The sales pipeline in order. won and lost are the two closing outcomes and share the last rank.
-DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
-_OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
-_RANK = {stage: rank for rank, stage in enumerate(_OPEN_STAGES)} | {"won": 4, "lost": 4}
+# Rank of each stage along the pipeline: won and lost, the two closing outcomes, share the last rank.
+_CLOSED_RANK = len(OPEN_DEAL_STAGES)
+_RANK = ({stage: rank for rank, stage in enumerate(OPEN_DEAL_STAGES)}
+         | {stage: _CLOSED_RANK for stage in CLOSED_DEAL_STAGES})
 
 
 def io_event_type(from_status: str | None, to_status: str) -> str:
@@ -76,10 +78,10 @@ def classify_stage_move(from_stage: str | None, to_stage: str) -> StageMove:
     if from_stage is None:
         return StageMove(is_new=True, skipped_stages=(), is_backward=False, is_outcome_reversal=False)
     a, b = _RANK[from_stage], _RANK[to_stage]
-    skipped = tuple(_OPEN_STAGES[a + 1:b]) if b > a and to_stage != "lost" else ()
+    skipped = tuple(OPEN_DEAL_STAGES[a + 1:b]) if b > a and to_stage != "lost" else ()
     return StageMove(
         is_new=False,
         skipped_stages=skipped,
         is_backward=b < a,
-        is_outcome_reversal=a == b == 4 and from_stage != to_stage,
+        is_outcome_reversal=a == b == _CLOSED_RANK and from_stage != to_stage,
     )

@@ -30,6 +30,11 @@ DEAL_STAGES: tuple[str, ...] = OPEN_DEAL_STAGES + CLOSED_DEAL_STAGES
 IO_STATUSES: tuple[str, ...] = ("draft", "scheduled", "live", "paused", "completed", "cancelled")
 # Statuses that hold a show's inventory and count as booked impressions.
 COMMITTED_IO_STATUSES: tuple[str, ...] = ("scheduled", "live", "paused", "completed")
+# Committed statuses whose flight is still to run or running: they hold the show's future inventory,
+# their advertiser is an active sponsor, and their pacing is watched.
+RUNNING_IO_STATUSES: tuple[str, ...] = ("scheduled", "live", "paused")
+# Statuses after which nothing more is delivered (a completed IO may still owe a make-good).
+CLOSED_IO_STATUSES: tuple[str, ...] = ("completed", "cancelled")
 # Statuses whose outcome counts as an advertiser's history with a show (historical lift).
 HISTORY_IO_STATUSES: tuple[str, ...] = ("completed",)
 AD_POSITIONS: tuple[str, ...] = ("pre_roll", "mid_roll", "post_roll")
@@ -60,11 +65,12 @@ GARM_COLUMNS: tuple[str, ...] = tuple(column for column, _ in GARM_CATEGORIES)
 # Risk levels in ascending order (ordinal 0 .. 4): "none" = no such content; "floor" = content no
 # advertiser may appear beside (GARM's Brand Safety Floor).
 GARM_RISK_LEVELS: tuple[str, ...] = ("none", "low", "medium", "high", "floor")
+GARM_FLOOR: str = GARM_RISK_LEVELS[-1]
 GARM_RISK_RANK: dict[str, int] = {level: rank for rank, level in enumerate(GARM_RISK_LEVELS)}
 # The highest risk a campaign accepts when it says nothing (campaign_brand_safety's column default).
 DEFAULT_ACCEPTED_RISK: str = "low"
 # What a campaign may accept: every level but the floor, which no campaign can accept.
-ACCEPTABLE_RISK_LEVELS: tuple[str, ...] = tuple(level for level in GARM_RISK_LEVELS if level != "floor")
+ACCEPTABLE_RISK_LEVELS: tuple[str, ...] = tuple(level for level in GARM_RISK_LEVELS if level != GARM_FLOOR)
 
 # --- Audience --------------------------------------------------------------------------------------
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-22", "23-27", "28-34", "35-44", "45-59", "60+")
@@ -73,3 +79,5 @@ GENDERS: tuple[str, ...] = ("female", "male", "non_binary", "not_specified")
 AGE_GENDER_CELLS: tuple[str, ...] = tuple(f"{age}|{gender}" for age in AGE_BANDS for gender in GENDERS)
 AUDIENCE_DIMENSIONS: tuple[str, ...] = ("country", "age_gender")
 TARGET_DIMENSIONS: tuple[str, ...] = ("country", "age_band", "gender", "topic")
+# Where a show_topics row comes from: IAB's Podcast Genre Mapping of the Apple genre, or an editor.
+SHOW_TOPIC_SOURCES: tuple[str, ...] = ("apple_genre", "editorial")

@@ -181,7 +181,7 @@ def test_dashboard_checks_pass_then_catch_drift(warehouse, postgres, tmp_path):
 
 
 def test_match_range_check_blocks_an_empty_rationale(warehouse, postgres):
-    from sponsor_pipeline.defs.matchmaking.assets import match_scores_in_range
+    from sponsor_pipeline.defs.matchmaking.checks import match_scores_in_range
 
     assert match_scores_in_range(postgres=postgres).passed
     warehouse.execute("UPDATE matches SET rationale = '' WHERE campaign_id = 'nw-cmp-001' AND show_id = 'nw-tech-talk'")

@@ -204,7 +204,8 @@ def test_deal_stage_changes_rerun_match_scores_for_the_campaigns_that_moved(
     skipped = [e[2] for e in sensor_events(reference, "deal.") if e[2]["to_stage"] == "negotiation"]
     assert skipped[-1]["skipped_stages"] == ["qualified", "proposal"] and skipped[-1]["is_skip"]
     # the run config is what the match_scores asset accepts: it rescores only those campaigns
-    from sponsor_pipeline.defs.matchmaking.assets import MatchWeightsResource, match_scores
+    from sponsor_pipeline.defs.matchmaking.assets import match_scores
+    from sponsor_pipeline.defs.matchmaking.resources import MatchWeightsResource
 
     result = dg.materialize([match_scores], run_config=run.run_config,
                             resources={"postgres": postgres, "match_weights": MatchWeightsResource()})

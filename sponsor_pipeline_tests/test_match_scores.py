@@ -4,7 +4,9 @@ import dagster as dg
 import pytest
 from psycopg import sql
 
-from sponsor_pipeline.defs.matchmaking.assets import MatchWeightsResource, match_scores, match_scores_in_range
+from sponsor_pipeline.defs.matchmaking.assets import match_scores
+from sponsor_pipeline.defs.matchmaking.checks import match_scores_in_range
+from sponsor_pipeline.defs.matchmaking.resources import MatchWeightsResource
 from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
 
 OPEN = "stage NOT IN ('won', 'lost')"
@@ -186,3 +188,26 @@ def test_csv_booleans_parse_false_as_false_and_reject_other_words(reference):
     assert valid["explicit"].tolist() == [False]
     assert [(r.row_number, r.columns) for r in rejects] == [(2, ("explicit",))]
     assert "true or false" in rejects[0].reason
+
+
+def test_match_weights_resource_defaults_are_read_from_match_weights():
+    import dataclasses
+
+    from sponsor_pipeline.matchmaking import MatchWeights
+
+    assert MatchWeightsResource().weights() == MatchWeights()
+    assert set(MatchWeightsResource.model_fields) == {f.name for f in dataclasses.fields(MatchWeights)}
+    assert MatchWeightsResource(topic_overlap=0.4, conflict_cap=20).weights() == MatchWeights(
+        topic_overlap=0.4, conflict_cap=20)
+
+
+def test_matchmaking_build_defs_is_empty_when_the_flag_is_off():
+    from sponsor_pipeline.defs.matchmaking.definitions import build_defs
+    from sponsor_pipeline.settings import Flags
+
+    on = build_defs(Flags())
+    assert [a.key.to_user_string() for a in on.assets] == ["match_scores"]
+    assert list(on.asset_checks) == [match_scores_in_range]
+    assert isinstance(on.resources["match_weights"], MatchWeightsResource)
+    off = build_defs(Flags(matchmaking=False))
+    assert not off.assets and not off.asset_checks and not off.resources

@@ -8,13 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sponsor_pipeline import matching
-from sponsor_pipeline.matching import GARM_COLUMNS, MatchInputs, MatchWeights
-from sponsor_pipeline.synthetic import synthetic_inputs
-from sponsor_pipeline.taxonomy import load_taxonomy
+from sponsor_pipeline import matchmaking
+from sponsor_pipeline.matchmaking import MatchInputs, MatchWeights, load_taxonomy
+from sponsor_pipeline.vocabulary import ACCEPTABLE_RISK_LEVELS, GARM_COLUMNS, GARM_RISK_LEVELS, GARM_RISK_RANK
+from sponsor_pipeline_tests.fakes.pair_loop import score_pair_loop
+from sponsor_pipeline_tests.fakes.synthetic import synthetic_inputs
 
 AS_OF = dt.date(2026, 11, 15)
-RANK = matching.RISK_RANK
+RANK = GARM_RISK_RANK
 
 
 # ---------------------------------------------------------------------------------- signals by hand
@@ -22,7 +23,7 @@ RANK = matching.RISK_RANK
 def test_geo_overlap_is_the_audience_share_in_target_countries():
     show = np.array([[0.6, 0.3, 0.1]])  # US, GB, ZZ
     campaigns = np.array([[1, 1, 0], [0, 0, 0], [1, 0, 0]], dtype=float)
-    assert matching.geo_overlap(show, campaigns) == pytest.approx(np.array([[0.9, 0.0, 0.6]]))
+    assert matchmaking.geo_overlap(show, campaigns) == pytest.approx(np.array([[0.9, 0.0, 0.6]]))
 
 
 def test_demographic_overlap_is_the_histogram_intersection():
@@ -31,7 +32,7 @@ def test_demographic_overlap_is_the_histogram_intersection():
     q = np.zeros((2, 28))
     q[0, [0, 2, 3]] = 1 / 3  # overlaps p only in cell 0: min(0.5, 1/3)
     q[1] = p[0]  # the same shape
-    assert matching.demographic_overlap(p, q) == pytest.approx(np.array([[1 / 3, 1.0]]), abs=1e-6)
+    assert matchmaking.demographic_overlap(p, q) == pytest.approx(np.array([[1 / 3, 1.0]]), abs=1e-6)
 
 
 def test_topic_overlap_gives_partial_credit_up_the_taxonomy():
@@ -42,7 +43,7 @@ def test_topic_overlap_gives_partial_credit_up_the_taxonomy():
     def one(show, campaign):
         s = np.array([[1.0 if i in show else 0.0 for i in ids]], dtype=np.float32)
         c = np.array([[1.0 if i in campaign else 0.0 for i in ids]], dtype=np.float32)
-        return float(matching.topic_overlap(s, c, sim)[0, 0])
+        return float(matchmaking.topic_overlap(s, c, sim)[0, 0])
 
     assert one({"599"}, {"599"}) == 1.0  # same category
     assert one({"599"}, {"596"}) == 0.5  # parent / child
@@ -53,17 +54,17 @@ def test_topic_overlap_gives_partial_credit_up_the_taxonomy():
 
 
 def test_historical_lift_is_neutral_without_history_and_shrunk_with_little():
-    assert matching.historical_lift(np.array([5.0]), np.array([0]))[0] == 0.5  # no history: exactly neutral
-    assert matching.historical_lift(np.array([1.0]), np.array([10]))[0] == 0.5  # same as elsewhere
+    assert matchmaking.historical_lift(np.array([5.0]), np.array([0]))[0] == 0.5  # no history: exactly neutral
+    assert matchmaking.historical_lift(np.array([1.0]), np.array([10]))[0] == 0.5  # same as elsewhere
     # L = 3 → raw 0.75; 2 IOs with 2 prior pseudo-IOs → halfway: 0.625; category evidence halves it again.
-    assert matching.historical_lift(np.array([3.0]), np.array([2]), 2.0)[0] == pytest.approx(0.625)
-    assert matching.historical_lift(np.array([3.0]), np.array([2]), 2.0, 0.5)[0] == pytest.approx(0.5625)
+    assert matchmaking.historical_lift(np.array([3.0]), np.array([2]), 2.0)[0] == pytest.approx(0.625)
+    assert matchmaking.historical_lift(np.array([3.0]), np.array([2]), 2.0, 0.5)[0] == pytest.approx(0.5625)
     # More IOs with the same lift move further from neutral.
-    assert matching.historical_lift(np.array([3.0]), np.array([20]), 2.0)[0] > 0.7
+    assert matchmaking.historical_lift(np.array([3.0]), np.array([20]), 2.0)[0] > 0.7
 
 
 def test_inventory_fit_is_available_over_needed_capped_at_one():
-    got = matching.inventory_fit(np.array([40.0, 200.0, 5.0, -3.0]), np.array([100.0, 100.0, 0.0, 10.0]))
+    got = matchmaking.inventory_fit(np.array([40.0, 200.0, 5.0, -3.0]), np.array([100.0, 100.0, 0.0, 10.0]))
     assert got == pytest.approx([0.4, 1.0, 1.0, 0.0])
 
 
@@ -85,7 +86,7 @@ def test_brand_safety_gates_on_any_category_and_grades_the_margin():
         _risks(garm_hate_speech="floor"),           # floor is never acceptable
     ])
     explicit = np.zeros(len(shows), dtype=bool)
-    safety, conflict = matching.brand_safety(shows, accepted, explicit, np.array([False]))
+    safety, conflict = matchmaking.brand_safety(shows, accepted, explicit, np.array([False]))
     assert safety[:, 0] == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0, 0.0, 0.0])
     assert conflict[:, 0].tolist() == [False, False, False, True, True, True]
 
@@ -93,7 +94,7 @@ def test_brand_safety_gates_on_any_category_and_grades_the_margin():
 def test_explicit_show_conflicts_only_with_campaigns_excluding_explicit():
     shows = np.array([_risks()])
     accepted = np.array([_risks(), _risks()])
-    safety, conflict = matching.brand_safety(shows, accepted, np.array([True]), np.array([True, False]))
+    safety, conflict = matchmaking.brand_safety(shows, accepted, np.array([True]), np.array([True, False]))
     assert conflict[0].tolist() == [True, False]
     assert safety[0].tolist() == [0.0, 1.0]
 
@@ -101,7 +102,7 @@ def test_explicit_show_conflicts_only_with_campaigns_excluding_explicit():
 def test_score_is_the_weighted_mean_and_a_conflict_caps_it():
     w = MatchWeights(conflict_cap=20)
     signals = np.array([[1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.5, 0.5, 1.0, 1.0], [1.0] * 5 + [0.0]])
-    got = matching.combine(signals, np.array([False, False, True]), w)
+    got = matchmaking.combine(signals, np.array([False, False, True]), w)
     # 0.15 + 0 + 0.125 + 0.075 + 0.2 + 0.1 = 0.65
     assert got.tolist() == [100.0, 65.0, 20.0]
 
@@ -110,7 +111,7 @@ def test_weights_reject_negative_or_all_zero():
     with pytest.raises(ValueError, match="weights"):
         MatchWeights(geo_overlap=-1)
     with pytest.raises(ValueError, match="weights"):
-        MatchWeights(**{s: 0.0 for s in matching.SIGNALS})
+        MatchWeights(**{s: 0.0 for s in matchmaking.SIGNALS})
 
 
 # ------------------------------------------------------------------------- inputs → signals by hand
@@ -143,9 +144,9 @@ def _inputs(**overrides) -> MatchInputs:
 
 
 def _signals(inputs: MatchInputs, weights: MatchWeights = MatchWeights()) -> dict:
-    p = matching.prepare(inputs, weights=weights)
-    block = next(matching.score_matches(p, weights))
-    row = matching.block_rows(p, block, weights).iloc[0]
+    p = matchmaking.prepare(inputs, weights=weights)
+    block = next(matchmaking.score_matches(p, weights))
+    row = matchmaking.block_rows(p, block, weights).iloc[0]
     return row.to_dict()
 
 
@@ -172,8 +173,8 @@ def test_history_compares_the_advertiser_here_with_elsewhere_and_shrinks():
     shows = pd.DataFrame({"show_id": ["s1", "s2"], "title": ["S1", "S2"], "apple_genre": [None, None],
                           "explicit": [False, False]})
     ios = pd.DataFrame([io("i1", "s1", 10_000.0), io("i2", "s1", 10_000.0), io("i3", "s2", 5_000.0)])
-    p = matching.prepare(_inputs(shows=shows, ios=ios))
-    block = next(matching.score_matches(p, MatchWeights()))
+    p = matchmaking.prepare(_inputs(shows=shows, ios=ios))
+    block = next(matchmaking.score_matches(p, MatchWeights()))
     lift = dict(zip(p.show_ids, block.signals[:, 0, 3]))
     # s1: delivery 1.0 vs 0.5 elsewhere → L = 2, raw 2/3, 2 IOs → 0.5 + ½ · (1/6)
     assert lift["s1"] == pytest.approx(0.5 + 0.5 * (2 / 3 - 0.5), abs=1e-5)
@@ -189,8 +190,8 @@ def test_history_prefers_responses_per_thousand_impressions_when_reported():
     shows = pd.DataFrame({"show_id": ["s1", "s2"], "title": ["S1", "S2"], "apple_genre": [None, None],
                           "explicit": [False, False]})
     ios = pd.DataFrame([io("i1", "s1", 30.0), io("i2", "s2", 10.0)])  # 3 vs 1 per 1,000: L = 3
-    p = matching.prepare(_inputs(shows=shows, ios=ios))
-    lift = next(matching.score_matches(p, MatchWeights())).signals[:, 0, 3]
+    p = matchmaking.prepare(_inputs(shows=shows, ios=ios))
+    lift = next(matchmaking.score_matches(p, MatchWeights())).signals[:, 0, 3]
     assert dict(zip(p.show_ids, lift))["s1"] == pytest.approx(0.5 + (1 / 3) * 0.25, abs=1e-5)
 
 
@@ -234,11 +235,11 @@ def test_show_topics_fall_back_to_the_apple_genre_through_iabs_mapping():
 
 def test_vectorised_scores_equal_a_per_pair_loop():
     w = MatchWeights(conflict_cap=12)
-    p = matching.prepare(synthetic_inputs(40, 25, seed=11), weights=w)
-    for block in matching.score_matches(p, w, block_size=7):
+    p = matchmaking.prepare(synthetic_inputs(40, 25, seed=11), weights=w)
+    for block in matchmaking.score_matches(p, w, block_size=7):
         for i in range(len(p.show_ids)):
             for jj, j in enumerate(range(block.campaign_slice.start, block.campaign_slice.stop)):
-                score, signals = matching.score_pair_loop(p, i, j, w)
+                score, signals = score_pair_loop(p, i, j, w)
                 assert block.score[i, jj] == pytest.approx(score, abs=0.01)
                 assert block.signals[i, jj] == pytest.approx(signals, abs=2e-5)
 
@@ -280,8 +281,8 @@ def test_more_overlap_never_lowers_the_score(country, demo, move):
     assert after["score"] >= before["score"] - 0.011  # the score is stored at 0.01
 
 
-levels = st.sampled_from(matching.RISK_LEVELS)
-accepted_levels = st.sampled_from(matching.RISK_LEVELS[:4])
+levels = st.sampled_from(GARM_RISK_LEVELS)
+accepted_levels = st.sampled_from(ACCEPTABLE_RISK_LEVELS)
 
 
 @PROPERTY
@@ -315,8 +316,8 @@ def test_scores_are_deterministic_and_independent_of_row_order(seed, shuffle_see
 
     def rows(i):
         w = MatchWeights()
-        p = matching.prepare(i, weights=w)
-        frame = pd.concat([matching.block_rows(p, b, w) for b in matching.score_matches(p, w, block_size=4)])
+        p = matchmaking.prepare(i, weights=w)
+        frame = pd.concat([matchmaking.block_rows(p, b, w) for b in matchmaking.score_matches(p, w, block_size=4)])
         return frame.sort_values(["show_id", "campaign_id"]).reset_index(drop=True)
 
     first, again, reordered = rows(inputs), rows(inputs), rows(shuffled)

@@ -16,8 +16,7 @@ from sponsor_pipeline.definitions import build_definitions
 from sponsor_pipeline.defs.deals_io import sensors
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.settings import Flags
-from sponsor_pipeline.transitions import DEAL_STAGES
-from sponsor_pipeline.schemas import IO_STATUSES
+from sponsor_pipeline.vocabulary import DEAL_STAGES, IO_STATUSES
 
 N_IOS, N_DEALS = 120, 40
 SEEN = {"transitions": 0}

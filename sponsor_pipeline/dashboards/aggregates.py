@@ -22,10 +22,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-# IO statuses that book inventory (draft: not signed; cancelled: released).
-BOOKED_STATUSES = ("scheduled", "live", "paused", "completed")
-# IO statuses whose advertiser counts as an active sponsor while the flight has not ended.
-ACTIVE_STATUSES = ("scheduled", "live", "paused")
+from sponsor_pipeline.vocabulary import COMMITTED_IO_STATUSES, RUNNING_IO_STATUSES
 
 WINDOW_COLUMNS = ("downloads_7d", "downloads_prev_7d", "downloads_30d", "downloads_prev_30d", "downloads_90d")
 
@@ -63,7 +60,7 @@ def _with_trends(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _io_money(ios: pd.DataFrame) -> pd.DataFrame:
     """IOs that book inventory, with billable impressions and booked/delivered USD."""
-    booked = ios[ios["status"].isin(BOOKED_STATUSES)].copy()
+    booked = ios[ios["status"].isin(COMMITTED_IO_STATUSES)].copy()
     booked["delivered_impressions"] = pd.to_numeric(booked["delivered_impressions"]).fillna(0).astype("int64")
     booked["billable"] = billable_impressions(booked["delivered_impressions"], booked["booked_impressions"])
     booked["booked_revenue"] = [revenue_usd(i, c) for i, c in zip(booked["booked_impressions"], booked["cpm"])]
@@ -121,7 +118,7 @@ def build_creator(
         booked_revenue=("booked_revenue", "sum"),
         delivered_revenue=("delivered_revenue", "sum"),
     )
-    active = ios[ios["status"].isin(ACTIVE_STATUSES)
+    active = ios[ios["status"].isin(RUNNING_IO_STATUSES)
                  & (pd.to_datetime(ios["flight_end"]).dt.date >= as_of)]
     sponsors = active.groupby(["tenant_id", "show_id"], as_index=False).agg(
         active_sponsors=("advertiser_id", "nunique"))
@@ -202,7 +199,7 @@ def build_advertiser(ios: pd.DataFrame, campaigns: pd.DataFrame, as_of: pd.Times
         as_of: the reference day stored on every row.
 
     Returns:
-        Rows with :data:`ADVERTISER_COLUMNS`. Only IOs in :data:`BOOKED_STATUSES` count. Spend to
+        Rows with :data:`ADVERTISER_COLUMNS`. Only IOs in :data:`COMMITTED_IO_STATUSES` count. Spend to
         date is billable impressions × CPM / 1000; a campaign's pacing is Σ delivered / Σ expected
         over its IOs with expected > 0 (None when no IO has started).
     """
@@ -263,7 +260,7 @@ def top_recommendations(matches: pd.DataFrame, ios: pd.DataFrame, top_n: int = 3
                                  ascending=[True, True, False, True]).copy()
     ranked["rank"] = ranked.groupby(["tenant_id", "campaign_id"]).cumcount() + 1
     ranked = ranked[ranked["rank"] <= top_n]
-    booked = ios[ios["status"].isin(BOOKED_STATUSES)][["tenant_id", "campaign_id", "show_id"]].drop_duplicates()
+    booked = ios[ios["status"].isin(COMMITTED_IO_STATUSES)][["tenant_id", "campaign_id", "show_id"]].drop_duplicates()
     booked["already_booked"] = True
     ranked = ranked.merge(booked, on=["tenant_id", "campaign_id", "show_id"], how="left")
     ranked["already_booked"] = ranked["already_booked"].eq(True)

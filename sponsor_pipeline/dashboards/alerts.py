@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from sponsor_pipeline.vocabulary import CLOSED_IO_STATUSES, RUNNING_IO_STATUSES, UNDER_PACING_RATIO
+
 ALERT_COLUMNS = ["tenant_id", "alert_type", "severity", "entity_type", "entity_id", "metric", "detail", "as_of"]
 
 # Alert types, in the order the ops dashboard lists them.
@@ -18,7 +20,6 @@ ALERT_TYPES = (
     "io_under_pacing", "flight_ending", "make_good_owed", "missing_promo_code", "missing_vanity_url",
     "import_failed", "import_quarantined", "sensor_lag", "stale_source",
 )
-RUNNING_STATUSES = ("scheduled", "live", "paused")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class OpsThresholds:
     """Thresholds of the ops rules.
 
     under_pacing_ratio: a running IO whose pacing ratio (delivered / expected to date, even pacing)
-        is below this is at risk of under-delivery (0.9: the common 90 % pacing floor).
+        is below this is at risk of under-delivery (default :data:`~sponsor_pipeline.vocabulary.UNDER_PACING_RATIO`,
+        the common 90 % pacing floor).
     critical_pacing_ratio: below this the alert is critical rather than a warning.
     flight_ending_days: flights ending within this many days of ``as_of`` (inclusive) are listed.
     import_lookback_days: failed / quarantining imports started within this many days of ``now``.
@@ -35,7 +37,7 @@ class OpsThresholds:
         ``as_of`` is stale (only series seen in the last ``stale_lookback_days`` are considered).
     """
 
-    under_pacing_ratio: float = 0.9
+    under_pacing_ratio: float = UNDER_PACING_RATIO
     critical_pacing_ratio: float = 0.7
     flight_ending_days: int = 7
     import_lookback_days: int = 7
@@ -83,7 +85,7 @@ def io_alerts(ios: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
     out: list[dict] = []
     for io in ios.itertuples(index=False):
         start, end = _day(io.flight_start), _day(io.flight_end)
-        running = io.status in RUNNING_STATUSES
+        running = io.status in RUNNING_IO_STATUSES
         pacing = io.pacing_ratio
         if running and start <= as_of <= end and pacing is not None and not pd.isna(pacing) \
                 and float(pacing) < t.under_pacing_ratio:
@@ -98,7 +100,7 @@ def io_alerts(ios: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
         if io.status == "completed" and owed is not None and not pd.isna(owed) and int(owed) > 0:
             out.append(_alert(io.tenant_id, "make_good_owed", "warning", "io_booking", io.io_id, int(owed),
                               f"{io.io_id} completed {end} short by {int(owed):,} impressions"))
-        if io.status not in ("cancelled", "completed"):
+        if io.status not in CLOSED_IO_STATUSES:
             for column, alert_type in (("promo_code", "missing_promo_code"), ("vanity_url", "missing_vanity_url")):
                 value = getattr(io, column)
                 if value is None or pd.isna(value) or not str(value).strip():

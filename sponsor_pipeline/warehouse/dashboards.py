@@ -14,7 +14,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from sponsor_pipeline.dashboards.aggregates import BOOKED_STATUSES
+from sponsor_pipeline.vocabulary import CLOSED_IO_STATUSES, COMMITTED_IO_STATUSES
 
 LAST_METRICS_DAY = "SELECT max(day) FROM metrics_daily"
 
@@ -223,7 +223,7 @@ UNION ALL
 SELECT 'missing_promo_code count', format('alerts %%s, io_bookings %%s', x.alerts, x.source), 1
 FROM (SELECT (SELECT count(*) FROM ops_alerts WHERE alert_type = 'missing_promo_code') AS alerts,
              (SELECT count(*) FROM io_bookings
-              WHERE status NOT IN ('cancelled', 'completed') AND coalesce(btrim(promo_code), '') = '') AS source) x
+              WHERE status <> ALL(%(closed)s) AND coalesce(btrim(promo_code), '') = '') AS source) x
 WHERE x.alerts <> x.source
 """
 
@@ -244,14 +244,14 @@ def _json(value: Any) -> Any:
 
 def reconcile_creator(conn: psycopg.Connection) -> list[dict]:
     """Tenants whose creator dashboard disagrees with metrics_daily / io_bookings (empty = reconciled)."""
-    return _rows(conn, CREATOR_RECONCILE, {"booked": list(BOOKED_STATUSES)})
+    return _rows(conn, CREATOR_RECONCILE, {"booked": list(COMMITTED_IO_STATUSES)})
 
 
 def reconcile_advertiser(conn: psycopg.Connection) -> list[dict]:
     """Campaigns whose advertiser rows disagree with each other or with io_bookings / io_delivery."""
-    return _rows(conn, ADVERTISER_RECONCILE, {"booked": list(BOOKED_STATUSES)})
+    return _rows(conn, ADVERTISER_RECONCILE, {"booked": list(COMMITTED_IO_STATUSES)})
 
 
 def reconcile_ops(conn: psycopg.Connection) -> list[dict]:
     """Ops alerts pointing at missing entities, or threshold-free rule counts that disagree."""
-    return _rows(conn, OPS_RECONCILE)
+    return _rows(conn, OPS_RECONCILE, {"closed": list(CLOSED_IO_STATUSES)})

@@ -1,6 +1,6 @@
 """Owns the SQL around ``matches``: reading one tenant's matchmaking inputs, writing its scores.
 
-Named, parameterised statements only (psycopg 3); the scoring itself is :mod:`sponsor_pipeline.matching`.
+Named, parameterised statements only (psycopg 3); the scoring itself is :mod:`sponsor_pipeline.matchmaking`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Iterable, Sequence
 import pandas as pd
 import psycopg
 
-from sponsor_pipeline.matching import GARM_COLUMNS, MATCH_COLUMNS, SIGNALS, MatchInputs
+from sponsor_pipeline.matchmaking import MATCH_COLUMNS, SIGNALS, MatchInputs
+from sponsor_pipeline.vocabulary import GARM_COLUMNS, OPEN_DEAL_STAGES
 from sponsor_pipeline.warehouse.events import record_event
 
-OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")  # not won, not lost
 
 TENANTS = "SELECT tenant_id FROM tenants ORDER BY tenant_id"
 TENANTS_OF_CAMPAIGNS = (
@@ -151,7 +151,7 @@ def read_inputs(conn: psycopg.Connection, tenant_id: str, campaign_ids: Sequence
     as_of = conn.execute(AS_OF, {"tenant_id": tenant_id}).fetchone()[0]
     as_of = as_of or (today or dt.date.today()) - dt.timedelta(days=1)
     p = {"tenant_id": tenant_id, "campaign_ids": list(campaign_ids) if campaign_ids else None,
-         "open_stages": list(OPEN_STAGES), "as_of": as_of, "lookback": lookback_days}
+         "open_stages": list(OPEN_DEAL_STAGES), "as_of": as_of, "lookback": lookback_days}
     return MatchInputs(
         shows=_frame(conn, SHOWS, p),
         campaigns=_frame(conn, CAMPAIGNS, p),
@@ -239,4 +239,4 @@ def range_violations(conn: psycopg.Connection, limit: int = 5) -> tuple[int, lis
 
 def top_matches(conn: psycopg.Connection, top: int = 3) -> list[tuple]:
     """(tenant, campaign_id, name, stage, show title, score, rationale) for the top shows per open campaign."""
-    return conn.execute(TOP_MATCHES, {"top": top, "open_stages": list(OPEN_STAGES)}).fetchall()
+    return conn.execute(TOP_MATCHES, {"top": top, "open_stages": list(OPEN_DEAL_STAGES)}).fetchall()

@@ -1,7 +1,7 @@
 """Owns the ``match_scores`` asset: every open campaign × every show per tenant, scored into ``matches``.
 
 A thin shell: reads one tenant at a time (:mod:`sponsor_pipeline.warehouse.matches`), scores with
-:mod:`sponsor_pipeline.matching` in campaign blocks, writes with ``COPY`` + upsert, and records
+:mod:`sponsor_pipeline.matchmaking` in campaign blocks, writes with ``COPY`` + upsert, and records
 ``match.recalculated`` per tenant, all in one transaction per tenant. Run config
 ``{"ops": {"match_scores": {"config": {"campaign_ids": [...]}}}}`` recomputes only those campaigns
 (the deal-stage sensor's reruns); an empty list recomputes every open campaign.
@@ -11,7 +11,8 @@ import time
 
 import dagster as dg
 
-from sponsor_pipeline import matching
+from sponsor_pipeline import matchmaking
+from sponsor_pipeline.defs.matchmaking.resources import MatchWeightsResource
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import matches as matches_sql
 
@@ -26,30 +27,6 @@ BLOCK_PAIRS = 50_000
 
 class MatchScoresConfig(dg.Config):
     campaign_ids: list[str] = []
-
-
-class MatchWeightsResource(dg.ConfigurableResource):
-    """Weights of the six signals (normalised to sum 1) and the brand-safety cap; defaults as in
-    :class:`sponsor_pipeline.matching.MatchWeights`. Set them in the launchpad's resource config."""
-
-    geo_overlap: float = 0.15
-    demographic_overlap: float = 0.15
-    topic_overlap: float = 0.25
-    historical_lift: float = 0.15
-    inventory_fit: float = 0.20
-    brand_safety: float = 0.10
-    conflict_cap: float = 0.0
-    lift_prior_ios: float = 2.0
-    inventory_lookback_days: int = 28
-
-    def weights(self) -> matching.MatchWeights:
-        return matching.MatchWeights(
-            geo_overlap=self.geo_overlap, demographic_overlap=self.demographic_overlap,
-            topic_overlap=self.topic_overlap, historical_lift=self.historical_lift,
-            inventory_fit=self.inventory_fit, brand_safety=self.brand_safety,
-            conflict_cap=self.conflict_cap, lift_prior_ios=self.lift_prior_ios,
-            inventory_lookback_days=self.inventory_lookback_days,
-        )
 
 
 @dg.asset(
@@ -77,12 +54,12 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
         for tenant_id in tenants:
             with conn.transaction():  # one tenant: read, score, write and event, all or nothing
                 inputs = matches_sql.read_inputs(conn, tenant_id, requested, weights.inventory_lookback_days)
-                prepared = matching.prepare(inputs, weights=weights)
+                prepared = matchmaking.prepare(inputs, weights=weights)
                 result = matches_sql.WriteResult(
                     tenant_id, campaigns=len(prepared.campaign_ids), shows=len(prepared.show_ids),
                     campaign_ids=list(prepared.campaign_ids))
-                blocks = (matching.block_rows(prepared, block, weights)
-                          for block in matching.score_matches(
+                blocks = (matchmaking.block_rows(prepared, block, weights)
+                          for block in matchmaking.score_matches(
                               prepared, weights, max(1, BLOCK_PAIRS // max(len(prepared.show_ids), 1)))
                           if len(prepared.show_ids))
                 matches_sql.write_matches(conn, tenant_id, blocks, requested, result)
@@ -110,16 +87,3 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
         "per_tenant": dg.MetadataValue.md("\n".join(table)),
         "top_3_per_open_campaign": dg.MetadataValue.md("\n".join(preview)),
     })
-
-
-@dg.asset_check(asset="match_scores", blocking=True, description=(
-    "Every matches row has a score within [0, 100], all six signals (columns and jsonb) within [0, 1] "
-    "and a non-empty rationale; blocking, because the advertiser dashboard's recommendations read matches."
-))
-def match_scores_in_range(postgres: PostgresResource) -> dg.AssetCheckResult:
-    with postgres.connect() as conn:
-        violations, sample = matches_sql.range_violations(conn)
-    return dg.AssetCheckResult(
-        passed=violations == 0,
-        metadata={"violations": violations, "sample": dg.MetadataValue.json(sample)},
-    )

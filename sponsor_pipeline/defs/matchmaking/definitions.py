@@ -1,13 +1,10 @@
-"""Owns the matchmaking domain's Definitions: match_scores, its range check and the match_weights resource.
-
-Empty when ``ENABLE_MATCHMAKING`` is false. Uses the root's ``postgres`` resource.
-"""
-
-from __future__ import annotations
+"""Owns the matchmaking domain's Definitions: match_scores, its checks and the match_weights resource."""
 
 import dagster as dg
 
-from sponsor_pipeline.defs.matchmaking.assets import MatchWeightsResource, match_scores, match_scores_in_range
+from sponsor_pipeline.defs.matchmaking.assets import match_scores
+from sponsor_pipeline.defs.matchmaking.checks import MATCHMAKING_CHECKS
+from sponsor_pipeline.defs.matchmaking.resources import MatchWeightsResource
 from sponsor_pipeline.settings import Flags
 
 
@@ -16,5 +13,7 @@ def build_defs(flags: Flags) -> dg.Definitions:
     if not flags.matchmaking:
         return dg.Definitions()
     return dg.Definitions(
-        assets=[match_scores], asset_checks=[match_scores_in_range], resources={"match_weights": MatchWeightsResource()}
+        assets=[match_scores],
+        asset_checks=MATCHMAKING_CHECKS,
+        resources={"match_weights": MatchWeightsResource()},
     )

@@ -1,6 +1,6 @@
 """Owns seeded synthetic matchmaking inputs of any size, for benchmarks and property tests.
 
-:func:`synthetic_inputs` builds a :class:`sponsor_pipeline.matching.MatchInputs` for one tenant with
+:func:`synthetic_inputs` builds a :class:`sponsor_pipeline.matchmaking.MatchInputs` for one tenant with
 ``n_shows`` shows and ``n_campaigns`` open campaigns: audience profiles from two sources, 1–3 IAB
 topics per show and campaign, GARM profiles, 28 days of show-level downloads, episodes, committed and
 completed IOs with delivery and responses. The same seed always gives the same frames.
@@ -13,8 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from sponsor_pipeline.matching import AGE_BANDS, AGE_GENDER_CELLS, GARM_COLUMNS, GENDERS, RISK_LEVELS, MatchInputs
-from sponsor_pipeline.taxonomy import load_taxonomy
+from sponsor_pipeline.matchmaking import MatchInputs, load_taxonomy
+from sponsor_pipeline.vocabulary import AGE_BANDS, AGE_GENDER_CELLS, GARM_COLUMNS, GARM_RISK_LEVELS, GENDERS
 
 COUNTRIES = ("US", "GB", "CA", "AU", "DE", "FR", "IN", "IE", "NL", "BR", "MX", "ZZ")
 
@@ -77,7 +77,7 @@ def synthetic_inputs(n_shows: int, n_campaigns: int, seed: int = 7, as_of: dt.da
     campaign_targets = pd.concat([topic_targets, country_targets, band_targets, gender_targets], ignore_index=True)
     campaign_targets = campaign_targets.drop_duplicates(["campaign_id", "dimension", "value"]).reset_index(drop=True)
 
-    show_levels = np.array(RISK_LEVELS)
+    show_levels = np.array(GARM_RISK_LEVELS)
     risk_p = [0.93, 0.05, 0.015, 0.004, 0.001]
     show_safety = pd.DataFrame({"show_id": show_ids, **{
         c: rng.choice(show_levels, n_shows, p=risk_p) for c in GARM_COLUMNS}})
