@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from sponsor_pipeline.db import server
 from sponsor_pipeline.defs.dashboards.assets import creator_dashboard
+from sponsor_pipeline.instance import DAGSTER_YAML
 from sponsor_pipeline.settings import PROJECT_ROOT
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
@@ -82,7 +82,7 @@ def dagster_ui(reference, db_url, server_url, tmp_path):
     server.ensure_database(dagster_db)
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    (home / "dagster.yaml").write_bytes(DAGSTER_YAML.read_bytes())
     env = dict(
         os.environ,
         DATABASE_URL=db_url.render_as_string(hide_password=False),

@@ -8,11 +8,17 @@ Opt-in monthly range partitioning of ``listener_metrics`` lives in its own folde
 ``sql/partitioning/`` (checked by ``sql/verify_partitioning.sql``). With ``partitioning`` true (default:
 ``SPONSOR_PARTITION_LISTENER_METRICS``), it is applied after ``sql/migrations/`` and rolled back before
 it: the partitioning migrations always sit on top of the core ones.
+
+The repository's top-level ``sql/`` is installed as the package ``sponsor_pipeline.sql`` (package data,
+see setup.py), so a wheel migrates without the source tree; an editable install maps the package to
+``sql/`` itself. yoyo reads migrations from a directory path, so the package must be installed as
+files (pip, uv, an unpacked wheel), not imported from a zip archive.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import psycopg
@@ -20,9 +26,24 @@ from sqlalchemy.engine import URL
 from yoyo import get_backend, read_migrations
 
 from sponsor_pipeline.db.server import libpq_dsn
-from sponsor_pipeline.settings import PROJECT_ROOT, partition_listener_metrics
+from sponsor_pipeline.settings import partition_listener_metrics
 
-SQL_DIR = PROJECT_ROOT / "sql"
+
+def _package_dir(package: str) -> Path:
+    """The directory holding ``package``'s files (``sponsor_pipeline.sql``: the schema).
+
+    Raises:
+        RuntimeError: the package is not installed as files on disk (e.g. imported from a zip
+            archive); yoyo needs a directory path, and ``importlib.resources.as_file`` extracts
+            directories only from Python 3.12 on.
+    """
+    root = resources.files(package)
+    if isinstance(root, Path):
+        return root
+    raise RuntimeError(f"{package} is not installed as files on disk ({root!r}); install it with pip or uv")
+
+
+SQL_DIR = _package_dir("sponsor_pipeline.sql")
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 PARTITIONING_DIR = SQL_DIR / "partitioning"
 

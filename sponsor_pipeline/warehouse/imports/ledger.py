@@ -1,0 +1,203 @@
+"""Owns the import ledger: one ``etl_imports`` row per source, its lock, its outcome and its events.
+
+The path of every import:
+
+1. ``etl_imports`` gets a ``running`` row (committed, so failures stay visible).
+2. In one transaction, holding an advisory lock on the checksum: the rows are loaded by
+   :mod:`~sponsor_pipeline.warehouse.imports.load` (validated chunk by chunk, valid rows ``COPY``-ed,
+   invalid and referentially failing rows quarantined with their source row numbers). Memory holds
+   one chunk.
+3. The ``etl_imports`` row is completed with counts, ``etl.import_completed`` is recorded per tenant,
+   and the transaction commits. Any exception rolls the whole import back, marks the row ``failed``
+   and records ``etl.error``: no half-written import is ever left.
+
+A source whose checksum already has a completed import of the same kind is skipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from sponsor_pipeline.validation import file_checksum, read_csv_chunks
+from sponsor_pipeline.warehouse.events import record_event
+from sponsor_pipeline.warehouse.imports.load import (
+    Chunks,
+    Staged,
+    UseStage,
+    direct_attempt,
+    staged_attempt,
+)
+from sponsor_pipeline.warehouse.imports.result import (
+    ChunkHook,
+    ImportFailed,
+    ImportResult,
+)
+from sponsor_pipeline.warehouse.targets import Target
+
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+def import_csv(
+    conn: psycopg.Connection,
+    path: str | Path,
+    target: Target,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    after_chunk: ChunkHook | None = None,
+) -> ImportResult:
+    """Import one CSV file into ``target`` (see the module docstring for the steps).
+
+    Args:
+        conn: a psycopg connection owned by the caller, not inside a transaction.
+        path: the CSV file; its absolute path is the ``source_uri``.
+        chunk_rows: rows validated and copied at a time (bounds memory).
+        after_chunk: called with the chunk number after each chunk is staged (tests inject failures).
+
+    Raises:
+        ImportFailed: the import was rolled back (bad encoding, missing columns, database error...).
+    """
+    path = Path(path).resolve()
+    return import_frames(
+        conn,
+        lambda: read_csv_chunks(path, chunk_rows),
+        target,
+        source_kind="csv",
+        source_uri=str(path),
+        checksum=file_checksum(path),
+        after_chunk=after_chunk,
+    )
+
+
+def import_frames(
+    conn: psycopg.Connection,
+    chunks: Chunks,
+    target: Target,
+    *,
+    source_kind: str,
+    source_uri: str,
+    checksum: str,
+    tenant_id: str | None = None,
+    after_chunk: ChunkHook | None = None,
+) -> ImportResult:
+    """Import string chunks (index = 1-based source row numbers) into ``target``.
+
+    ``chunks`` is called once, inside the transaction, so a generator reading a file streams.
+    ``tenant_id`` is recorded on ``etl_imports`` when the whole source belongs to one tenant.
+    Returns an :class:`ImportResult`; raises :class:`ImportFailed` after rolling back.
+    """
+    previous = _completed_import(conn, source_kind, checksum)
+    conn.commit()
+    if previous is not None:
+        return ImportResult(source_uri, checksum, "skipped", previous_import_id=previous)
+
+    import_id = conn.execute(
+        "INSERT INTO etl_imports (tenant_id, source_kind, source_uri, checksum, status) "
+        "VALUES (%s, %s, %s, %s, 'running') RETURNING import_id",
+        (tenant_id, source_kind, source_uri, checksum),
+    ).fetchone()[0]
+    conn.commit()
+
+    result = ImportResult(source_uri, checksum, "completed", import_id=import_id)
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (checksum,))
+            previous = _completed_import(conn, source_kind, checksum)
+            if previous is not None:  # a concurrent run finished the same content first
+                conn.execute("DELETE FROM etl_imports WHERE import_id = %s", (import_id,))
+                return ImportResult(source_uri, checksum, "skipped", previous_import_id=previous)
+            staged = None
+            if target.direct_load:
+                try:
+                    with conn.transaction():  # a savepoint: a failed attempt leaves nothing behind
+                        staged = direct_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result)
+                except (psycopg.errors.IntegrityError, UseStage):
+                    staged = None  # an existing key, a duplicate, a missing show_id, a bad reference
+                if staged is None:
+                    result = ImportResult(source_uri, checksum, "completed", import_id=import_id)
+            if staged is None:
+                staged = staged_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result)
+            for hook in target.finalize:
+                hook(conn, import_id)
+            result.tenants = _tenants(conn, import_id, staged)
+            conn.execute(
+                "UPDATE etl_imports SET status = 'completed', rows_read = %s, rows_loaded = %s, "
+                "rows_quarantined = %s, finished_at = now(), "
+                "tenant_id = coalesce(tenant_id, %s) WHERE import_id = %s",
+                (result.rows_read, result.rows_loaded, result.rows_quarantined,
+                 result.tenants[0] if len(result.tenants) == 1 else None, import_id),
+            )
+            _record_completed(conn, result, target, staged)
+    except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised
+        conn.rollback()
+        _record_failure(conn, import_id, source_uri, tenant_id, err)
+        raise ImportFailed(source_uri, import_id, err) from err
+    return result
+
+
+def _completed_import(conn: psycopg.Connection, source_kind: str, checksum: str) -> int | None:
+    row = conn.execute(
+        "SELECT import_id FROM etl_imports WHERE source_kind = %s AND checksum = %s "
+        "AND status = 'completed'",
+        (source_kind, checksum),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _tenants(conn: psycopg.Connection, import_id: int, staged: Staged) -> list[str]:
+    """Known tenants with rows in this source: loaded, or quarantined under a known tenant_id."""
+    quarantined = conn.execute(
+        "SELECT DISTINCT q.tenant_id FROM quarantined_rows q JOIN tenants t USING (tenant_id) "
+        "WHERE q.import_id = %s",
+        (import_id,),
+    ).fetchall()
+    return sorted(set(staged.rows) | {r[0] for r in quarantined})
+
+
+def _record_completed(conn: psycopg.Connection, result: ImportResult, target: Target, staged: Staged) -> None:
+    quarantined = dict(
+        conn.execute(
+            "SELECT tenant_id, count(*) FROM quarantined_rows WHERE import_id = %s GROUP BY tenant_id",
+            (result.import_id,),
+        ).fetchall()
+    )
+    for tenant in result.tenants or [None]:
+        record_event(
+            conn,
+            "etl.import_completed",
+            tenant_id=tenant,
+            entity_type="etl_import",
+            entity_id=str(result.import_id),
+            dedupe_key=f"etl.import_completed:{result.import_id}:{tenant or '-'}",
+            payload={
+                "import_id": result.import_id,
+                "table": target.table,
+                "source_uri": result.source_uri,
+                "checksum": result.checksum,
+                "rows_read": result.rows_read,
+                "rows_loaded": staged.rows.get(tenant, 0) if tenant else result.rows_loaded,
+                "rows_quarantined": quarantined.get(tenant, 0),
+            },
+        )
+
+
+def _record_failure(
+    conn: psycopg.Connection, import_id: int, source_uri: str, tenant_id: str | None, err: BaseException
+) -> None:
+    message = str(err)[:4_000]
+    with conn.transaction():
+        conn.execute(
+            "UPDATE etl_imports SET status = 'failed', error = %s, finished_at = now() WHERE import_id = %s",
+            (message, import_id),
+        )
+        record_event(
+            conn,
+            "etl.error",
+            tenant_id=tenant_id,
+            entity_type="etl_import",
+            entity_id=str(import_id),
+            dedupe_key=f"etl.error:{import_id}",
+            payload={"import_id": import_id, "source_uri": source_uri, "error": message,
+                     "error_type": type(err).__name__},
+        )
