@@ -147,17 +147,12 @@ def test_range_check_passes_on_scores_and_fails_on_a_signal_out_of_range(referen
     assert result.metadata["violations"].value == 1
 
 
-def test_the_matchmaking_flag_adds_and_removes_match_scores_and_its_check():
-    from sponsor_pipeline.definitions import build_definitions
+def test_the_whole_graph_job_runs_match_scores_as_the_op_deal_stage_reruns_configure():
+    from sponsor_pipeline.definitions import ALL_ASSETS_JOB, build_definitions
     from sponsor_pipeline.settings import Flags
 
-    def keys(flags):
-        graph = build_definitions(flags).resolve_asset_graph()
-        return {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
-
-    assert "match_scores" in keys(Flags()) and "match_scores" not in keys(Flags(matchmaking=False))
-    job = build_definitions(Flags()).resolve_job_def("all_assets_job")
-    assert "match_scores" in {node.name for node in job.nodes}  # the op the deal-stage reruns configure
+    job = build_definitions(Flags()).resolve_job_def(ALL_ASSETS_JOB)
+    assert "match_scores" in {node.name for node in job.nodes}
 
 
 def test_sample_matchmaking_files_load_without_rejects(reference):
@@ -199,15 +194,3 @@ def test_match_weights_resource_defaults_are_read_from_match_weights():
     assert set(MatchWeightsResource.model_fields) == {f.name for f in dataclasses.fields(MatchWeights)}
     assert MatchWeightsResource(topic_overlap=0.4, conflict_cap=20).weights() == MatchWeights(
         topic_overlap=0.4, conflict_cap=20)
-
-
-def test_matchmaking_build_defs_is_empty_when_the_flag_is_off():
-    from sponsor_pipeline.defs.matchmaking.definitions import build_defs
-    from sponsor_pipeline.settings import Flags
-
-    on = build_defs(Flags())
-    assert [a.key.to_user_string() for a in on.assets] == ["match_scores"]
-    assert list(on.asset_checks) == [match_scores_in_range]
-    assert isinstance(on.resources["match_weights"], MatchWeightsResource)
-    off = build_defs(Flags(matchmaking=False))
-    assert not off.assets and not off.asset_checks and not off.resources
