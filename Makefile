@@ -43,10 +43,11 @@ test-fast: install
 	$(BIN)/python -m pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 # ruff lint, ruff format check and pyright; runs all three and fails if any of them failed.
+# One line per finding; `.venv/bin/ruff format --diff` shows what the formatter would change.
 lint: install
 	@status=0; \
-	echo "ruff check"; $(BIN)/ruff check . || status=1; \
-	echo "ruff format --check"; $(BIN)/ruff format --check . || status=1; \
+	echo "ruff check"; $(BIN)/ruff check --output-format concise . || status=1; \
+	echo "ruff format --check"; $(BIN)/ruff format --check --output-format concise . || status=1; \
 	echo "pyright"; $(BIN)/pyright || status=1; \
 	exit $$status
 
