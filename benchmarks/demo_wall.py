@@ -3,7 +3,7 @@
 The current checkout's HEAD is cloned into a temporary folder and ``make demo`` runs there with its
 own state folder (its own embedded PostgreSQL). The baseline is the install step alone
 (``make install`` in a second fresh clone), so the ratio says how much of the wall time is the
-pipeline itself. pip's download cache is shared with the machine, as it is on a developer's.
+pipeline itself. uv's download cache is shared with the machine, as it is on a developer's.
 
 Target (issue "Benchmarks"): under 3 minutes including the install.
 """

@@ -17,6 +17,9 @@ from sponsor_pipeline.warehouse import imports
 from .conftest import SAMPLES
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
 
+# Lane: fuzz tests that import through PostgreSQL per example; not in `make test-fast`.
+pytestmark = pytest.mark.slow
+
 HEADER = ["tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners", "listen_seconds"]
 FUZZ = settings(max_examples=30, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

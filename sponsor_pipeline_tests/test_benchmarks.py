@@ -4,6 +4,9 @@ import pytest
 
 from benchmarks import run as bench
 
+# Lane: runs every benchmark script; not in `make test-fast`.
+pytestmark = pytest.mark.bench
+
 
 @pytest.mark.parametrize("case", [c[0] for c in bench.CASES if c[2] is not None])
 def test_benchmark_case_runs_at_tiny_scale(case, tmp_path):

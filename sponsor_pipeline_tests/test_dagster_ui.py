@@ -35,6 +35,9 @@ from sponsor_pipeline.resources.settings import settings_from_env
 
 from .conftest import SAMPLES
 
+# Lane: real Chromium against a running webserver and daemon (minutes); not in `make test-fast`.
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path(os.environ.get("SPONSOR_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -123,6 +123,7 @@ def test_flag_parsing_rejects_garbage(monkeypatch):
         flag("ENABLE_MATCHMAKING")
 
 
+@pytest.mark.slow  # every asset of the graph, once (over 10 s)
 def test_whole_graph_materializes_against_postgres(conn, postgres):
     definitions = build_definitions(Flags())
     job = definitions.resolve_job_def(ALL_ASSETS_JOB)

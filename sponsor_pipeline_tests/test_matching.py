@@ -264,6 +264,7 @@ TARGETS = pd.DataFrame({"campaign_id": "c1", "dimension": ["country", "country",
                         "value": ["US", "CA", "28-34", "female"], "weight": 1.0})
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(country=shares, demo=shares, move=st.floats(0.0, 1.0))
 def test_more_overlap_never_lowers_the_score(country, demo, move):
@@ -285,6 +286,7 @@ levels = st.sampled_from(GARM_RISK_LEVELS)
 accepted_levels = st.sampled_from(ACCEPTABLE_RISK_LEVELS)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(show=st.lists(levels, min_size=12, max_size=12), campaign=st.lists(accepted_levels, min_size=12, max_size=12),
        explicit=st.booleans(), excludes=st.booleans(), cap=st.floats(0, 50))
@@ -304,6 +306,7 @@ def test_a_brand_safety_conflict_gives_zero_and_caps_the_score(show, campaign, e
         assert row["brand_safety"] > 0.0
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(seed=st.integers(0, 10_000), shuffle_seed=st.integers(0, 10_000))
 def test_scores_are_deterministic_and_independent_of_row_order(seed, shuffle_seed):

@@ -43,13 +43,40 @@ def test_migrations_are_idempotent_sql(scratch_url):
     assert migrate.verify(scratch_url) == []
 
 
+def _relations(conn: psycopg.Connection) -> set[str]:
+    """Tables, views and materialized views in ``public``, less yoyo's own bookkeeping tables."""
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname NOT LIKE %s",
+        ("%yoyo%",),
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
 def test_rollbacks_are_idempotent_sql(scratch_url):
-    migrate.migrate(scratch_url)
-    migrate.rollback(scratch_url, steps=None)
+    """A full rollback removes every relation the migrations made and marks them all pending;
+    each rollback script then runs again as a no-op, and the migrations re-apply the same schema."""
+    applied = migrate.migrate(scratch_url)
     with psycopg.connect(server.libpq_dsn(scratch_url)) as conn:
+        created = _relations(conn)
+    assert {"listener_metrics", "io_bookings", "change_log", "metrics_daily"} <= created
+
+    assert migrate.rollback(scratch_url, steps=None) == list(reversed(applied))
+    assert migrate.status(scratch_url).applied == []
+    assert migrate.status(scratch_url).pending == applied
+    with psycopg.connect(server.libpq_dsn(scratch_url)) as conn:
+        assert _relations(conn) == set()
         for path in sorted(migrate.MIGRATIONS_DIR.glob("*.rollback.sql"), reverse=True):
             conn.execute(path.read_text())
         conn.commit()
+        assert _relations(conn) == set()
+    assert ("table", "listener_metrics", None) in migrate.verify(scratch_url)
+
+    assert migrate.migrate(scratch_url) == applied
+    assert migrate.verify(scratch_url) == []
+    assert migrate.status(scratch_url).pending == []
+    with psycopg.connect(server.libpq_dsn(scratch_url)) as conn:
+        assert _relations(conn) == created
 
 
 def test_verify_names_a_dropped_unique_index_and_policy(scratch_url):

@@ -20,6 +20,9 @@ from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
 
 from .conftest import SAMPLES, load_reference
 
+# Lane: end to end on a partitioned scratch database; not in `make test-fast`.
+pytestmark = pytest.mark.slow
+
 TENANT_A, TENANT_B = "northwind-audio", "harbor-pods"
 
 TOTALS = """

@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import dagster as dg
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,9 @@ from sponsor_pipeline.defs.deals_io import sensors
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.settings import Flags
 from sponsor_pipeline.vocabulary import DEAL_STAGES, IO_STATUSES
+
+# Lane: hundreds of random transitions and ticks per example; not in `make test-fast`.
+pytestmark = pytest.mark.slow
 
 N_IOS, N_DEALS = 120, 40
 SEEN = {"transitions": 0}
