@@ -6,10 +6,10 @@ import os
 import platform
 import resource
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 from sqlalchemy.engine import URL

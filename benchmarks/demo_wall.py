@@ -27,8 +27,11 @@ def _fresh_clone(into: Path) -> Path:
 
 
 def _timed_make(folder: Path, target: str) -> float:
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "SPONSOR_STATE_DIR", "DATABASE_URL",
-                                                          "DAGSTER_HOME", "DAGSTER_PG_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"VIRTUAL_ENV", "SPONSOR_STATE_DIR", "DATABASE_URL", "DAGSTER_HOME", "DAGSTER_PG_URL"}
+    }
     start = time.perf_counter()
     subprocess.run(["make", target], cwd=folder, env=env, check=True, capture_output=True, text=True)
     return time.perf_counter() - start
@@ -38,10 +41,17 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="sponsor-demo-") as tmp:
         install = _timed_make(_fresh_clone(Path(tmp) / "install-only"), "install")
         demo = _timed_make(_fresh_clone(Path(tmp) / "demo"), "demo")
-    return [Row(
-        "make demo from a fresh clone (install included)", "samples + exports + sheet",
-        f"{demo:.0f} s", f"make install alone {install:.0f} s", demo / install, "< 180 s", demo < 180,
-    )]
+    return [
+        Row(
+            "make demo from a fresh clone (install included)",
+            "samples + exports + sheet",
+            f"{demo:.0f} s",
+            f"make install alone {install:.0f} s",
+            demo / install,
+            "< 180 s",
+            demo < 180,
+        )
+    ]
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

@@ -30,18 +30,31 @@ def generate(out: Path, rows: int, seed: int = 7, block_rows: int = 500_000) -> 
     episodes = max(1, math.ceil(rows / per_episode))
     pd.DataFrame({"tenant_id": [TENANT], "name": ["Benchmark Network"]}).to_csv(out / "tenants.csv", index=False)
     show_ids = [f"bench-show-{i:02d}" for i in range(SHOWS)]
-    pd.DataFrame({
-        "tenant_id": TENANT, "show_id": show_ids, "title": [f"Benchmark Show {i}" for i in range(SHOWS)],
-        "slug": [f"show-{i:02d}" for i in range(SHOWS)], "apple_genre": "Technology", "explicit": "false",
-        "language": "en", "description": "",
-    }).to_csv(out / "shows.csv", index=False)
+    pd.DataFrame(
+        {
+            "tenant_id": TENANT,
+            "show_id": show_ids,
+            "title": [f"Benchmark Show {i}" for i in range(SHOWS)],
+            "slug": [f"show-{i:02d}" for i in range(SHOWS)],
+            "apple_genre": "Technology",
+            "explicit": "false",
+            "language": "en",
+            "description": "",
+        }
+    ).to_csv(out / "shows.csv", index=False)
     episode_ids = np.array([f"bench-ep-{i:06d}" for i in range(episodes)])
     episode_show = np.array(show_ids)[np.arange(episodes) % SHOWS]
-    pd.DataFrame({
-        "tenant_id": TENANT, "episode_id": episode_ids, "show_id": episode_show,
-        "title": [f"Episode {i}" for i in range(episodes)], "published_at": FIRST_DAY.strftime("%Y-%m-%d"),
-        "duration_seconds": 2400, "ad_slots": 3,
-    }).to_csv(out / "episodes.csv", index=False)
+    pd.DataFrame(
+        {
+            "tenant_id": TENANT,
+            "episode_id": episode_ids,
+            "show_id": episode_show,
+            "title": [f"Episode {i}" for i in range(episodes)],
+            "published_at": FIRST_DAY.strftime("%Y-%m-%d"),
+            "duration_seconds": 2400,
+            "ad_slots": 3,
+        }
+    ).to_csv(out / "episodes.csv", index=False)
 
     days = (FIRST_DAY + pd.to_timedelta(np.arange(DAYS), unit="D")).strftime("%Y-%m-%d").to_numpy()
     path = out / "metrics.csv"
@@ -55,16 +68,18 @@ def generate(out: Path, rows: int, seed: int = 7, block_rows: int = 500_000) -> 
             rest = index % per_episode
             downloads = rng.poisson(400, n)
             listeners = (downloads * rng.uniform(0.5, 0.9, n)).astype(np.int64)
-            frame = pd.DataFrame({
-                "tenant_id": TENANT,
-                "day": days[rest // len(SOURCES)],
-                "show_id": episode_show[episode],
-                "episode_id": episode_ids[episode],
-                "source": np.array(SOURCES)[rest % len(SOURCES)],
-                "downloads": downloads,
-                "listeners": listeners,
-                "listen_seconds": listeners * 1500,
-            })
+            frame = pd.DataFrame(
+                {
+                    "tenant_id": TENANT,
+                    "day": days[rest // len(SOURCES)],
+                    "show_id": episode_show[episode],
+                    "episode_id": episode_ids[episode],
+                    "source": np.array(SOURCES)[rest % len(SOURCES)],
+                    "downloads": downloads,
+                    "listeners": listeners,
+                    "listen_seconds": listeners * 1500,
+                }
+            )
             frame.to_csv(handle, header=False, index=False)
             written += n
     return {"episodes": episodes, "metrics": written}

@@ -67,7 +67,9 @@ def pipeline_import(url, path: Path) -> dict:
     )
     out = subprocess.run(
         [sys.executable, "-c", code, server.libpq_dsn(url), str(path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -116,32 +118,53 @@ def run(sizes: list[int], to_sql_rows: int) -> list[Row]:
         assert ours["rows"] == counts["metrics"], ours
         peaks[size] = ours["peak_mib"]
         label = f"{size:,} rows"
-        rows.append(Row(
-            "CSV → listener_metrics vs raw COPY", label,
-            f"{ours['seconds']:.1f} s ({size / ours['seconds']:,.0f} rows/s)",
-            f"COPY {copy_s:.1f} s ({size / copy_s:,.0f} rows/s)",
-            copy_s / ours["seconds"], "≥ 0.5 of COPY's throughput", copy_s / ours["seconds"] >= 0.5,
-        ))
-        rows.append(Row(
-            "CSV → listener_metrics vs pandas.to_sql", label,
-            f"{ours['seconds']:.1f} s",
-            f"to_sql {to_sql_s:.1f} s (measured on {sample:,} rows, scaled)",
-            to_sql_s / ours["seconds"], "≥ 10× faster", to_sql_s / ours["seconds"] >= 10,
-        ))
-        rows.append(Row(
-            "re-import with 10% of rows revised (upsert path) vs raw COPY", label,
-            f"{again['seconds']:.1f} s, {again['changed']:,} rows changed",
-            f"COPY {copy_s:.1f} s", copy_s / again["seconds"], "(reported, no target)", True,
-        ))
+        rows.append(
+            Row(
+                "CSV → listener_metrics vs raw COPY",
+                label,
+                f"{ours['seconds']:.1f} s ({size / ours['seconds']:,.0f} rows/s)",
+                f"COPY {copy_s:.1f} s ({size / copy_s:,.0f} rows/s)",
+                copy_s / ours["seconds"],
+                "≥ 0.5 of COPY's throughput",
+                copy_s / ours["seconds"] >= 0.5,
+            )
+        )
+        rows.append(
+            Row(
+                "CSV → listener_metrics vs pandas.to_sql",
+                label,
+                f"{ours['seconds']:.1f} s",
+                f"to_sql {to_sql_s:.1f} s (measured on {sample:,} rows, scaled)",
+                to_sql_s / ours["seconds"],
+                "≥ 10× faster",
+                to_sql_s / ours["seconds"] >= 10,
+            )
+        )
+        rows.append(
+            Row(
+                "re-import with 10% of rows revised (upsert path) vs raw COPY",
+                label,
+                f"{again['seconds']:.1f} s, {again['changed']:,} rows changed",
+                f"COPY {copy_s:.1f} s",
+                copy_s / again["seconds"],
+                "(reported, no target)",
+                True,
+            )
+        )
         path.unlink(missing_ok=True)
         changed.unlink(missing_ok=True)
     largest, smallest = max(peaks), min(peaks)
-    rows.append(Row(
-        "peak memory of the import", f"{largest:,} rows",
-        f"{peaks[largest]:.0f} MiB", f"{peaks[smallest]:.0f} MiB at {smallest:,} rows",
-        peaks[largest] / peaks[smallest], "< 1024 MiB, independent of file size",
-        peaks[largest] < 1024 and peaks[largest] / peaks[smallest] < 1.5,
-    ))
+    rows.append(
+        Row(
+            "peak memory of the import",
+            f"{largest:,} rows",
+            f"{peaks[largest]:.0f} MiB",
+            f"{peaks[smallest]:.0f} MiB at {smallest:,} rows",
+            peaks[largest] / peaks[smallest],
+            "< 1024 MiB, independent of file size",
+            peaks[largest] < 1024 and peaks[largest] / peaks[smallest] < 1.5,
+        )
+    )
     return rows
 
 

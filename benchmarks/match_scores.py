@@ -17,10 +17,10 @@ import time
 
 import numpy as np
 
+from benchmarks.common import Row
 from sponsor_pipeline import matchmaking
 from sponsor_pipeline_tests.fakes.pair_loop import io_index, score_pair_loop
 from sponsor_pipeline_tests.fakes.synthetic import synthetic_inputs
-from benchmarks.common import Row
 
 
 def peak_rss_mib() -> float:
@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sample", type=float, default=0.01, help="share of pairs for the per-pair loop")
     parser.add_argument("--row-blocks", type=int, default=3, help="blocks turned into matches rows")
-    parser.add_argument("--row-block", type=int, default=5, help="campaigns per block for rows (as the asset: 50k pairs)")
+    parser.add_argument(
+        "--row-block", type=int, default=5, help="campaigns per block for rows (as the asset: 50k pairs)"
+    )
     args = parser.parse_args(argv)
     weights = matchmaking.MatchWeights()
     pairs = args.shows * args.campaigns
@@ -43,8 +45,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
     t0 = time.perf_counter()
     inputs = synthetic_inputs(args.shows, args.campaigns, seed=args.seed)
     t_gen = time.perf_counter() - t0
-    print(f"inputs: {args.shows:,} shows × {args.campaigns:,} campaigns = {pairs:,} pairs "
-          f"(generated in {t_gen:.1f}s; {len(inputs.audience):,} audience rows, {len(inputs.ios):,} IOs)")
+    print(
+        f"inputs: {args.shows:,} shows × {args.campaigns:,} campaigns = {pairs:,} pairs "
+        f"(generated in {t_gen:.1f}s; {len(inputs.audience):,} audience rows, {len(inputs.ios):,} IOs)"
+    )
 
     t0 = time.perf_counter()
     prepared = matchmaking.prepare(inputs, weights=weights)
@@ -58,9 +62,11 @@ def main(argv: list[str] | None = None) -> list[Row]:
         conflicts += int(block.conflict.sum())
     t_score = time.perf_counter() - t0
     vectorised = t_prep + t_score
-    print(f"vectorised: prepare {t_prep:.2f}s + score {t_score:.2f}s = {vectorised:.2f}s "
-          f"({pairs / vectorised / 1e6:.2f}M pairs/s; mean score {checksum / pairs:.2f}, "
-          f"{conflicts / pairs:.1%} brand-safety conflicts)")
+    print(
+        f"vectorised: prepare {t_prep:.2f}s + score {t_score:.2f}s = {vectorised:.2f}s "
+        f"({pairs / vectorised / 1e6:.2f}M pairs/s; mean score {checksum / pairs:.2f}, "
+        f"{conflicts / pairs:.1%} brand-safety conflicts)"
+    )
 
     t0 = time.perf_counter()
     n_rows = 0
@@ -69,8 +75,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
             break
         n_rows += len(matchmaking.block_rows(prepared, block, weights))
     t_rows = (time.perf_counter() - t0) / max(n_rows, 1) * pairs
-    print(f"matches rows (scores + rationale + fingerprint): {n_rows:,} rows timed, "
-          f"{t_rows:.1f}s scaled to {pairs:,} pairs")
+    print(
+        f"matches rows (scores + rationale + fingerprint): {n_rows:,} rows timed, "
+        f"{t_rows:.1f}s scaled to {pairs:,} pairs"
+    )
 
     rng = np.random.default_rng(args.seed)
     n_sample = max(1, int(pairs * args.sample))
@@ -82,18 +90,25 @@ def main(argv: list[str] | None = None) -> list[Row]:
         score_pair_loop(prepared, i, j, weights, ios_by_show)
     t_loop_sample = time.perf_counter() - t0
     t_loop = t_loop_sample / n_sample * pairs + t_prep
-    print(f"per-pair Python loop: {n_sample:,} pairs in {t_loop_sample:.1f}s → {t_loop:.0f}s scaled to "
-          f"{pairs:,} pairs (+ the same prepare)")
+    print(
+        f"per-pair Python loop: {n_sample:,} pairs in {t_loop_sample:.1f}s → {t_loop:.0f}s scaled to "
+        f"{pairs:,} pairs (+ the same prepare)"
+    )
     print(f"ratio: per-pair loop / vectorised = {t_loop / vectorised:.0f}×")
     print(f"peak memory (max RSS): {peak_rss_mib():,.0f} MiB")
     size = f"{args.shows:,} shows × {args.campaigns:,} campaigns"
     full = args.shows >= 10_000 and args.campaigns >= 2_000
-    return [Row(
-        "match_scores, vectorised vs per-pair Python loop", size,
-        f"{vectorised:.1f} s ({pairs / vectorised / 1e6:.2f}M pairs/s), peak {peak_rss_mib():,.0f} MiB",
-        f"loop {t_loop:.0f} s (on {n_sample:,} pairs, scaled)", t_loop / vectorised,
-        "< 30 s at 10,000 × 2,000", (vectorised < 30) if full else True,
-    )]
+    return [
+        Row(
+            "match_scores, vectorised vs per-pair Python loop",
+            size,
+            f"{vectorised:.1f} s ({pairs / vectorised / 1e6:.2f}M pairs/s), peak {peak_rss_mib():,.0f} MiB",
+            f"loop {t_loop:.0f} s (on {n_sample:,} pairs, scaled)",
+            t_loop / vectorised,
+            "< 30 s at 10,000 × 2,000",
+            (vectorised < 30) if full else True,
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.common import Row, machine
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     print(body)
     out = args.out or (None if args.tiny else RESULTS)
     if out is not None:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         out.write_text(
             "# Benchmark results\n\n"
             f"Measured {stamp} by `make bench` ({time.perf_counter() - started:.0f} s in all) on: {machine()}.\n"

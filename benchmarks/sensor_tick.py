@@ -23,14 +23,14 @@ import time
 import dagster as dg
 import psycopg
 
+from benchmarks.common import Row
 from sponsor_pipeline.db import migrate, server
 from sponsor_pipeline.definitions import build_definitions
 from sponsor_pipeline.defs.deals_io import sensors
 from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.resources.settings import settings_from_env
 from sponsor_pipeline.settings import Flags
 from sponsor_pipeline.warehouse import change_log
-from sponsor_pipeline.resources.settings import settings_from_env
-from benchmarks.common import Row
 
 SEED = [
     "INSERT INTO tenants (tenant_id, name) VALUES ('bench', 'Benchmark Network')",
@@ -98,10 +98,14 @@ def measure(url, n: int, pending: int, repeat: int) -> tuple[list[float], list[f
     tick_times = []
     try:
         with psycopg.connect(server.libpq_dsn(url), autocommit=True) as conn:
-            for _ in range(repeat + 1):                   # the first tick warms caches; not counted
+            for _ in range(repeat + 1):  # the first tick warms caches; not counted
                 conn.execute(TRANSITIONS, {"n": n, "pending": pending})
-                with dg.build_sensor_context(cursor=cursor, instance=instance, repository_def=repo,
-                                             resources={"postgres": postgres, "settings": settings_from_env()}) as context:
+                with dg.build_sensor_context(
+                    cursor=cursor,
+                    instance=instance,
+                    repository_def=repo,
+                    resources={"postgres": postgres, "settings": settings_from_env()},
+                ) as context:
                     t0 = time.perf_counter()
                     data = sensors.io_status_sensor.evaluate_tick(context)
                     tick_times.append(time.perf_counter() - t0)
@@ -124,8 +128,11 @@ def main(argv: list[str] | None = None) -> list[Row]:
     logging.getLogger("dagster").setLevel(logging.WARNING)
     if args.pending > 500:
         raise SystemExit("--pending must fit one tick's batch (500)")
-    base_server = (server._normalise(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL")  # noqa: SLF001
-                   else server.embedded_server_url())
+    base_server = (
+        server._normalise(os.environ["DATABASE_URL"])
+        if os.environ.get("DATABASE_URL")
+        else server.embedded_server_url()
+    )
     url = base_server.set(database="sponsor_bench_sensor_tick")
     print(f"io_status_sensor tick, {args.pending} pending transitions, median of {args.repeat} ticks")
     results = {}
@@ -138,15 +145,23 @@ def main(argv: list[str] | None = None) -> list[Row]:
     for n, (ticks, dbs) in results.items():
         print(f"{n:>11,} {statistics.median(ticks) * 1000:>10.1f} {statistics.median(dbs) * 1000:>13.1f}")
     (small_t, small_d), (large_t, large_d) = results[args.base], results[args.scale]
-    print(f"\nratio {args.scale:,} / {args.base:,} IOs: whole tick "
-          f"{statistics.median(large_t) / statistics.median(small_t):.2f}x, database part "
-          f"{statistics.median(large_d) / statistics.median(small_d):.2f}x")
+    print(
+        f"\nratio {args.scale:,} / {args.base:,} IOs: whole tick "
+        f"{statistics.median(large_t) / statistics.median(small_t):.2f}x, database part "
+        f"{statistics.median(large_d) / statistics.median(small_d):.2f}x"
+    )
     ratio = statistics.median(large_t) / statistics.median(small_t)
-    return [Row(
-        f"io_status_sensor tick, {args.pending} pending transitions", f"{args.scale:,} vs {args.base:,} IOs",
-        f"{statistics.median(large_t) * 1000:.0f} ms at {args.scale:,} IOs",
-        f"{statistics.median(small_t) * 1000:.0f} ms at {args.base:,} IOs", ratio, "ratio < 2", ratio < 2,
-    )]
+    return [
+        Row(
+            f"io_status_sensor tick, {args.pending} pending transitions",
+            f"{args.scale:,} vs {args.base:,} IOs",
+            f"{statistics.median(large_t) * 1000:.0f} ms at {args.scale:,} IOs",
+            f"{statistics.median(small_t) * 1000:.0f} ms at {args.base:,} IOs",
+            ratio,
+            "ratio < 2",
+            ratio < 2,
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -33,28 +33,44 @@ AS_OF = dt.date(2026, 11, 15)
 AGE_BANDS = ("0-17", "18-22", "23-27", "28-34", "35-44", "45-59", "60+")
 GENDERS = ("female", "male", "non_binary", "not_specified")
 GARM = (
-    "garm_adult_sexual", "garm_arms_ammunition", "garm_crime_harmful_acts",
-    "garm_death_injury_conflict", "garm_online_piracy", "garm_hate_speech",
-    "garm_obscenity_profanity", "garm_drugs_alcohol_tobacco", "garm_spam_harmful",
-    "garm_terrorism", "garm_sensitive_social_issues", "garm_misinformation",
+    "garm_adult_sexual",
+    "garm_arms_ammunition",
+    "garm_crime_harmful_acts",
+    "garm_death_injury_conflict",
+    "garm_online_piracy",
+    "garm_hate_speech",
+    "garm_obscenity_profanity",
+    "garm_drugs_alcohol_tobacco",
+    "garm_spam_harmful",
+    "garm_terrorism",
+    "garm_sensitive_social_issues",
+    "garm_misinformation",
 )
 
 # show: country mix (before noise), age centre (band index), spread, female share, editorial topics.
 SHOW_AUDIENCE = {
-    "nw-tech-talk": ({"US": 0.58, "GB": 0.12, "CA": 0.09, "IN": 0.07, "DE": 0.05, "AU": 0.04}, 3.6, 1.1, 0.30,
-                     ["632", "599", "597"]),
+    "nw-tech-talk": (
+        {"US": 0.58, "GB": 0.12, "CA": 0.09, "IN": 0.07, "DE": 0.05, "AU": 0.04},
+        3.6,
+        1.1,
+        0.30,
+        ["632", "599", "597"],
+    ),
     "nw-margin-call": ({"US": 0.71, "CA": 0.10, "GB": 0.07, "AU": 0.04}, 4.6, 1.0, 0.34, ["410", "391"]),
-    "nw-founders-hour": ({"US": 0.62, "GB": 0.10, "CA": 0.07, "IN": 0.08, "DE": 0.04}, 3.8, 0.9, 0.38,
-                         ["53", "596"]),
-    "nw-signal-noise": ({"US": 0.55, "GB": 0.13, "CA": 0.08, "DE": 0.06, "IN": 0.06}, 3.1, 1.0, 0.27,
-                        ["596", "597", "632"]),
+    "nw-founders-hour": ({"US": 0.62, "GB": 0.10, "CA": 0.07, "IN": 0.08, "DE": 0.04}, 3.8, 0.9, 0.38, ["53", "596"]),
+    "nw-signal-noise": (
+        {"US": 0.55, "GB": 0.13, "CA": 0.08, "DE": 0.06, "IN": 0.06},
+        3.1,
+        1.0,
+        0.27,
+        ["596", "597", "632"],
+    ),
     "nw-late-checkout": ({"US": 0.78, "CA": 0.08, "GB": 0.05}, 2.2, 0.9, 0.47, ["440", "653"]),
     "nw-second-shift": ({"US": 0.66, "CA": 0.09, "GB": 0.09, "AU": 0.05}, 3.9, 1.1, 0.61, ["127"]),
     "hp-cold-harbor": ({"US": 0.81, "CA": 0.07, "GB": 0.05, "IE": 0.02}, 3.7, 1.2, 0.71, ["380", "383"]),
     "hp-kitchen-table": ({"US": 0.69, "CA": 0.11, "GB": 0.07, "AU": 0.05}, 4.4, 1.1, 0.74, ["216"]),
     "hp-long-run": ({"US": 0.64, "CA": 0.10, "GB": 0.09, "AU": 0.06, "DE": 0.03}, 3.8, 1.0, 0.48, ["227"]),
-    "hp-past-tense": ({"US": 0.60, "GB": 0.17, "CA": 0.07, "AU": 0.05, "IE": 0.03}, 4.8, 1.2, 0.38,
-                      ["332"]),
+    "hp-past-tense": ({"US": 0.60, "GB": 0.17, "CA": 0.07, "AU": 0.05, "IE": 0.03}, 4.8, 1.2, 0.38, ["332"]),
     "hp-small-hours": ({"US": 0.74, "CA": 0.09, "GB": 0.06}, 2.0, 0.9, 0.42, ["440"]),
     "hp-field-notes": ({"US": 0.52, "CA": 0.14, "GB": 0.18, "IE": 0.04}, 5.0, 1.1, 0.64, ["259", "467"]),
 }
@@ -65,25 +81,45 @@ SHOW_SAFETY = {
     "nw-tech-talk": {"garm_online_piracy": "low"},
     "nw-margin-call": {},
     "nw-founders-hour": {"garm_obscenity_profanity": "low"},
-    "nw-signal-noise": {"garm_misinformation": "low", "garm_sensitive_social_issues": "low",
-                        "garm_online_piracy": "low"},
-    "nw-late-checkout": {"garm_obscenity_profanity": "high", "garm_adult_sexual": "low",
-                         "garm_drugs_alcohol_tobacco": "medium"},
+    "nw-signal-noise": {
+        "garm_misinformation": "low",
+        "garm_sensitive_social_issues": "low",
+        "garm_online_piracy": "low",
+    },
+    "nw-late-checkout": {
+        "garm_obscenity_profanity": "high",
+        "garm_adult_sexual": "low",
+        "garm_drugs_alcohol_tobacco": "medium",
+    },
     "hp-cold-harbor": {"garm_crime_harmful_acts": "medium", "garm_death_injury_conflict": "medium"},
     "hp-kitchen-table": {"garm_drugs_alcohol_tobacco": "low"},
     "hp-long-run": {},
-    "hp-past-tense": {"garm_death_injury_conflict": "medium", "garm_terrorism": "low",
-                      "garm_crime_harmful_acts": "low", "garm_sensitive_social_issues": "low"},
-    "hp-small-hours": {"garm_obscenity_profanity": "high", "garm_adult_sexual": "medium",
-                       "garm_drugs_alcohol_tobacco": "low"},
+    "hp-past-tense": {
+        "garm_death_injury_conflict": "medium",
+        "garm_terrorism": "low",
+        "garm_crime_harmful_acts": "low",
+        "garm_sensitive_social_issues": "low",
+    },
+    "hp-small-hours": {
+        "garm_obscenity_profanity": "high",
+        "garm_adult_sexual": "medium",
+        "garm_drugs_alcohol_tobacco": "low",
+    },
     "hp-field-notes": {},
 }
 
 # advertiser suffix: (accepted levels beyond the 'low' default, excludes explicit).
 ADVERTISER_SAFETY = {
     "loamwell": ({"garm_obscenity_profanity": "high", "garm_drugs_alcohol_tobacco": "medium"}, False),
-    "shieldline": ({"garm_obscenity_profanity": "high", "garm_crime_harmful_acts": "medium",
-                    "garm_death_injury_conflict": "medium", "garm_adult_sexual": "medium"}, False),
+    "shieldline": (
+        {
+            "garm_obscenity_profanity": "high",
+            "garm_crime_harmful_acts": "medium",
+            "garm_death_injury_conflict": "medium",
+            "garm_adult_sexual": "medium",
+        },
+        False,
+    ),
     "ledgerly": ({}, False),
     "crateful": ({"garm_obscenity_profanity": "none"}, True),
     "brightwater": ({"garm_misinformation": "none"}, True),
@@ -98,8 +134,7 @@ ADVERTISER_SAFETY = {
 # advertiser suffix: countries, age bands, {gender: weight}, IAB topic ids.
 ADVERTISER_TARGETS = {
     "loamwell": (["US", "CA"], ["28-34", "35-44", "45-59"], {"female": 1.0, "male": 1.0}, ["274", "223"]),
-    "shieldline": (["US", "GB", "CA", "AU", "DE"], ["18-22", "23-27", "28-34", "35-44"], {},
-                   ["596", "599"]),
+    "shieldline": (["US", "GB", "CA", "AU", "DE"], ["18-22", "23-27", "28-34", "35-44"], {}, ["596", "599"]),
     "ledgerly": (["US", "CA", "GB"], ["28-34", "35-44", "45-59"], {}, ["53", "61"]),
     "crateful": (["US"], ["28-34", "35-44", "45-59"], {"female": 2.0, "male": 1.0}, ["216", "210"]),
     "brightwater": (["US"], ["23-27", "28-34", "35-44"], {}, ["391", "392", "410"]),
@@ -113,9 +148,14 @@ ADVERTISER_TARGETS = {
 
 # Responses per 1,000 impressions by show (promo, vanity): some audiences answer better than others.
 RESPONSE_RATE = {
-    "nw-tech-talk": (0.55, 0.9), "nw-late-checkout": (0.25, 0.4), "nw-founders-hour": (0.7, 1.1),
-    "nw-margin-call": (0.45, 0.8), "nw-signal-noise": (0.5, 0.7), "hp-kitchen-table": (0.9, 1.2),
-    "hp-long-run": (0.8, 1.3), "hp-cold-harbor": (0.35, 0.5),
+    "nw-tech-talk": (0.55, 0.9),
+    "nw-late-checkout": (0.25, 0.4),
+    "nw-founders-hour": (0.7, 1.1),
+    "nw-margin-call": (0.45, 0.8),
+    "nw-signal-noise": (0.5, 0.7),
+    "hp-kitchen-table": (0.9, 1.2),
+    "hp-long-run": (0.8, 1.3),
+    "hp-cold-harbor": (0.35, 0.5),
 }
 
 
@@ -156,15 +196,36 @@ def build_audience(rng, shows, metrics) -> pd.DataFrame:
             norm = sum(countries.values())
             shares = rounded({c: s / norm for c, s in sorted(countries.items())})
             for bucket, share in shares.items():
-                rows.append((show.tenant_id, show.show_id, source, "country", bucket, share,
-                             round(share * total), AS_OF.isoformat()))
+                rows.append(
+                    (
+                        show.tenant_id,
+                        show.show_id,
+                        source,
+                        "country",
+                        bucket,
+                        share,
+                        round(share * total),
+                        AS_OF.isoformat(),
+                    )
+                )
             if show.show_id in NO_AGE_GENDER_REPORT:
                 continue
             for bucket, share in distribution(rng, centre, spread, female).items():
-                rows.append((show.tenant_id, show.show_id, source, "age_gender", bucket, share,
-                             round(share * total), AS_OF.isoformat()))
-    return pd.DataFrame(rows, columns=["tenant_id", "show_id", "source", "dimension", "bucket", "share",
-                                       "listeners", "as_of"])
+                rows.append(
+                    (
+                        show.tenant_id,
+                        show.show_id,
+                        source,
+                        "age_gender",
+                        bucket,
+                        share,
+                        round(share * total),
+                        AS_OF.isoformat(),
+                    )
+                )
+    return pd.DataFrame(
+        rows, columns=["tenant_id", "show_id", "source", "dimension", "bucket", "share", "listeners", "as_of"]
+    )
 
 
 def build_topics(shows) -> pd.DataFrame:
@@ -196,8 +257,9 @@ def build_campaign_safety(campaigns) -> pd.DataFrame:
     rows = []
     for c in campaigns.itertuples(index=False):
         accepted, excludes = ADVERTISER_SAFETY[advertiser_suffix(c.advertiser_id)]
-        rows.append([c.tenant_id, c.campaign_id, *(accepted.get(g, "low") for g in GARM),
-                     "true" if excludes else "false"])
+        rows.append(
+            [c.tenant_id, c.campaign_id, *(accepted.get(g, "low") for g in GARM), "true" if excludes else "false"]
+        )
     return pd.DataFrame(rows, columns=["tenant_id", "campaign_id", *GARM, "excludes_explicit"])
 
 

@@ -35,8 +35,14 @@ STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
 STATUSES = ("draft", "scheduled", "live", "paused", "completed", "cancelled")
 
 METRICS_COLUMNS = [
-    "tenant_id", "day", "show_id", "episode_id", "source",
-    "downloads", "listeners", "listen_seconds",
+    "tenant_id",
+    "day",
+    "show_id",
+    "episode_id",
+    "source",
+    "downloads",
+    "listeners",
+    "listen_seconds",
 ]
 
 D = dt.date.fromisoformat
@@ -53,15 +59,23 @@ TENANTS = [
 # Weekday numbers follow datetime: Monday = 0 ... Sunday = 6.
 SHOWS = [
     dict(
-        tenant_id="northwind-audio", show_id="nw-tech-talk", title="Tech Talk",
-        slug="tech-talk", apple_genre="Technology", explicit=False,
+        tenant_id="northwind-audio",
+        show_id="nw-tech-talk",
+        title="Tech Talk",
+        slug="tech-talk",
+        apple_genre="Technology",
+        explicit=False,
         promo_base="TECHTALK",
         description=(
             "A weekly conversation about the gadgets, apps and platforms that "
             "shape everyday life, with reviews, interviews and listener questions."
         ),
-        first_publish="2026-07-28", weekdays=(1,), first_number=101,
-        launch_downloads=10500, duration=(3400, 400), completion=0.66,
+        first_publish="2026-07-28",
+        weekdays=(1,),
+        first_number=101,
+        launch_downloads=10500,
+        duration=(3400, 400),
+        completion=0.66,
         titles=[
             "The Quiet Return of the Flip Phone",
             "Passkeys Are Here. Now What?",
@@ -82,15 +96,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="northwind-audio", show_id="nw-margin-call", title="Margin Call",
-        slug="margin-call", apple_genre="Investing", explicit=False,
+        tenant_id="northwind-audio",
+        show_id="nw-margin-call",
+        title="Margin Call",
+        slug="margin-call",
+        apple_genre="Investing",
+        explicit=False,
         promo_base="MARGINCALL",
         description=(
             "Plain-English investing for people with day jobs: markets, rates, "
             "earnings and the questions listeners are too polite to ask their advisor."
         ),
-        first_publish="2026-07-13", weekdays=(0,), first_number=214,
-        launch_downloads=4000, duration=(2700, 300), completion=0.58,
+        first_publish="2026-07-13",
+        weekdays=(0,),
+        first_number=214,
+        launch_downloads=4000,
+        duration=(2700, 300),
+        completion=0.58,
         titles=[
             "Why Bond Yields Are Everyone's Problem",
             "The Case for Boring Index Funds",
@@ -113,15 +135,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="northwind-audio", show_id="nw-founders-hour", title="The Founders Hour",
-        slug="founders-hour", apple_genre="Entrepreneurship", explicit=False,
+        tenant_id="northwind-audio",
+        show_id="nw-founders-hour",
+        title="The Founders Hour",
+        slug="founders-hour",
+        apple_genre="Entrepreneurship",
+        explicit=False,
         promo_base="FOUNDERS",
         description=(
             "Long-form interviews with founders about the messy middle of building "
             "a company: hiring, fundraising, pricing and the near-death moments."
         ),
-        first_publish="2026-08-19", weekdays=(2,), first_number=57,
-        launch_downloads=5800, duration=(3900, 450), completion=0.61,
+        first_publish="2026-08-19",
+        weekdays=(2,),
+        first_number=57,
+        launch_downloads=5800,
+        duration=(3900, 450),
+        completion=0.61,
         titles=[
             "Bootstrapping to $10M ARR with Priya Nandakumar",
             "The First Ten Hires",
@@ -139,15 +169,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="northwind-audio", show_id="nw-signal-noise", title="Signal & Noise",
-        slug="signal-noise", apple_genre="Tech News", explicit=False,
+        tenant_id="northwind-audio",
+        show_id="nw-signal-noise",
+        title="Signal & Noise",
+        slug="signal-noise",
+        apple_genre="Tech News",
+        explicit=False,
         promo_base="SIGNAL",
         description=(
             "Twice-weekly tech news briefing: the stories that matter, what they "
             "mean, and what to ignore. Under thirty minutes, every Monday and Thursday."
         ),
-        first_publish="2026-10-05", weekdays=(0, 3), first_number=1,
-        launch_downloads=1800, duration=(1500, 180), completion=0.72,
+        first_publish="2026-10-05",
+        weekdays=(0, 3),
+        first_number=1,
+        launch_downloads=1800,
+        duration=(1500, 180),
+        completion=0.72,
         titles=[
             "Chipmakers Rally on AI Demand",
             "The Antitrust Ruling, Explained",
@@ -164,15 +202,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="northwind-audio", show_id="nw-late-checkout", title="Late Checkout",
-        slug="late-checkout", apple_genre="Comedy", explicit=True,
+        tenant_id="northwind-audio",
+        show_id="nw-late-checkout",
+        title="Late Checkout",
+        slug="late-checkout",
+        apple_genre="Comedy",
+        explicit=True,
         promo_base="CHECKOUT",
         description=(
             "Three friends, one microphone, zero supervision. Travel disasters, "
             "bad decisions and listener mail nobody should have sent."
         ),
-        first_publish="2026-08-07", weekdays=(4,), first_number=88,
-        launch_downloads=7500, duration=(4200, 350), completion=0.55,
+        first_publish="2026-08-07",
+        weekdays=(4,),
+        first_number=88,
+        launch_downloads=7500,
+        duration=(4200, 350),
+        completion=0.55,
         titles=[
             "We Got Banned from a Waffle House",
             "The Worst Hotel Pillow in America",
@@ -192,15 +238,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="northwind-audio", show_id="nw-second-shift", title="Second Shift",
-        slug="second-shift", apple_genre="Careers", explicit=False,
+        tenant_id="northwind-audio",
+        show_id="nw-second-shift",
+        title="Second Shift",
+        slug="second-shift",
+        apple_genre="Careers",
+        explicit=False,
         promo_base="SECONDSHIFT",
         description=(
             "Practical career advice for the messy middle of working life: raises, "
             "reviews, career changes and surviving the office."
         ),
-        first_publish="2026-09-15", weekdays=(1,), first_number=1,
-        launch_downloads=1050, duration=(2100, 250), completion=0.64,
+        first_publish="2026-09-15",
+        weekdays=(1,),
+        first_number=1,
+        launch_downloads=1050,
+        duration=(2100, 250),
+        completion=0.64,
         titles=[
             "Welcome to Second Shift",
             "Negotiating Your First Raise",
@@ -214,15 +268,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="harbor-pods", show_id="hp-cold-harbor", title="Cold Harbor",
-        slug="cold-harbor", apple_genre="True Crime", explicit=False,
+        tenant_id="harbor-pods",
+        show_id="hp-cold-harbor",
+        title="Cold Harbor",
+        slug="cold-harbor",
+        apple_genre="True Crime",
+        explicit=False,
         promo_base="COLDHARBOR",
         description=(
             "Unsolved cases from the towns along the New England coast, "
             "reported from court records, archives and the people who were there."
         ),
-        first_publish="2026-07-21", weekdays=(1,), first_number=140,
-        launch_downloads=15000, duration=(2900, 350), completion=0.74,
+        first_publish="2026-07-21",
+        weekdays=(1,),
+        first_number=140,
+        launch_downloads=15000,
+        duration=(2900, 350),
+        completion=0.74,
         titles=[
             "The Lighthouse Keeper's Daughter",
             "Missing in Marblehead",
@@ -244,15 +306,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="harbor-pods", show_id="hp-kitchen-table", title="The Kitchen Table",
-        slug="kitchen-table", apple_genre="Food", explicit=False,
+        tenant_id="harbor-pods",
+        show_id="hp-kitchen-table",
+        title="The Kitchen Table",
+        slug="kitchen-table",
+        apple_genre="Food",
+        explicit=False,
         promo_base="KITCHEN",
         description=(
             "Seasonal home cooking without the fuss: what to buy, what to make "
             "and how to get dinner on the table on a Tuesday."
         ),
-        first_publish="2026-08-20", weekdays=(3,), first_number=61,
-        launch_downloads=3300, duration=(2400, 300), completion=0.57,
+        first_publish="2026-08-20",
+        weekdays=(3,),
+        first_number=61,
+        launch_downloads=3300,
+        duration=(2400, 300),
+        completion=0.57,
         titles=[
             "Tomato Season, Explained",
             "Stone Fruit Desserts",
@@ -270,15 +340,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="harbor-pods", show_id="hp-long-run", title="The Long Run",
-        slug="long-run", apple_genre="Fitness", explicit=False,
+        tenant_id="harbor-pods",
+        show_id="hp-long-run",
+        title="The Long Run",
+        slug="long-run",
+        apple_genre="Fitness",
+        explicit=False,
         promo_base="LONGRUN",
         description=(
             "A running coach and a back-of-the-pack marathoner talk training, "
             "injuries, gear and the mental side of going the distance."
         ),
-        first_publish="2026-06-01", weekdays=(0,), first_number=180,
-        launch_downloads=2400, duration=(2600, 350), completion=0.62,
+        first_publish="2026-06-01",
+        weekdays=(0,),
+        first_number=180,
+        launch_downloads=2400,
+        duration=(2600, 350),
+        completion=0.62,
         titles=[
             "Summer Base Building",
             "Running in the Heat",
@@ -307,15 +385,22 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="harbor-pods", show_id="hp-past-tense", title="Past Tense",
-        slug="past-tense", apple_genre="History", explicit=False,
+        tenant_id="harbor-pods",
+        show_id="hp-past-tense",
+        title="Past Tense",
+        slug="past-tense",
+        apple_genre="History",
+        explicit=False,
         promo_base="PASTTENSE",
         description=(
-            "Strange, overlooked and badly remembered moments from history, "
-            "told as stories, one event per episode."
+            "Strange, overlooked and badly remembered moments from history, told as stories, one event per episode."
         ),
-        first_publish="2026-08-26", weekdays=(2,), first_number=112,
-        launch_downloads=6000, duration=(3300, 400), completion=0.69,
+        first_publish="2026-08-26",
+        weekdays=(2,),
+        first_number=112,
+        launch_downloads=6000,
+        duration=(3300, 400),
+        completion=0.69,
         titles=[
             "The Year Without a Summer",
             "The Great Molasses Flood",
@@ -332,15 +417,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="harbor-pods", show_id="hp-small-hours", title="The Small Hours",
-        slug="small-hours", apple_genre="Comedy", explicit=True,
+        tenant_id="harbor-pods",
+        show_id="hp-small-hours",
+        title="The Small Hours",
+        slug="small-hours",
+        apple_genre="Comedy",
+        explicit=True,
         promo_base="SMALLHOURS",
         description=(
             "Two insomniac comedians record after midnight so you do not have to "
             "be awake alone. Uncensored, unhinged, twice a week."
         ),
-        first_publish="2026-10-02", weekdays=(1, 4), first_number=1,
-        launch_downloads=4300, duration=(3600, 450), completion=0.52,
+        first_publish="2026-10-02",
+        weekdays=(1, 4),
+        first_number=1,
+        launch_downloads=4300,
+        duration=(3600, 450),
+        completion=0.52,
         titles=[
             "Pilot (We Have No Idea What We're Doing)",
             "Insomnia Olympics",
@@ -358,15 +451,23 @@ SHOWS = [
         ],
     ),
     dict(
-        tenant_id="harbor-pods", show_id="hp-field-notes", title="Field Notes",
-        slug="field-notes", apple_genre="Nature", explicit=False,
+        tenant_id="harbor-pods",
+        show_id="hp-field-notes",
+        title="Field Notes",
+        slug="field-notes",
+        apple_genre="Nature",
+        explicit=False,
         promo_base="FIELDNOTES",
         description=(
             "A naturalist's weekly walk through the season: birds, bugs, fungi "
             "and what is happening in your own backyard."
         ),
-        first_publish="2026-09-25", weekdays=(4,), first_number=1,
-        launch_downloads=1400, duration=(1700, 200), completion=0.68,
+        first_publish="2026-09-25",
+        weekdays=(4,),
+        first_number=1,
+        launch_downloads=1400,
+        duration=(1700, 200),
+        completion=0.68,
         titles=[
             "The Great Fall Migration",
             "Why Leaves Change Color",
@@ -383,19 +484,19 @@ SHOWS = [
 # category = IAB Content Taxonomy 3.1 unique id (tier 1 or tier 2).
 ADVERTISERS = [
     # northwind-audio
-    ("northwind-audio", "nw-adv-loamwell", "Loamwell Sleep", "274", "loamwell.com"),          # Home & Garden
-    ("northwind-audio", "nw-adv-shieldline", "ShieldLine VPN", "599", "shieldlinevpn.com"),   # Computing
-    ("northwind-audio", "nw-adv-ledgerly", "Ledgerly", "53", "ledgerly.io"),                  # Business
-    ("northwind-audio", "nw-adv-crateful", "Crateful Kitchen", "216", "cratefulkitchen.com"), # Cooking
+    ("northwind-audio", "nw-adv-loamwell", "Loamwell Sleep", "274", "loamwell.com"),  # Home & Garden
+    ("northwind-audio", "nw-adv-shieldline", "ShieldLine VPN", "599", "shieldlinevpn.com"),  # Computing
+    ("northwind-audio", "nw-adv-ledgerly", "Ledgerly", "53", "ledgerly.io"),  # Business
+    ("northwind-audio", "nw-adv-crateful", "Crateful Kitchen", "216", "cratefulkitchen.com"),  # Cooking
     ("northwind-audio", "nw-adv-brightwater", "Brightwater Bank", "392", "brightwaterbank.com"),  # Consumer Banking
-    ("northwind-audio", "nw-adv-parcelcraft", "Parcelcraft", "53", "parcelcraft.io"),         # Business
+    ("northwind-audio", "nw-adv-parcelcraft", "Parcelcraft", "53", "parcelcraft.io"),  # Business
     # harbor-pods
-    ("harbor-pods", "hp-adv-pantrypost", "Pantry Post", "216", "pantrypost.com"),             # Cooking
-    ("harbor-pods", "hp-adv-shieldline", "ShieldLine VPN", "599", "shieldlinevpn.com"),       # Computing
-    ("harbor-pods", "hp-adv-stridewell", "Stridewell", "225", "stridewell.com"),              # Fitness and Exercise
-    ("harbor-pods", "hp-adv-pawtrail", "Pawtrail", "431", "pawtrail.com"),                    # Pet Supplies
-    ("harbor-pods", "hp-adv-tidewell", "Tidewell Bank", "392", "tidewellbank.com"),           # Consumer Banking
-    ("harbor-pods", "hp-adv-driftdune", "Drift & Dune", "274", "driftanddune.com"),           # Home & Garden
+    ("harbor-pods", "hp-adv-pantrypost", "Pantry Post", "216", "pantrypost.com"),  # Cooking
+    ("harbor-pods", "hp-adv-shieldline", "ShieldLine VPN", "599", "shieldlinevpn.com"),  # Computing
+    ("harbor-pods", "hp-adv-stridewell", "Stridewell", "225", "stridewell.com"),  # Fitness and Exercise
+    ("harbor-pods", "hp-adv-pawtrail", "Pawtrail", "431", "pawtrail.com"),  # Pet Supplies
+    ("harbor-pods", "hp-adv-tidewell", "Tidewell Bank", "392", "tidewellbank.com"),  # Consumer Banking
+    ("harbor-pods", "hp-adv-driftdune", "Drift & Dune", "274", "driftanddune.com"),  # Home & Garden
 ]
 
 AD_UNITS = [
@@ -415,16 +516,46 @@ CAMPAIGNS = {
         ("ledgerly-yearend", "ledgerly", "Ledgerly Year-End Close", "won", "yearend", None),
         ("crateful-holiday", "crateful", "Crateful Kitchen Holiday Boxes", "won", "holiday", None),
         ("brightwater-hysa", "brightwater", "Brightwater High-Yield Savings Launch", "negotiation", "save", None),
-        ("parcelcraft-peak", "parcelcraft", "Parcelcraft Peak Season", "negotiation", "peak",
-         ("2026-11-30", "2026-12-20")),
-        ("loamwell-newyear", "loamwell", "Loamwell New Year Reset", "proposal", "newyear",
-         ("2027-01-04", "2027-01-31")),
-        ("parcelcraft-q1", "parcelcraft", "Parcelcraft Q1 Brand Flight", "qualified", "q1",
-         ("2027-01-11", "2027-01-31")),
-        ("brightwater-tax", "brightwater", "Brightwater Tax Season Checking", "lead", "tax",
-         ("2027-01-18", "2027-01-31")),
-        ("crateful-grill", "crateful", "Crateful Kitchen Late Summer Grilling", "lost", "grill",
-         ("2026-08-03", "2026-08-30")),
+        (
+            "parcelcraft-peak",
+            "parcelcraft",
+            "Parcelcraft Peak Season",
+            "negotiation",
+            "peak",
+            ("2026-11-30", "2026-12-20"),
+        ),
+        (
+            "loamwell-newyear",
+            "loamwell",
+            "Loamwell New Year Reset",
+            "proposal",
+            "newyear",
+            ("2027-01-04", "2027-01-31"),
+        ),
+        (
+            "parcelcraft-q1",
+            "parcelcraft",
+            "Parcelcraft Q1 Brand Flight",
+            "qualified",
+            "q1",
+            ("2027-01-11", "2027-01-31"),
+        ),
+        (
+            "brightwater-tax",
+            "brightwater",
+            "Brightwater Tax Season Checking",
+            "lead",
+            "tax",
+            ("2027-01-18", "2027-01-31"),
+        ),
+        (
+            "crateful-grill",
+            "crateful",
+            "Crateful Kitchen Late Summer Grilling",
+            "lost",
+            "grill",
+            ("2026-08-03", "2026-08-30"),
+        ),
     ],
     "harbor-pods": [
         ("pantrypost-routine", "pantrypost", "Pantry Post Back-to-Routine", "won", "routine", None),
@@ -433,14 +564,38 @@ CAMPAIGNS = {
         ("pawtrail-gifting", "pawtrail", "Pawtrail Holiday Gifting", "won", "gift", None),
         ("driftdune-bf", "driftdune", "Drift & Dune Black Friday", "won", "bf", None),
         ("tidewell-newyear", "tidewell", "Tidewell New Year Savings", "negotiation", "newyear", None),
-        ("stridewell-spring", "stridewell", "Stridewell Spring Training", "proposal", "spring",
-         ("2027-01-11", "2027-01-31")),
-        ("pawtrail-puppy", "pawtrail", "Pawtrail New Puppy Starter Kit", "qualified", "puppy",
-         ("2027-01-04", "2027-01-31")),
-        ("tidewell-firsthome", "tidewell", "Tidewell First Home Mortgage", "lead", "home",
-         ("2027-01-18", "2027-01-31")),
-        ("driftdune-laborday", "driftdune", "Drift & Dune Labor Day Sale", "lost", "laborday",
-         ("2026-08-24", "2026-09-13")),
+        (
+            "stridewell-spring",
+            "stridewell",
+            "Stridewell Spring Training",
+            "proposal",
+            "spring",
+            ("2027-01-11", "2027-01-31"),
+        ),
+        (
+            "pawtrail-puppy",
+            "pawtrail",
+            "Pawtrail New Puppy Starter Kit",
+            "qualified",
+            "puppy",
+            ("2027-01-04", "2027-01-31"),
+        ),
+        (
+            "tidewell-firsthome",
+            "tidewell",
+            "Tidewell First Home Mortgage",
+            "lead",
+            "home",
+            ("2027-01-18", "2027-01-31"),
+        ),
+        (
+            "driftdune-laborday",
+            "driftdune",
+            "Drift & Dune Labor Day Sale",
+            "lost",
+            "laborday",
+            ("2026-08-24", "2026-09-13"),
+        ),
     ],
 }
 
@@ -495,17 +650,18 @@ PREFIX = {"northwind-audio": "nw", "harbor-pods": "hp"}
 # metrics_bad_rows.csv: 1-based data row -> (column, bad value). Each bad row is
 # wrong in exactly one column; samples/README.md lists them.
 BAD_ROWS = {
-    2: ("downloads", "-37"),          # negative count
-    5: ("listeners", "n/a"),          # non-numeric
-    7: ("day", "2026-02-30"),         # impossible date
+    2: ("downloads", "-37"),  # negative count
+    5: ("listeners", "n/a"),  # non-numeric
+    7: ("day", "2026-02-30"),  # impossible date
     9: ("episode_id", "hp-ghost-e999"),  # unknown episode
-    12: ("tenant_id", ""),            # missing tenant
+    12: ("tenant_id", ""),  # missing tenant
 }
 
 
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
+
 
 def daterange(start: dt.date, end: dt.date):
     day = start
@@ -535,12 +691,17 @@ WEEKDAY_FACTOR = np.array([1.04, 1.06, 1.05, 1.03, 0.98, 0.78, 0.82])
 # Builders
 # ---------------------------------------------------------------------------
 
+
 def build_shows() -> pd.DataFrame:
     rows = [
         dict(
-            tenant_id=s["tenant_id"], show_id=s["show_id"], title=s["title"],
-            slug=s["slug"], apple_genre=s["apple_genre"],
-            explicit="true" if s["explicit"] else "false", language="en",
+            tenant_id=s["tenant_id"],
+            show_id=s["show_id"],
+            title=s["title"],
+            slug=s["slug"],
+            apple_genre=s["apple_genre"],
+            explicit="true" if s["explicit"] else "false",
+            language="en",
             description=s["description"],
         )
         for s in SHOWS
@@ -551,14 +712,9 @@ def build_shows() -> pd.DataFrame:
 def build_episodes(rng: np.random.Generator) -> pd.DataFrame:
     rows = []
     for s in SHOWS:
-        dates = [
-            d for d in daterange(D(s["first_publish"]), LAST_PUBLISH)
-            if d.weekday() in s["weekdays"]
-        ]
+        dates = [d for d in daterange(D(s["first_publish"]), LAST_PUBLISH) if d.weekday() in s["weekdays"]]
         if len(dates) != len(s["titles"]):
-            raise SystemExit(
-                f"{s['show_id']}: {len(dates)} publish dates but {len(s['titles'])} titles"
-            )
+            raise SystemExit(f"{s['show_id']}: {len(dates)} publish dates but {len(s['titles'])} titles")
         mean, sd = s["duration"]
         for n, (day, title) in enumerate(zip(dates, s["titles"])):
             number = s["first_number"] + n
@@ -566,15 +722,17 @@ def build_episodes(rng: np.random.Generator) -> pd.DataFrame:
             slots = 2 if duration < 1800 else 3 if duration < 3000 else 4
             if slots > 2 and rng.random() < 0.2:
                 slots -= 1
-            rows.append(dict(
-                tenant_id=s["tenant_id"],
-                episode_id=f"{s['show_id']}-e{number:03d}",
-                show_id=s["show_id"],
-                title=title,
-                published_at=day.isoformat(),
-                duration_seconds=duration,
-                ad_slots=slots,
-            ))
+            rows.append(
+                dict(
+                    tenant_id=s["tenant_id"],
+                    episode_id=f"{s['show_id']}-e{number:03d}",
+                    show_id=s["show_id"],
+                    title=title,
+                    published_at=day.isoformat(),
+                    duration_seconds=duration,
+                    ad_slots=slots,
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -599,11 +757,7 @@ def build_metrics(rng: np.random.Generator, episodes: pd.DataFrame):
         p = show_params[ep.show_id]
         published = D(ep.published_at)
         age_from_window = (published - WINDOW_START).days
-        launch = (
-            s["launch_downloads"]
-            * (1.0 + p["growth"]) ** age_from_window
-            * rng.lognormal(0.0, 0.22)
-        )
+        launch = s["launch_downloads"] * (1.0 + p["growth"]) ** age_from_window * rng.lognormal(0.0, 0.22)
         if ep.episode_id in breakout:
             launch *= 2.6
         expected[ep.episode_id] = (published, launch)
@@ -623,20 +777,22 @@ def build_metrics(rng: np.random.Generator, episodes: pd.DataFrame):
             ("apple_podcasts", apple, (0.85, 0.93), 0.01),
         ):
             listeners = rng.binomial(downloads, rng.uniform(*uniq, size=len(days)))
-            completion = np.clip(
-                s["completion"] + completion_shift + rng.normal(0.0, 0.04, len(days)), 0.40, 0.80
-            )
+            completion = np.clip(s["completion"] + completion_shift + rng.normal(0.0, 0.04, len(days)), 0.40, 0.80)
             listen_seconds = np.round(listeners * ep.duration_seconds * completion).astype(np.int64)
-            frames.append(pd.DataFrame(dict(
-                tenant_id=ep.tenant_id,
-                day=[d.isoformat() for d in days.date],
-                show_id=ep.show_id,
-                episode_id=ep.episode_id,
-                source=source,
-                downloads=downloads.astype(np.int64),
-                listeners=listeners.astype(np.int64),
-                listen_seconds=listen_seconds,
-            )))
+            frames.append(
+                pd.DataFrame(
+                    dict(
+                        tenant_id=ep.tenant_id,
+                        day=[d.isoformat() for d in days.date],
+                        show_id=ep.show_id,
+                        episode_id=ep.episode_id,
+                        source=source,
+                        downloads=downloads.astype(np.int64),
+                        listeners=listeners.astype(np.int64),
+                        listen_seconds=listen_seconds,
+                    )
+                )
+            )
 
     metrics = pd.concat(frames, ignore_index=True)
     metrics = metrics.sort_values(
@@ -688,10 +844,16 @@ def build_commercial(rng, episodes, metrics, expected):
     for tenant_id, _ in TENANTS:
         pre = PREFIX[tenant_id]
         for suffix, name, position, seconds, read_type, _f in AD_UNITS:
-            ad_units.append(dict(
-                tenant_id=tenant_id, ad_unit_id=f"{pre}-{suffix}", name=name,
-                position=position, duration_seconds=seconds, read_type=read_type,
-            ))
+            ad_units.append(
+                dict(
+                    tenant_id=tenant_id,
+                    ad_unit_id=f"{pre}-{suffix}",
+                    name=name,
+                    position=position,
+                    duration_seconds=seconds,
+                    read_type=read_type,
+                )
+            )
         cpm_factor = {f"{pre}-{u[0]}": u[5] for u in AD_UNITS}
         programmatic = {f"{pre}-{u[0]}" for u in AD_UNITS if u[4] == "programmatic"}
 
@@ -700,8 +862,12 @@ def build_commercial(rng, episodes, metrics, expected):
         for n, (key, adv, name, stage, tag, flight) in enumerate(CAMPAIGNS[tenant_id], start=1):
             campaign_ids[key] = f"{pre}-cmp-{n:03d}"
             campaign_meta[key] = dict(
-                advertiser_id=f"{pre}-adv-{adv}", name=name, stage=stage, tag=tag,
-                flight=flight, target_cpm=round(rng.uniform(21.0, 33.0) * 4) / 4,
+                advertiser_id=f"{pre}-adv-{adv}",
+                name=name,
+                stage=stage,
+                tag=tag,
+                flight=flight,
+                target_cpm=round(rng.uniform(21.0, 33.0) * 4) / 4,
             )
 
         tenant_ios = []
@@ -731,18 +897,27 @@ def build_commercial(rng, episodes, metrics, expected):
                 available = show_downloads(show_id, start, end)
                 fraction = rng.uniform(1.30, 1.60) if over else rng.uniform(0.40, 0.85)
             booked = round_impressions(available * fraction)
-            cpm = float(np.clip(
-                meta["target_cpm"] * cpm_factor[ad_unit_id] * rng.uniform(0.94, 1.08), 18.0, 40.0
-            ))
+            cpm = float(np.clip(meta["target_cpm"] * cpm_factor[ad_unit_id] * rng.uniform(0.94, 1.08), 18.0, 40.0))
             cpm = round(cpm * 20) / 20
-            tenant_ios.append(dict(
-                tenant_id=tenant_id, io_id=f"{pre}-io-{n:03d}",
-                campaign_id=campaign_ids[key], show_id=show_id, episode_id=episode_id,
-                ad_unit_id=ad_unit_id, flight_start=start.isoformat(), flight_end=end.isoformat(),
-                booked_impressions=booked, cpm=cpm, status=status,
-                promo_code="", vanity_url="",
-                _key=key, _programmatic=ad_unit_id in programmatic,
-            ))
+            tenant_ios.append(
+                dict(
+                    tenant_id=tenant_id,
+                    io_id=f"{pre}-io-{n:03d}",
+                    campaign_id=campaign_ids[key],
+                    show_id=show_id,
+                    episode_id=episode_id,
+                    ad_unit_id=ad_unit_id,
+                    flight_start=start.isoformat(),
+                    flight_end=end.isoformat(),
+                    booked_impressions=booked,
+                    cpm=cpm,
+                    status=status,
+                    promo_code="",
+                    vanity_url="",
+                    _key=key,
+                    _programmatic=ad_unit_id in programmatic,
+                )
+            )
 
         # Roughly a quarter of promo codes / vanity URLs are left for the pipeline to fill.
         n_empty = round(len(tenant_ios) / 4)
@@ -767,9 +942,7 @@ def build_commercial(rng, episodes, metrics, expected):
                 if io["promo_code"]:
                     paths.append(io["promo_code"].lower())
                 paths += [f"{show['slug']}-{meta['tag']}-{k}" for k in range(2, 10)]
-                url = next(
-                    u for u in (f"https://{domain}/{path}" for path in paths) if u not in used_urls
-                )
+                url = next(u for u in (f"https://{domain}/{path}" for path in paths) if u not in used_urls)
                 used_urls.add(url)
                 io["vanity_url"] = url
 
@@ -803,23 +976,28 @@ def build_commercial(rng, episodes, metrics, expected):
                 changed -= dt.timedelta(days=1)
             hour = int(rng.integers(9, 18))
             minute = int(rng.choice([0, 10, 15, 20, 30, 40, 45, 50]))
-            campaigns.append(dict(
-                tenant_id=tenant_id, campaign_id=campaign_ids[key],
-                advertiser_id=meta["advertiser_id"], name=meta["name"], stage=stage,
-                stage_changed_at=f"{changed.isoformat()}T{hour:02d}:{minute:02d}:00Z",
-                flight_start=flight_start.isoformat(), flight_end=flight_end.isoformat(),
-                budget=money(budget), target_cpm=money(target_cpm),
-                impressions_goal=int(round(budget / target_cpm * 1000)),
-            ))
+            campaigns.append(
+                dict(
+                    tenant_id=tenant_id,
+                    campaign_id=campaign_ids[key],
+                    advertiser_id=meta["advertiser_id"],
+                    name=meta["name"],
+                    stage=stage,
+                    stage_changed_at=f"{changed.isoformat()}T{hour:02d}:{minute:02d}:00Z",
+                    flight_start=flight_start.isoformat(),
+                    flight_end=flight_end.isoformat(),
+                    budget=money(budget),
+                    target_cpm=money(target_cpm),
+                    impressions_goal=int(round(budget / target_cpm * 1000)),
+                )
+            )
 
         for io in tenant_ios:
             io["cpm"] = money(io["cpm"])
             del io["_key"], io["_programmatic"]
         ios.extend(tenant_ios)
 
-    advertisers = pd.DataFrame(
-        ADVERTISERS, columns=["tenant_id", "advertiser_id", "name", "category", "domain"]
-    )
+    advertisers = pd.DataFrame(ADVERTISERS, columns=["tenant_id", "advertiser_id", "name", "category", "domain"])
     return advertisers, pd.DataFrame(ad_units), pd.DataFrame(campaigns), pd.DataFrame(ios)
 
 
@@ -834,8 +1012,9 @@ def build_bad_rows(rng, metrics: pd.DataFrame) -> list[list[str]]:
         listeners = int(round(downloads * rng.uniform(0.85, 0.95)))
         ratio = r.listen_seconds / max(r.listeners, 1)
         listen_seconds = int(round(listeners * ratio * rng.uniform(0.95, 1.05)))
-        rows.append([r.tenant_id, r.day, r.show_id, r.episode_id, "acast",
-                     str(downloads), str(listeners), str(listen_seconds)])
+        rows.append(
+            [r.tenant_id, r.day, r.show_id, r.episode_id, "acast", str(downloads), str(listeners), str(listen_seconds)]
+        )
     for row_number, (column, value) in BAD_ROWS.items():
         rows[row_number - 1][METRICS_COLUMNS.index(column)] = value
     return rows
@@ -845,6 +1024,7 @@ def build_bad_rows(rng, metrics: pd.DataFrame) -> list[list[str]]:
 # Main
 # ---------------------------------------------------------------------------
 
+
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
@@ -852,8 +1032,9 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     default_out = Path(__file__).resolve().parent.parent / "samples"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=default_out,
-                        help="output directory (default: samples/ at the repo root)")
+    parser.add_argument(
+        "--out", type=Path, default=default_out, help="output directory (default: samples/ at the repo root)"
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -881,10 +1062,15 @@ def main(argv: list[str] | None = None) -> None:
         writer.writerows(bad_rows)
 
     for name, df in [
-        ("tenants.csv", tenants), ("shows.csv", shows), ("episodes.csv", episodes),
-        ("advertisers.csv", advertisers), ("campaigns.csv", campaigns),
-        ("ad_units.csv", ad_units), ("io_bookings.csv", ios),
-        ("metrics_daily.csv", metrics), ("metrics_bad_rows.csv", bad_rows),
+        ("tenants.csv", tenants),
+        ("shows.csv", shows),
+        ("episodes.csv", episodes),
+        ("advertisers.csv", advertisers),
+        ("campaigns.csv", campaigns),
+        ("ad_units.csv", ad_units),
+        ("io_bookings.csv", ios),
+        ("metrics_daily.csv", metrics),
+        ("metrics_bad_rows.csv", bad_rows),
     ]:
         print(f"{name:<22} {len(df):>6} rows")
 

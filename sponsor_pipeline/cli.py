@@ -48,9 +48,11 @@ def db() -> None:
 # Opt-in monthly partitioning of listener_metrics (sql/partitioning); unset: the environment's
 # SPONSOR_PARTITION_LISTENER_METRICS (default false) decides.
 _partitioned_option = click.option(
-    "--partitioned/--not-partitioned", "partitioned", default=None,
+    "--partitioned/--not-partitioned",
+    "partitioned",
+    default=None,
     help="Include sql/partitioning (listener_metrics range-partitioned by month). "
-         "Default: SPONSOR_PARTITION_LISTENER_METRICS (false).",
+    "Default: SPONSOR_PARTITION_LISTENER_METRICS (false).",
 )
 
 
@@ -121,8 +123,18 @@ def dev(port: int) -> None:
     env = dict(os.environ, DATABASE_URL=url.render_as_string(hide_password=False))
     click.echo(f"warehouse: {url.render_as_string(hide_password=True)}")
     click.echo(f"Dagster UI on http://127.0.0.1:{port}  (Ctrl-C stops it and the embedded PostgreSQL)")
-    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-           "-h", "0.0.0.0", "-p", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-w",
+        str(PROJECT_ROOT / "workspace.yaml"),
+        "-h",
+        "0.0.0.0",
+        "-p",
+        str(port),
+    ]
     # Run from DAGSTER_HOME so only its dagster.yaml is in sight; SIGTERM stops like Ctrl-C, so the
     # embedded PostgreSQL is stopped cleanly when this process exits.
     proc = subprocess.Popen(cmd, env=env, cwd=os.environ["DAGSTER_HOME"])

@@ -41,18 +41,17 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pycountry
 
 from sponsor_pipeline import vocabulary
 
-METRIC_COLUMNS = ("tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners",
-                  "listen_seconds")
-AUDIENCE_COLUMNS = ("tenant_id", "show_id", "source", "dimension", "bucket", "share", "listeners",
-                    "as_of")
+METRIC_COLUMNS = ("tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners", "listen_seconds")
+AUDIENCE_COLUMNS = ("tenant_id", "show_id", "source", "dimension", "bucket", "share", "listeners", "as_of")
 
 SOURCES = {"spotify": "spotify", "apple": "apple_podcasts", "podigee": "podigee", "anchor": "anchor"}
 
@@ -115,20 +114,38 @@ def _reported(value: Any) -> Any:
     return value
 
 
-def _metric(ctx: ShowContext, source: str, day: Any, episode_id: Any = None, downloads: Any = None,
-            listeners: Any = None, listen_seconds: Any = None) -> dict[str, str | None]:
+def _metric(
+    ctx: ShowContext,
+    source: str,
+    day: Any,
+    episode_id: Any = None,
+    downloads: Any = None,
+    listeners: Any = None,
+    listen_seconds: Any = None,
+) -> dict[str, str | None]:
     return {
-        "tenant_id": ctx.tenant_id, "day": _s(day), "show_id": ctx.show_id, "episode_id": _s(episode_id),
-        "source": source, "downloads": _s(downloads), "listeners": _s(listeners),
+        "tenant_id": ctx.tenant_id,
+        "day": _s(day),
+        "show_id": ctx.show_id,
+        "episode_id": _s(episode_id),
+        "source": source,
+        "downloads": _s(downloads),
+        "listeners": _s(listeners),
         "listen_seconds": _s(listen_seconds),
     }
 
 
-def _audience(ctx: ShowContext, source: str, dimension: str, bucket: str, share: float,
-              listeners: Any, as_of: Any) -> dict[str, str | None]:
+def _audience(
+    ctx: ShowContext, source: str, dimension: str, bucket: str, share: float, listeners: Any, as_of: Any
+) -> dict[str, str | None]:
     return {
-        "tenant_id": ctx.tenant_id, "show_id": ctx.show_id, "source": source, "dimension": dimension,
-        "bucket": bucket, "share": repr(round(float(share), 8)), "listeners": _s(listeners),
+        "tenant_id": ctx.tenant_id,
+        "show_id": ctx.show_id,
+        "source": source,
+        "dimension": dimension,
+        "bucket": bucket,
+        "share": repr(round(float(share), 8)),
+        "listeners": _s(listeners),
         "as_of": _s(as_of),
     }
 
@@ -144,7 +161,7 @@ def _unix_day(value: Any) -> str:
         return str(value)  # left for validation to reject with the raw value
     seconds = value / 1000 if abs(value) > 1e11 else value
     try:
-        return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
+        return datetime.fromtimestamp(seconds, tz=UTC).date().isoformat()
     except (OverflowError, OSError, ValueError):
         return str(value)
 
@@ -154,10 +171,12 @@ def country_code(name: str) -> str:
     text = str(name).strip()
     if not text:
         return "ZZ"
-    for lookup in (lambda t: pycountry.countries.get(alpha_2=t.upper()) if len(t) == 2 else None,
-                   lambda t: pycountry.countries.get(alpha_3=t.upper()) if len(t) == 3 else None,
-                   lambda t: pycountry.countries.get(name=t),
-                   lambda t: pycountry.countries.get(common_name=t)):
+    for lookup in (
+        lambda t: pycountry.countries.get(alpha_2=t.upper()) if len(t) == 2 else None,
+        lambda t: pycountry.countries.get(alpha_3=t.upper()) if len(t) == 3 else None,
+        lambda t: pycountry.countries.get(name=t),
+        lambda t: pycountry.countries.get(common_name=t),
+    ):
         try:
             found = lookup(text)
         except (KeyError, LookupError):
@@ -175,14 +194,16 @@ def country_code(name: str) -> str:
 
 def _spotify_detailed_streams(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     for item in _list(p["data"], "detailedStreams"):
-        out.metrics.append(_metric(ctx, out.source, item.get("date"), p["meta"].get("episode"),
-                                   downloads=item.get("streams")))
+        out.metrics.append(
+            _metric(ctx, out.source, item.get("date"), p["meta"].get("episode"), downloads=item.get("streams"))
+        )
 
 
 def _spotify_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     for item in _list(p["data"], "counts"):
-        out.metrics.append(_metric(ctx, out.source, item.get("date"), p["meta"].get("episode"),
-                                   listeners=item.get("count")))
+        out.metrics.append(
+            _metric(ctx, out.source, item.get("date"), p["meta"].get("episode"), listeners=item.get("count"))
+        )
 
 
 def _spotify_aggregate(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
@@ -231,17 +252,29 @@ def _apple_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     trends = data.get("episodesPlayCountTrends") or {}
     for episode_id in sorted(trends):
         for item in trends[episode_id]:
-            out.metrics.append(_metric(
-                ctx, out.source, _apple_day(item.get("timebucket")), episode_id,
+            out.metrics.append(
+                _metric(
+                    ctx,
+                    out.source,
+                    _apple_day(item.get("timebucket")),
+                    episode_id,
+                    downloads=_reported(item.get("playscount")),
+                    listeners=_reported(item.get("uniquelistenerscount")),
+                    listen_seconds=_reported(item.get("totaltimelistened")),
+                )
+            )
+    for item in data.get("showPlayCountTrends") or []:
+        out.metrics.append(
+            _metric(
+                ctx,
+                out.source,
+                _apple_day(item.get("timebucket")),
+                None,
                 downloads=_reported(item.get("playscount")),
                 listeners=_reported(item.get("uniquelistenerscount")),
-                listen_seconds=_reported(item.get("totaltimelistened"))))
-    for item in data.get("showPlayCountTrends") or []:
-        out.metrics.append(_metric(
-            ctx, out.source, _apple_day(item.get("timebucket")), None,
-            downloads=_reported(item.get("playscount")),
-            listeners=_reported(item.get("uniquelistenerscount")),
-            listen_seconds=_reported(item.get("totaltimelistened"))))
+                listen_seconds=_reported(item.get("totaltimelistened")),
+            )
+        )
 
 
 # --- the host (Podigee) -----------------------------------------------------------------------
@@ -268,8 +301,7 @@ def _host_metrics(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
         if days != 1:
             out.dropped["downloads over more than one day"] += 1
             continue
-        out.metrics.append(_metric(ctx, out.source, start, p["meta"].get("episode"),
-                                   downloads=item.get("value")))
+        out.metrics.append(_metric(ctx, out.source, start, p["meta"].get("episode"), downloads=item.get("value")))
 
 
 # --- Anchor (Spotify for Creators) ------------------------------------------------------------
@@ -284,7 +316,7 @@ def _anchor_rows(p: dict) -> tuple[list, dict]:
 
 def _anchor_plays_by_episode(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     rows, inner = _anchor_rows(p)
-    titles = ((inner.get("labels") or {}).get("EpisodeTitle") or {})
+    titles = (inner.get("labels") or {}).get("EpisodeTitle") or {}
     for key, title in sorted(titles.items()):
         out.episodes.append((str(key), str(title), None))
     for row in rows:
@@ -404,12 +436,20 @@ def payload_day_range(parsed: ParsedExport) -> tuple[str | None, str | None]:
 
 
 __all__ = [
-    "AUDIENCE_COLUMNS", "ExportFormatError", "FORMATS", "METRIC_COLUMNS", "ParsedExport", "ShowContext",
-    "country_code", "detect_format", "parse_export", "payload_day_range",
+    "AUDIENCE_COLUMNS",
+    "FORMATS",
+    "METRIC_COLUMNS",
+    "ExportFormatError",
+    "ParsedExport",
+    "ShowContext",
+    "country_code",
+    "detect_format",
+    "parse_export",
+    "payload_day_range",
 ]
 
 
-def read_platform_shows(path: str | "os.PathLike[str]") -> dict[tuple[str, str], str]:
+def read_platform_shows(path: str | os.PathLike[str]) -> dict[tuple[str, str], str]:
     """``platform_shows.csv`` (columns provider, platform_show_id, show_id) → {(provider, id): show_id}.
 
     Raises:

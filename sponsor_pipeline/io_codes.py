@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 # Crockford-style unambiguous alphabet without 0, O, 1, I and L (also no U to avoid accidental words).
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -25,6 +25,7 @@ SUFFIX_LEN = 4
 
 # Host of generated vanity URLs when the settings resource names none (SPONSOR_VANITY_DOMAIN).
 DEFAULT_VANITY_DOMAIN = "listen.example.com"
+
 
 def _suffix(seed: str, attempt: int, length: int = SUFFIX_LEN) -> str:
     digest = hashlib.sha256(f"{seed}#{attempt}".encode()).digest()

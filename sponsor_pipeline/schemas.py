@@ -12,9 +12,8 @@ day as reported by the source; ``listen_seconds`` is the total seconds listened;
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import re
+from datetime import date, timedelta
 
 import pandas as pd
 import pandera.pandas as pa
@@ -83,11 +82,13 @@ _FALSE_WORDS = frozenset({"false", "f", "0", "no", "n"})
 def _parse_bool(values: pd.Series) -> pd.Series:
     """``'true'``/``'false'`` (also t/f, 1/0, yes/no, any case) → bool; anything else is left as is
     and fails the ``boolean`` coercion (a plain ``bool`` cast would turn ``'false'`` into True)."""
+
     def one(v):
         if not isinstance(v, str):
             return v
         word = v.strip().lower()
         return True if word in _TRUE_WORDS else False if word in _FALSE_WORDS else v
+
     return values.map(one)
 
 
@@ -102,8 +103,7 @@ LISTENER_METRICS = pa.DataFrameSchema(
             "datetime64[ns]",
             checks=[
                 pa.Check.ge(EARLIEST_METRIC_DAY, error="day before 2004-01-01"),
-                pa.Check(lambda s: s <= _latest_metric_day(), element_wise=False,
-                         error="day after tomorrow"),
+                pa.Check(lambda s: s <= _latest_metric_day(), element_wise=False, error="day after tomorrow"),
             ],
         ),
         "show_id": _id(nullable=True),
@@ -124,9 +124,7 @@ LISTENER_METRICS = pa.DataFrameSchema(
     name="listener_metrics",
 )
 
-TENANTS = pa.DataFrameSchema(
-    {"tenant_id": _id(pattern=SLUG), "name": _text()}, coerce=True, name="tenants"
-)
+TENANTS = pa.DataFrameSchema({"tenant_id": _id(pattern=SLUG), "name": _text()}, coerce=True, name="tenants")
 
 SHOWS = pa.DataFrameSchema(
     {
@@ -222,9 +220,7 @@ IO_BOOKINGS = pa.DataFrameSchema(
         "promo_code": pa.Column(TEXT, checks=pa.Check.str_matches(r"^[A-Z0-9]{3,32}$"), nullable=True),
         "vanity_url": pa.Column(TEXT, checks=pa.Check.str_matches(r"^https?://\S+$"), nullable=True),
     },
-    checks=[
-        pa.Check(lambda df: df["flight_end"] >= df["flight_start"], error="flight_end before flight_start")
-    ],
+    checks=[pa.Check(lambda df: df["flight_end"] >= df["flight_start"], error="flight_end before flight_start")],
     coerce=True,
     name="io_bookings",
 )
@@ -238,8 +234,10 @@ LISTENER_METRICS_EXPORT = pa.DataFrameSchema(
     {**LISTENER_METRICS.columns, "downloads": _count(nullable=True)},
     checks=[
         *LISTENER_METRICS.checks,
-        pa.Check(lambda df: df[["downloads", "listeners", "listen_seconds"]].notna().any(axis=1),
-                 error="no measure reported (downloads, listeners and listen_seconds all empty)"),
+        pa.Check(
+            lambda df: df[["downloads", "listeners", "listen_seconds"]].notna().any(axis=1),
+            error="no measure reported (downloads, listeners and listen_seconds all empty)",
+        ),
     ],
     coerce=True,
     strict=False,
@@ -249,9 +247,7 @@ LISTENER_METRICS_EXPORT = pa.DataFrameSchema(
 # --- Matchmaking inputs: audience profiles, direct response, show topics, brand safety, targets ---
 
 # "<age band>|<gender>" (vocabulary.AGE_GENDER_CELLS), as audience_profiles' CHECK constraint spells it.
-AGE_GENDER_BUCKET = (
-    rf"^({'|'.join(map(re.escape, AGE_BANDS))})\|({'|'.join(map(re.escape, GENDERS))})$"
-)
+AGE_GENDER_BUCKET = rf"^({'|'.join(map(re.escape, AGE_BANDS))})\|({'|'.join(map(re.escape, GENDERS))})$"
 IAB_TOPIC_ID = r"^[A-Za-z0-9]{1,16}$"
 
 AUDIENCE_PROFILES = pa.DataFrameSchema(
@@ -266,10 +262,14 @@ AUDIENCE_PROFILES = pa.DataFrameSchema(
         "as_of": _date(),
     },
     checks=[
-        pa.Check(lambda df: (df["dimension"] != "country") | df["bucket"].str.fullmatch(r"[A-Z]{2}"),
-                 error="country bucket is not an ISO 3166-1 alpha-2 code"),
-        pa.Check(lambda df: (df["dimension"] != "age_gender") | df["bucket"].str.fullmatch(AGE_GENDER_BUCKET),
-                 error="age_gender bucket is not '<age band>|<gender>'"),
+        pa.Check(
+            lambda df: (df["dimension"] != "country") | df["bucket"].str.fullmatch(r"[A-Z]{2}"),
+            error="country bucket is not an ISO 3166-1 alpha-2 code",
+        ),
+        pa.Check(
+            lambda df: (df["dimension"] != "age_gender") | df["bucket"].str.fullmatch(AGE_GENDER_BUCKET),
+            error="age_gender bucket is not '<age band>|<gender>'",
+        ),
     ],
     coerce=True,
     name="audience_profiles",
@@ -330,16 +330,22 @@ CAMPAIGN_TARGETS = pa.DataFrameSchema(
         "weight": pa.Column(float, checks=[pa.Check.gt(0), pa.Check.le(1000)]),
     },
     checks=[
-        pa.Check(lambda df: (df["dimension"] != "country") | df["value"].str.fullmatch(r"[A-Z]{2}"),
-                 error="country target is not an ISO 3166-1 alpha-2 code"),
-        pa.Check(lambda df: (df["dimension"] != "age_band")
-                 | df["value"].isin(AGE_BANDS),
-                 error=f"age_band target is not one of {', '.join(AGE_BANDS)}"),
-        pa.Check(lambda df: (df["dimension"] != "gender")
-                 | df["value"].isin(GENDERS),
-                 error=f"gender target is not {', '.join(GENDERS[:-1])} or {GENDERS[-1]}"),
-        pa.Check(lambda df: (df["dimension"] != "topic") | df["value"].str.fullmatch(IAB_TOPIC_ID),
-                 error="topic target is not an IAB Content Taxonomy id"),
+        pa.Check(
+            lambda df: (df["dimension"] != "country") | df["value"].str.fullmatch(r"[A-Z]{2}"),
+            error="country target is not an ISO 3166-1 alpha-2 code",
+        ),
+        pa.Check(
+            lambda df: (df["dimension"] != "age_band") | df["value"].isin(AGE_BANDS),
+            error=f"age_band target is not one of {', '.join(AGE_BANDS)}",
+        ),
+        pa.Check(
+            lambda df: (df["dimension"] != "gender") | df["value"].isin(GENDERS),
+            error=f"gender target is not {', '.join(GENDERS[:-1])} or {GENDERS[-1]}",
+        ),
+        pa.Check(
+            lambda df: (df["dimension"] != "topic") | df["value"].str.fullmatch(IAB_TOPIC_ID),
+            error="topic target is not an IAB Content Taxonomy id",
+        ),
     ],
     coerce=True,
     name="campaign_targets",

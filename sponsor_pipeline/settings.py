@@ -58,7 +58,7 @@ class Flags:
     partition_listener_metrics: bool = False
 
     @classmethod
-    def from_env(cls) -> "Flags":
+    def from_env(cls) -> Flags:
         return cls(
             etl_csv_upload=flag("ENABLE_ETL_CSV_UPLOAD"),
             matchmaking=flag("ENABLE_MATCHMAKING"),

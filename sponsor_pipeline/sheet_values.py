@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -106,13 +107,14 @@ def values_to_frame(
         header.pop()
     dates, counts = set(date_columns), set(count_columns)
     records, index = [], []
-    for offset, row in enumerate(rows[header_at + 1:], start=1):
+    for offset, row in enumerate(rows[header_at + 1 :], start=1):
         cells = list(row)
         if not any(cell_text(c).strip() for c in cells):
             continue
-        if len(cells) > len(header) and any(cell_text(c).strip() for c in cells[len(header):]):
+        if len(cells) > len(header) and any(cell_text(c).strip() for c in cells[len(header) :]):
             raise InputShapeError(
-                f"{source}: row {offset} has {len(cells)} cells but the header has {len(header)} columns")
+                f"{source}: row {offset} has {len(cells)} cells but the header has {len(header)} columns"
+            )
         cells = cells[: len(header)] + [""] * (len(header) - len(cells))
         record = {}
         for name, value in zip(header, cells):

@@ -16,8 +16,7 @@ DEAL_STAGE_CHANGED = "deal.stage_changed"
 
 # Rank of each stage along the pipeline: won and lost, the two closing outcomes, share the last rank.
 _CLOSED_RANK = len(OPEN_DEAL_STAGES)
-_RANK = ({stage: rank for rank, stage in enumerate(OPEN_DEAL_STAGES)}
-         | {stage: _CLOSED_RANK for stage in CLOSED_DEAL_STAGES})
+_RANK = {stage: rank for rank, stage in enumerate(OPEN_DEAL_STAGES)} | dict.fromkeys(CLOSED_DEAL_STAGES, _CLOSED_RANK)
 
 
 def io_event_type(from_status: str | None, to_status: str) -> str:
@@ -78,7 +77,7 @@ def classify_stage_move(from_stage: str | None, to_stage: str) -> StageMove:
     if from_stage is None:
         return StageMove(is_new=True, skipped_stages=(), is_backward=False, is_outcome_reversal=False)
     a, b = _RANK[from_stage], _RANK[to_stage]
-    skipped = tuple(OPEN_DEAL_STAGES[a + 1:b]) if b > a and to_stage != "lost" else ()
+    skipped = tuple(OPEN_DEAL_STAGES[a + 1 : b]) if b > a and to_stage != "lost" else ()
     return StageMove(
         is_new=False,
         skipped_stages=skipped,

@@ -8,8 +8,8 @@ valid rows and one :class:`Reject` per invalid row, naming every failing column 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -65,9 +65,7 @@ def prepare_chunk(raw: pd.DataFrame, schema: pa.DataFrameSchema, source: str) ->
     required = list(schema.columns)
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise InputShapeError(
-            f"{source}: missing required column(s) {missing}; found {list(frame.columns)}"
-        )
+        raise InputShapeError(f"{source}: missing required column(s) {missing}; found {list(frame.columns)}")
     return pd.DataFrame(
         {column: _convert(frame[column], schema.columns[column]) for column in required}, index=frame.index
     )
@@ -147,9 +145,14 @@ def _raw_dict(row: pd.Series) -> dict[str, str | None]:
 def _describe(check: str, failure: object) -> str:
     text = str(check)
     if text.startswith("coerce_dtype"):
-        expected = text[len("coerce_dtype('"):-2] if text.endswith("')") else text
-        kind = {"Int64": "a whole number", "datetime64[ns]": "a date (YYYY-MM-DD)",
-                "float64": "a number", "bool": "true or false", "boolean": "true or false"}.get(expected, expected)
+        expected = text[len("coerce_dtype('") : -2] if text.endswith("')") else text
+        kind = {
+            "Int64": "a whole number",
+            "datetime64[ns]": "a date (YYYY-MM-DD)",
+            "float64": "a number",
+            "bool": "true or false",
+            "boolean": "true or false",
+        }.get(expected, expected)
         if "datetime64" in expected and "UTC" in expected:
             kind = "a timestamp (ISO 8601)"
         return f"expected {kind}, got {str(failure)[:80]!r}"
@@ -222,7 +225,7 @@ def _typed_empty(schema: pa.DataFrameSchema) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=col.dtype.type) for name, col in schema.columns.items()})
 
 
-def file_checksum(path: str | "os.PathLike[str]", block: int = 1 << 20) -> str:
+def file_checksum(path: str | os.PathLike[str], block: int = 1 << 20) -> str:
     """sha256 hex digest of the file's bytes, read in 1 MiB blocks."""
     import hashlib
 
@@ -233,7 +236,7 @@ def file_checksum(path: str | "os.PathLike[str]", block: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def read_csv_chunks(path: str | "os.PathLike[str]", chunk_rows: int = 100_000) -> Iterable[pd.DataFrame]:
+def read_csv_chunks(path: str | os.PathLike[str], chunk_rows: int = 100_000) -> Iterable[pd.DataFrame]:
     """Yield the CSV at ``path`` as string DataFrames of at most ``chunk_rows`` rows.
 
     Each chunk's index is the 1-based data row number (the header is not counted). A UTF-8 byte

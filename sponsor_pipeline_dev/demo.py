@@ -4,7 +4,7 @@ the graph, tick the sensors once and print a report."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -15,8 +15,8 @@ from sponsor_pipeline.db import server
 from sponsor_pipeline.definitions import ALL_ASSETS_JOB, build_definitions
 from sponsor_pipeline.instance import prepare_dagster_home
 from sponsor_pipeline.resources import PostgresResource
-from sponsor_pipeline.warehouse import change_log
 from sponsor_pipeline.resources.settings import settings_from_env
+from sponsor_pipeline.warehouse import change_log
 
 TOP_SHOWS = """
 WITH last AS (SELECT tenant_id, max(day) AS last_day FROM metrics_daily GROUP BY tenant_id)
@@ -50,7 +50,7 @@ def run_demo() -> int:
     prepare_dagster_home(url)
     instance = dg.DagsterInstance.get()
     defs = build_definitions()
-    since = datetime.now(timezone.utc)
+    since = datetime.now(UTC)
     _heading(f"materializing the whole graph ({ALL_ASSETS_JOB})")
     sheets_resources, sheets_note = ingestion_demo_resources()
     result = defs.resolve_job_def(ALL_ASSETS_JOB).execute_in_process(
@@ -110,8 +110,9 @@ def run_demo() -> int:
         click.echo("nothing new loaded: every source was already imported (checksums unchanged)")
     else:
         click.echo(f"{new_rows} rows inserted or changed")
-    click.echo(f"run {result.run_id} {'succeeded' if result.success else 'FAILED'} "
-               f"in {time.perf_counter() - started:.1f}s")
+    click.echo(
+        f"run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - started:.1f}s"
+    )
     click.echo("next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 with this run and the graph")
     return 0 if result.success and sensors_ok else 1
 
@@ -143,8 +144,12 @@ def ingestion_demo_resources() -> tuple[dict, str]:
     """
     import os
 
-    from sponsor_pipeline.resources.sheets import (DEFAULT_CREDENTIALS_ENV, SHEETS_CONFIG_ENV,
-                                                   GoogleSheetsResource, WorksheetSpec)
+    from sponsor_pipeline.resources.sheets import (
+        DEFAULT_CREDENTIALS_ENV,
+        SHEETS_CONFIG_ENV,
+        GoogleSheetsResource,
+        WorksheetSpec,
+    )
     from sponsor_pipeline_tests.fakes.sheets import demo_google
 
     if os.environ.get(DEFAULT_CREDENTIALS_ENV) or os.environ.get(SHEETS_CONFIG_ENV):
@@ -154,7 +159,8 @@ def ingestion_demo_resources() -> tuple[dict, str]:
     return {"sheets": sheets}, (
         f"Google Sheets: no credentials set ({DEFAULT_CREDENTIALS_ENV}), so the sheet "
         f"'{spec.worksheet}' of {spec.spreadsheet_id} is served by the built-in fake Sheets API "
-        "(sponsor_pipeline_tests/fakes/sheets.py) through a real gspread client")
+        "(sponsor_pipeline_tests/fakes/sheets.py) through a real gspread client"
+    )
 
 
 def print_ingestion_sources(postgres: PostgresResource, since: datetime, sheets_note: str) -> None:
@@ -164,7 +170,8 @@ def print_ingestion_sources(postgres: PostgresResource, since: datetime, sheets_
         payloads = conn.execute(EXPORT_PAYLOADS).fetchall()
         sheet_rejects = conn.execute(
             "SELECT row_number, column_name, reason FROM quarantined_rows WHERE source_uri LIKE 'gsheet:%%' "
-            "ORDER BY row_number").fetchall()
+            "ORDER BY row_number"
+        ).fetchall()
     _heading("listener_metrics by input kind (all imports so far)")
     labels = {"csv": "CSV files", "export": "platform exports", "sheet": "Google Sheets"}
     for kind, count, rows in kinds:
@@ -174,8 +181,10 @@ def print_ingestion_sources(postgres: PostgresResource, since: datetime, sheets_
         click.echo(f"  sheet row {row} [{column}]: {reason}")
     _heading("platform export payloads (tenant engineering-kiosk)")
     for uri, status, read, loaded, quarantined, metric_rows, audience_rows in payloads:
-        click.echo(f"  {Path(uri).name:<38} {status:<9} read {read or 0:>3}  listener_metrics {metric_rows:>3}  "
-                   f"audience {audience_rows:>3}  quarantined {quarantined or 0}")
+        click.echo(
+            f"  {Path(uri).name:<38} {status:<9} read {read or 0:>3}  listener_metrics {metric_rows:>3}  "
+            f"audience {audience_rows:>3}  quarantined {quarantined or 0}"
+        )
 
 
 # -- deals_io: IO status and deal stage sensors -------------------------------------------------------
@@ -215,8 +224,10 @@ def run_sensor_demo(defs: dg.Definitions, instance: dg.DagsterInstance, postgres
         for tenant, campaign_id, a, b in DEMO_DEAL_CHANGES:
             conn.execute(TOGGLE_DEAL, (a, b, a, tenant, campaign_id, a, b))
         conn.commit()
-        cursors = {kind: change_log.cursor_from_events(conn, kind).dumps()
-                   for kind in (change_log.IO_BOOKING, change_log.CAMPAIGN)}
+        cursors = {
+            kind: change_log.cursor_from_events(conn, kind).dumps()
+            for kind in (change_log.IO_BOOKING, change_log.CAMPAIGN)
+        }
     click.echo(f"  {len(DEMO_IO_CHANGES)} IO status changes, {len(DEMO_DEAL_CHANGES)} deal stage changes")
 
     repo = defs.get_repository_def()
@@ -228,8 +239,12 @@ def run_sensor_demo(defs: dg.Definitions, instance: dg.DagsterInstance, postgres
             continue
         _heading(f"{sensor.name}: one tick")
         try:
-            with dg.build_sensor_context(cursor=cursors[kind], instance=instance, repository_def=repo,
-                                         resources={"postgres": postgres, "settings": settings_from_env()}) as context:
+            with dg.build_sensor_context(
+                cursor=cursors[kind],
+                instance=instance,
+                repository_def=repo,
+                resources={"postgres": postgres, "settings": settings_from_env()},
+            ) as context:
                 data = sensor.evaluate_tick(context)
         except Exception as exc:  # noqa: BLE001 - reported, the demo goes on
             click.secho(f"  tick failed: {exc}", fg="red")
@@ -253,8 +268,10 @@ def run_sensor_demo(defs: dg.Definitions, instance: dg.DagsterInstance, postgres
                 line = f"{p['from_status']} → {p['to_status']}  (booked {p['booked_impressions']:,})"
             click.echo(f"  {event_type:<19} {tenant:<16} {entity:<11} {line}")
         if not data.run_requests:
-            click.echo("  no run requested: " + (data.skip_message if not events else
-                                                  "its rerun target is not in this code location yet"))
+            click.echo(
+                "  no run requested: "
+                + (data.skip_message if not events else "its rerun target is not in this code location yet")
+            )
         for run in data.run_requests:
             targets = ", ".join(k.to_user_string() for k in run.asset_selection or [])
             click.echo(f"  run requested: {targets}  run_key={run.run_key}")
@@ -263,6 +280,7 @@ def run_sensor_demo(defs: dg.Definitions, instance: dg.DagsterInstance, postgres
 
 
 # --- matchmaking ---------------------------------------------------------------------------------
+
 
 def flags_matchmaking() -> bool:
     from sponsor_pipeline.settings import Flags
@@ -285,6 +303,8 @@ def print_top_matches(postgres: PostgresResource, top: int = 3) -> None:
             current = (tenant, campaign_id)
             click.echo(f"  {tenant} {campaign_id} {name} [{stage}]")
         click.echo(f"    {title:<20} {rationale}")
+
+
 # --- dashboards and IO documents: headlines and where the plots and PDFs went ----------------------
 
 TOP_SHOW_30D = """
@@ -303,8 +323,11 @@ SELECT alert_type, count(*), count(*) FILTER (WHERE severity = 'critical')
 FROM ops_alerts GROUP BY alert_type ORDER BY alert_type
 """
 
-_OUTPUT_KEYS = {"downloads_trend_png": "downloads trend plot", "pacing_png": "pacing plot",
-                "output_dir": "IO documents (PDF)"}
+_OUTPUT_KEYS = {
+    "downloads_trend_png": "downloads trend plot",
+    "pacing_png": "pacing plot",
+    "output_dir": "IO documents (PDF)",
+}
 
 
 def _materialized_metadata(result) -> dict[str, dict]:
@@ -317,8 +340,10 @@ def _materialized_metadata(result) -> dict[str, dict]:
 
 def ran_dashboards_or_documents(result) -> bool:
     """True when the run materialized a dashboard or the IO documents."""
-    return bool({"creator_dashboard", "advertiser_dashboard", "ops_dashboard", "io_documents"}
-                & set(_materialized_metadata(result)))
+    return bool(
+        {"creator_dashboard", "advertiser_dashboard", "ops_dashboard", "io_documents"}
+        & set(_materialized_metadata(result))
+    )
 
 
 def print_dashboard_headlines(postgres: PostgresResource, result) -> None:
@@ -331,14 +356,18 @@ def print_dashboard_headlines(postgres: PostgresResource, result) -> None:
             if row:
                 tenant, title, downloads, trend, as_of = row
                 trend_text = f", {float(trend):+.1f}% vs the 30 days before" if trend is not None else ""
-                click.echo(f"  creator     top show: {title} ({tenant}) {downloads:,} downloads "
-                           f"in the 30 days to {as_of}{trend_text}")
+                click.echo(
+                    f"  creator     top show: {title} ({tenant}) {downloads:,} downloads "
+                    f"in the 30 days to {as_of}{trend_text}"
+                )
         if "advertiser_dashboard" in meta:
             row = conn.execute(MOST_UNDER_PACED_IO).fetchone()
             if row:
                 tenant, io_id, campaign, pacing, delivered, booked, end = row
-                click.echo(f"  advertiser  most under-paced live IO: {io_id} ({tenant}, {campaign}) pacing "
-                           f"{float(pacing):.2f}, {delivered:,} of {booked:,} delivered, flight ends {end}")
+                click.echo(
+                    f"  advertiser  most under-paced live IO: {io_id} ({tenant}, {campaign}) pacing "
+                    f"{float(pacing):.2f}, {delivered:,} of {booked:,} delivered, flight ends {end}"
+                )
             else:
                 click.echo("  advertiser  no live IO measured yet (io_delivery has no rows)")
         if "ops_dashboard" in meta:
@@ -349,8 +378,10 @@ def print_dashboard_headlines(postgres: PostgresResource, result) -> None:
             click.echo(f"  ops         {total} alerts ({critical} critical): {parts}")
     if "io_documents" in meta:
         docs = meta["io_documents"]
-        click.echo(f"  documents   {docs['documents']} IO PDFs: {docs['rendered']} rendered, "
-                   f"{docs['unchanged']} unchanged, {docs['removed']} removed")
+        click.echo(
+            f"  documents   {docs['documents']} IO PDFs: {docs['rendered']} rendered, "
+            f"{docs['unchanged']} unchanged, {docs['removed']} removed"
+        )
     _heading("where to look")
     for asset, values in sorted(meta.items()):
         for key, label in _OUTPUT_KEYS.items():

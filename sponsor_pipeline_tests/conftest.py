@@ -19,14 +19,34 @@ from sponsor_pipeline.warehouse.targets import REFERENCE_FILES
 SAMPLES = PROJECT_ROOT / "samples"
 
 BUSINESS_TABLES = (
-    "tenants", "shows", "episodes", "advertisers", "campaigns", "ad_units", "io_bookings",
-    "listener_metrics", "matches", "events", "etl_imports", "quarantined_rows", "audience_profiles",
-    "io_delivery", "io_responses", "change_log",
+    "tenants",
+    "shows",
+    "episodes",
+    "advertisers",
+    "campaigns",
+    "ad_units",
+    "io_bookings",
+    "listener_metrics",
+    "matches",
+    "events",
+    "etl_imports",
+    "quarantined_rows",
+    "audience_profiles",
+    "io_delivery",
+    "io_responses",
+    "change_log",
     # matchmaking inputs (0006)
-    "show_topics", "show_brand_safety", "campaign_brand_safety", "campaign_targets",
+    "show_topics",
+    "show_brand_safety",
+    "campaign_brand_safety",
+    "campaign_targets",
     # 0007_dashboards
-    "creator_dashboard", "creator_source_split", "advertiser_dashboard", "advertiser_recommendations",
-    "ops_alerts", "io_documents",
+    "creator_dashboard",
+    "creator_source_split",
+    "advertiser_dashboard",
+    "advertiser_recommendations",
+    "ops_alerts",
+    "io_documents",
 )
 
 
@@ -34,7 +54,7 @@ BUSINESS_TABLES = (
 def server_url() -> URL:
     """The test server: DATABASE_URL's server, else an embedded one in <state>/pg-test."""
     if os.environ.get("DATABASE_URL"):
-        return server._normalise(os.environ["DATABASE_URL"])  # noqa: SLF001
+        return server._normalise(os.environ["DATABASE_URL"])
     return server.embedded_server_url(state_dir() / "pg-test")
 
 

@@ -3,8 +3,6 @@ on metrics_daily and the dashboards, checks blocking where bad data must not flo
 
 from datetime import timedelta
 
-import dagster as dg
-
 from sponsor_pipeline.definitions import build_definitions
 from sponsor_pipeline.settings import Flags
 

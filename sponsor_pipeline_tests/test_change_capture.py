@@ -9,8 +9,9 @@ IO = ("northwind-audio", "nw-io-001")
 
 def _log(conn, entity_type):
     return conn.execute(
-        "SELECT tenant_id, entity_id, from_value, to_value FROM change_log WHERE entity_type = %s "
-        "ORDER BY change_id", (entity_type,)).fetchall()
+        "SELECT tenant_id, entity_id, from_value, to_value FROM change_log WHERE entity_type = %s ORDER BY change_id",
+        (entity_type,),
+    ).fetchall()
 
 
 def test_import_inserts_are_logged_with_no_from_value(reference):
@@ -31,8 +32,9 @@ def test_plain_sql_status_and_stage_changes_are_captured_once_each(reference):
     reference.commit()
     assert _log(reference, "io_booking") == [("northwind-audio", "nw-io-001", "completed", "paused")]
     assert _log(reference, "campaign") == [("northwind-audio", "nw-cmp-001", "won", "negotiation")]
-    ids, times, txids = zip(*reference.execute(
-        "SELECT change_id, changed_at, txid FROM change_log ORDER BY change_id").fetchall())
+    ids, times, txids = zip(
+        *reference.execute("SELECT change_id, changed_at, txid FROM change_log ORDER BY change_id").fetchall()
+    )
     assert list(ids) == sorted(ids) and list(times) == sorted(times) and all(t > 0 for t in txids)
 
 
@@ -50,7 +52,9 @@ def test_upsert_that_changes_status_is_logged_as_an_update(reference):
         "INSERT INTO io_bookings (tenant_id, io_id, campaign_id, show_id, flight_start, flight_end, "
         "booked_impressions, cpm, status) SELECT tenant_id, io_id, campaign_id, show_id, flight_start, "
         "flight_end, booked_impressions, cpm, 'live' FROM io_bookings WHERE tenant_id = %s AND io_id = %s "
-        "ON CONFLICT (tenant_id, io_id) DO UPDATE SET status = EXCLUDED.status", IO)
+        "ON CONFLICT (tenant_id, io_id) DO UPDATE SET status = EXCLUDED.status",
+        IO,
+    )
     reference.commit()
     assert _log(reference, "io_booking") == [("northwind-audio", "nw-io-001", "completed", "live")]
 

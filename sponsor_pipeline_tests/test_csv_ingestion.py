@@ -48,7 +48,11 @@ def test_bad_file_quarantines_exactly_its_bad_rows_and_loads_the_rest(reference)
         "SELECT row_number, column_name, reason, source_uri, raw_row FROM quarantined_rows ORDER BY row_number"
     ).fetchall()
     assert [(r[0], r[1]) for r in rows] == [
-        (2, "downloads"), (5, "listeners"), (7, "day"), (9, "episode_id"), (12, "tenant_id")
+        (2, "downloads"),
+        (5, "listeners"),
+        (7, "day"),
+        (9, "episode_id"),
+        (12, "tenant_id"),
     ]
     assert all(r[3].endswith("metrics_bad_rows.csv") for r in rows)
     assert "'-37'" in rows[0][2] and "n/a" in rows[1][2] and "2026-02-30" in rows[2][2]
@@ -85,8 +89,12 @@ def test_missing_column_fails_the_file_naming_it_and_records_etl_error(reference
     pd.read_csv(SAMPLES / "metrics_daily.csv", dtype=str).head(5).drop(columns="source").to_csv(path, index=False)
     with pytest.raises(imports.ImportFailed, match=r"metrics_no_source\.csv.*missing required column.*source"):
         imports.import_csv(reference, path, LISTENER_METRICS)
-    assert reference.execute("SELECT status FROM etl_imports WHERE source_kind = 'csv' AND source_uri = %s",
-                             (str(path),)).fetchone()[0] == "failed"
+    assert (
+        reference.execute(
+            "SELECT status FROM etl_imports WHERE source_kind = 'csv' AND source_uri = %s", (str(path),)
+        ).fetchone()[0]
+        == "failed"
+    )
     error = reference.execute("SELECT payload FROM events WHERE event_type = 'etl.error'").fetchone()[0]
     assert "metrics_no_source.csv" in error["source_uri"]
 

@@ -28,10 +28,10 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sponsor_pipeline.db import server
 from sponsor_pipeline.defs.dashboards.assets import creator_dashboard
 from sponsor_pipeline.instance import DAGSTER_YAML
+from sponsor_pipeline.resources.settings import settings_from_env
 from sponsor_pipeline.settings import PROJECT_ROOT
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
-from sponsor_pipeline.resources.settings import settings_from_env
 
 from .conftest import SAMPLES
 
@@ -40,8 +40,14 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("SPONSOR_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 STARTUP_SECONDS = 180
 RUN_SECONDS = 240
@@ -98,11 +104,22 @@ def dagster_ui(reference, db_url, server_url, tmp_path):
     bindir = Path(sys.executable).parent
     logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("webserver", "daemon")}
     procs = [
-        subprocess.Popen([str(bindir / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
-                          "-p", str(port)], cwd=PROJECT_ROOT, env=env, stdout=logs["webserver"],
-                         stderr=subprocess.STDOUT, start_new_session=True),
-        subprocess.Popen([str(bindir / "dagster-daemon"), "run", "-w", "workspace.yaml"], cwd=PROJECT_ROOT,
-                         env=env, stdout=logs["daemon"], stderr=subprocess.STDOUT, start_new_session=True),
+        subprocess.Popen(
+            [str(bindir / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=logs["webserver"],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [str(bindir / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=logs["daemon"],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        ),
     ]
     base = f"http://127.0.0.1:{port}"
     try:
@@ -115,8 +132,9 @@ def dagster_ui(reference, db_url, server_url, tmp_path):
             except OSError:
                 pass
             if time.monotonic() > deadline or procs[0].poll() is not None:
-                raise AssertionError("dagster-webserver did not start:\n"
-                                     + (tmp_path / "webserver.log").read_text()[-3000:])
+                raise AssertionError(
+                    "dagster-webserver did not start:\n" + (tmp_path / "webserver.log").read_text()[-3000:]
+                )
             time.sleep(1)
         yield {"url": base, "env": env, "home": home}
     finally:
@@ -135,8 +153,11 @@ def browser_page(tmp_path):
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1600, "height": 1000},
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1600, "height": 1000},
         )
         # The UI's "Join the Dagster community" dialog is skipped once dismissed (localStorage key
         # communityNux, as the Skip button stores it): mark it dismissed before any page loads.
@@ -195,7 +216,11 @@ def test_ui_shows_the_graph_materializes_metrics_daily_and_shows_dashboard_plots
         for key, value in dagster_ui["env"].items():
             monkeypatch.setenv(key, value)
         with dg.DagsterInstance.from_config(str(dagster_ui["home"])) as instance:
-            assert dg.materialize([creator_dashboard], instance=instance, resources={"postgres": postgres, "settings": settings_from_env()}).success
+            assert dg.materialize(
+                [creator_dashboard],
+                instance=instance,
+                resources={"postgres": postgres, "settings": settings_from_env()},
+            ).success
         page.goto(f"{base}/assets/creator_dashboard")
         page.locator("tr", has_text="downloads_trend").first.get_by_text("[Show Markdown]").click()
         image = page.locator('img[src^="data:image/png;base64,"]').first

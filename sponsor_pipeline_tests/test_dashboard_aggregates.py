@@ -12,11 +12,15 @@ from sponsor_pipeline.dashboards import aggregates as agg
 AS_OF = pd.Timestamp("2026-11-15")
 
 SHOWS = pd.DataFrame({"tenant_id": ["t1", "t1"], "show_id": ["s1", "s2"], "title": ["Show One", "Show Two"]})
-EPISODES = pd.DataFrame({
-    "tenant_id": ["t1", "t1", "t1"], "show_id": ["s1", "s1", "s2"], "episode_id": ["e1", "e2", "e3"],
-    "title": ["Ep 1", "Ep 2", "Ep 3"],
-    "published_at": [date(2026, 10, 1), date(2026, 11, 1), date(2026, 9, 1)],
-})
+EPISODES = pd.DataFrame(
+    {
+        "tenant_id": ["t1", "t1", "t1"],
+        "show_id": ["s1", "s1", "s2"],
+        "episode_id": ["e1", "e2", "e3"],
+        "title": ["Ep 1", "Ep 2", "Ep 3"],
+        "published_at": [date(2026, 10, 1), date(2026, 11, 1), date(2026, 9, 1)],
+    }
+)
 
 
 def _windows(rows):
@@ -24,33 +28,125 @@ def _windows(rows):
     return pd.DataFrame(rows, columns=cols)
 
 
-WINDOWS = _windows([
-    ("t1", "s1", "e1", "megaphone", 70, 50, 300, 200, 900),
-    ("t1", "s1", "e1", "spotify", 30, 50, 100, 100, 300),
-    ("t1", "s1", "e2", "megaphone", 100, 0, 400, 0, 400),
-    ("t1", "s1", None, "megaphone", 10, 10, 40, 40, 120),   # show-level series
-    ("t1", "s2", "e3", "megaphone", 5, 10, 20, 40, 60),
-])
+WINDOWS = _windows(
+    [
+        ("t1", "s1", "e1", "megaphone", 70, 50, 300, 200, 900),
+        ("t1", "s1", "e1", "spotify", 30, 50, 100, 100, 300),
+        ("t1", "s1", "e2", "megaphone", 100, 0, 400, 0, 400),
+        ("t1", "s1", None, "megaphone", 10, 10, 40, 40, 120),  # show-level series
+        ("t1", "s2", "e3", "megaphone", 5, 10, 20, 40, 60),
+    ]
+)
 
 
 def _ios(rows):
-    cols = ["tenant_id", "io_id", "campaign_id", "show_id", "episode_id", "advertiser_id", "status",
-            "flight_start", "flight_end", "booked_impressions", "cpm", "delivered_impressions",
-            "expected_to_date", "pacing_ratio"]
+    cols = [
+        "tenant_id",
+        "io_id",
+        "campaign_id",
+        "show_id",
+        "episode_id",
+        "advertiser_id",
+        "status",
+        "flight_start",
+        "flight_end",
+        "booked_impressions",
+        "cpm",
+        "delivered_impressions",
+        "expected_to_date",
+        "pacing_ratio",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
-IOS = _ios([
-    # run-of-show, live, over-delivered: billable capped at booked
-    ("t1", "io1", "c1", "s1", None, "a1", "live", date(2026, 11, 1), date(2026, 11, 30), 10_000, 25.0, 12_000, 8_000.0, 1.5),
-    # episode IO, completed
-    ("t1", "io2", "c1", "s1", "e1", "a1", "completed", date(2026, 10, 1), date(2026, 10, 31), 4_000, 30.0, 3_000, 4_000.0, 0.75),
-    # scheduled, second advertiser, not measured yet
-    ("t1", "io3", "c2", "s1", None, "a2", "scheduled", date(2026, 11, 20), date(2026, 12, 20), 5_000, 20.0, None, None, None),
-    # draft and cancelled IOs book nothing
-    ("t1", "io4", "c2", "s2", None, "a2", "draft", date(2026, 11, 1), date(2026, 11, 30), 9_999, 50.0, None, None, None),
-    ("t1", "io5", "c2", "s2", None, "a3", "cancelled", date(2026, 11, 1), date(2026, 11, 30), 9_999, 50.0, 100, 10.0, 10.0),
-])
+IOS = _ios(
+    [
+        # run-of-show, live, over-delivered: billable capped at booked
+        (
+            "t1",
+            "io1",
+            "c1",
+            "s1",
+            None,
+            "a1",
+            "live",
+            date(2026, 11, 1),
+            date(2026, 11, 30),
+            10_000,
+            25.0,
+            12_000,
+            8_000.0,
+            1.5,
+        ),
+        # episode IO, completed
+        (
+            "t1",
+            "io2",
+            "c1",
+            "s1",
+            "e1",
+            "a1",
+            "completed",
+            date(2026, 10, 1),
+            date(2026, 10, 31),
+            4_000,
+            30.0,
+            3_000,
+            4_000.0,
+            0.75,
+        ),
+        # scheduled, second advertiser, not measured yet
+        (
+            "t1",
+            "io3",
+            "c2",
+            "s1",
+            None,
+            "a2",
+            "scheduled",
+            date(2026, 11, 20),
+            date(2026, 12, 20),
+            5_000,
+            20.0,
+            None,
+            None,
+            None,
+        ),
+        # draft and cancelled IOs book nothing
+        (
+            "t1",
+            "io4",
+            "c2",
+            "s2",
+            None,
+            "a2",
+            "draft",
+            date(2026, 11, 1),
+            date(2026, 11, 30),
+            9_999,
+            50.0,
+            None,
+            None,
+            None,
+        ),
+        (
+            "t1",
+            "io5",
+            "c2",
+            "s2",
+            None,
+            "a3",
+            "cancelled",
+            date(2026, 11, 1),
+            date(2026, 11, 30),
+            9_999,
+            50.0,
+            100,
+            10.0,
+            10.0,
+        ),
+    ]
+)
 
 
 def test_trend_is_percent_change_and_none_without_a_previous_window():
@@ -112,8 +208,15 @@ def test_source_split_shares_add_up_to_100_per_show():
     assert split.groupby("show_id")["share_pct"].sum().round(0).eq(100).all()
 
 
-CAMPAIGNS = pd.DataFrame({"tenant_id": ["t1", "t1"], "campaign_id": ["c1", "c2"], "campaign_name": ["C1", "C2"],
-                          "advertiser_id": ["a1", "a2"], "advertiser_name": ["Adv 1", "Adv 2"]})
+CAMPAIGNS = pd.DataFrame(
+    {
+        "tenant_id": ["t1", "t1"],
+        "campaign_id": ["c1", "c2"],
+        "campaign_name": ["C1", "C2"],
+        "advertiser_id": ["a1", "a2"],
+        "advertiser_name": ["Adv 1", "Adv 2"],
+    }
+)
 
 
 def test_advertiser_rows_give_spend_effective_cpm_and_campaign_pacing():
@@ -132,11 +235,35 @@ def test_advertiser_rows_give_spend_effective_cpm_and_campaign_pacing():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 10**7), st.integers(0, 2 * 10**7),
-                          st.decimals(0, 200, places=2, allow_nan=False)), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 10**7), st.integers(0, 2 * 10**7), st.decimals(0, 200, places=2, allow_nan=False)),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_campaign_spend_is_the_sum_of_its_ios_and_never_exceeds_booked_cost(ios):
-    frame = _ios([("t1", f"io{i}", "c1", "s1", None, "a1", "live", date(2026, 11, 1), date(2026, 11, 30),
-                   booked, float(cpm), delivered, float(booked), 1.0) for i, (booked, delivered, cpm) in enumerate(ios)])
+    frame = _ios(
+        [
+            (
+                "t1",
+                f"io{i}",
+                "c1",
+                "s1",
+                None,
+                "a1",
+                "live",
+                date(2026, 11, 1),
+                date(2026, 11, 30),
+                booked,
+                float(cpm),
+                delivered,
+                float(booked),
+                1.0,
+            )
+            for i, (booked, delivered, cpm) in enumerate(ios)
+        ]
+    )
     rows = agg.build_advertiser(frame, CAMPAIGNS, AS_OF)
     camp = rows[rows.io_id.isna()].iloc[0]
     per_io = rows[rows.io_id.notna()]
@@ -145,10 +272,16 @@ def test_campaign_spend_is_the_sum_of_its_ios_and_never_exceeds_booked_cost(ios)
 
 
 def test_top_recommendations_rank_by_score_and_mark_booked_shows():
-    matches = pd.DataFrame({
-        "tenant_id": ["t1"] * 4, "campaign_id": ["c1"] * 4, "show_id": ["s1", "s2", "s3", "s4"],
-        "show_title": ["A", "B", "C", "D"], "score": [80.0, 95.5, 60.0, 95.5], "rationale": ["r"] * 4,
-    })
+    matches = pd.DataFrame(
+        {
+            "tenant_id": ["t1"] * 4,
+            "campaign_id": ["c1"] * 4,
+            "show_id": ["s1", "s2", "s3", "s4"],
+            "show_title": ["A", "B", "C", "D"],
+            "score": [80.0, 95.5, 60.0, 95.5],
+            "rationale": ["r"] * 4,
+        }
+    )
     recs = agg.top_recommendations(matches, IOS, top_n=3)
     assert list(recs.show_id) == ["s2", "s4", "s1"] and list(recs["rank"]) == [1, 2, 3]
     assert recs.set_index("show_id").loc["s1", "already_booked"]

@@ -16,10 +16,10 @@ from sponsor_pipeline.defs.dashboards.checks import (
 )
 from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
 from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique
+from sponsor_pipeline.resources.settings import settings_from_env
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.metrics import duplicate_metrics_daily_keys, refresh_metrics_daily
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
-from sponsor_pipeline.resources.settings import settings_from_env
 
 from .conftest import SAMPLES
 
@@ -43,43 +43,60 @@ def warehouse(reference: psycopg.Connection) -> psycopg.Connection:
     imports.import_csv(reference, SAMPLES / "metrics_bad_rows.csv", LISTENER_METRICS)
     refresh_metrics_daily(reference)
     for io, delivered, expected, pacing, make_good in [
-        ("nw-io-006", 100_000, 200_000, 0.5, 0),       # live, badly under-paced
-        ("nw-io-007", 30_000, 31_000, 0.9677, 0),      # live, fine
+        ("nw-io-006", 100_000, 200_000, 0.5, 0),  # live, badly under-paced
+        ("nw-io-007", 30_000, 31_000, 0.9677, 0),  # live, fine
         ("nw-io-001", 30_000, 35_000, 0.8571, 5_000),  # completed, short: owes a make-good
-        ("nw-io-002", 60_000, 47_000, 1.2766, 0),      # completed, over-delivered
+        ("nw-io-002", 60_000, 47_000, 1.2766, 0),  # completed, over-delivered
     ]:
-        reference.execute(DELIVERY, {"tenant": "northwind-audio", "io": io, "delivered": delivered,
-                                     "expected": expected, "pacing": pacing, "make_good": make_good})
+        reference.execute(
+            DELIVERY,
+            {
+                "tenant": "northwind-audio",
+                "io": io,
+                "delivered": delivered,
+                "expected": expected,
+                "pacing": pacing,
+                "make_good": make_good,
+            },
+        )
     reference.execute(
         "INSERT INTO matches (tenant_id, show_id, campaign_id, score, rationale, signals, geo_overlap, "
         "demographic_overlap, topic_overlap, historical_lift, inventory_fit, brand_safety) "
         "SELECT s.tenant_id, s.show_id, c.campaign_id, 40 + length(s.show_id) * 2 + length(c.campaign_id), "
         "'audience overlap', jsonb_build_object('geo_overlap', 0.5, 'demographic_overlap', 0.5, "
         "'topic_overlap', 0.5, 'historical_lift', 0.5, 'inventory_fit', 0.5, 'brand_safety', 1), "
-        "0.5, 0.5, 0.5, 0.5, 0.5, 1 FROM shows s JOIN campaigns c USING (tenant_id)")
+        "0.5, 0.5, 0.5, 0.5, 0.5, 1 FROM shows s JOIN campaigns c USING (tenant_id)"
+    )
     # an IO entered outside the import path (an app, psql) has no generated promo code or vanity URL
-    reference.execute("UPDATE io_bookings SET promo_code = NULL, vanity_url = NULL "
-                      "WHERE tenant_id = 'northwind-audio' AND io_id = 'nw-io-006'")
+    reference.execute(
+        "UPDATE io_bookings SET promo_code = NULL, vanity_url = NULL "
+        "WHERE tenant_id = 'northwind-audio' AND io_id = 'nw-io-006'"
+    )
     # the inserts the sample load logged have been processed by the sensors
     reference.execute(
         "INSERT INTO events (tenant_id, event_type, dedupe_key) SELECT tenant_id, 'io.scheduled', "
-        "'change_log:' || change_id FROM change_log")
+        "'change_log:' || change_id FROM change_log"
+    )
     reference.execute(
         "INSERT INTO change_log (tenant_id, entity_type, entity_id, from_value, to_value, changed_at) VALUES "
         "('northwind-audio', 'io_booking', 'nw-io-006', 'scheduled', 'live', now() - interval '20 minutes'), "
-        "('harbor-pods', 'campaign', 'hp-cmp-001', 'negotiation', 'won', now() - interval '2 hours')")
+        "('harbor-pods', 'campaign', 'hp-cmp-001', 'negotiation', 'won', now() - interval '2 hours')"
+    )
     # the harbor-pods change has been processed by its sensor: only northwind-audio lags
     reference.execute(
         "INSERT INTO events (tenant_id, event_type, dedupe_key) "
         "SELECT tenant_id, 'deal.stage_changed', 'change_log:' || change_id FROM change_log "
-        "WHERE tenant_id = 'harbor-pods' ON CONFLICT (dedupe_key) DO NOTHING")
+        "WHERE tenant_id = 'harbor-pods' ON CONFLICT (dedupe_key) DO NOTHING"
+    )
     reference.commit()
     return reference
 
 
 def _materialize(postgres, tmp_path, assets=DASHBOARDS, **config):
     ops = {a.key.to_user_string(): {"config": {"plots_dir": str(tmp_path / "plots"), **config}} for a in assets}
-    result = dg.materialize(assets, resources={"postgres": postgres, "settings": settings_from_env()}, run_config={"ops": ops})
+    result = dg.materialize(
+        assets, resources={"postgres": postgres, "settings": settings_from_env()}, run_config={"ops": ops}
+    )
     assert result.success
     mats = [ev.event_specific_data.materialization for ev in result.get_asset_materialization_events()]
     return {m.asset_key.to_user_string(): m.metadata for m in mats}
@@ -89,21 +106,27 @@ def test_creator_dashboard_matches_metrics_daily_and_names_the_top_show(warehous
     meta = _materialize(postgres, tmp_path, [creator_dashboard])["creator_dashboard"]
     expected = warehouse.execute(
         "SELECT s.title, sum(m.downloads) FROM metrics_daily m JOIN shows s USING (tenant_id, show_id) "
-        "WHERE m.day > date '2026-11-15' - 30 GROUP BY s.title ORDER BY 2 DESC LIMIT 1").fetchone()
+        "WHERE m.day > date '2026-11-15' - 30 GROUP BY s.title ORDER BY 2 DESC LIMIT 1"
+    ).fetchone()
     top = warehouse.execute(
         "SELECT show_title, downloads_30d, as_of FROM creator_dashboard WHERE episode_id IS NULL "
-        "ORDER BY downloads_30d DESC LIMIT 1").fetchone()
+        "ORDER BY downloads_30d DESC LIMIT 1"
+    ).fetchone()
     assert top[:2] == expected and str(top[2]) == "2026-11-15" == meta["as_of"].value
     assert meta["top_show"].value == expected[0]
     # every episode rank starts at 1 per show, and booked revenue per show is Σ booked × CPM / 1000
-    assert warehouse.execute("SELECT count(DISTINCT show_id) FROM creator_dashboard WHERE episode_rank = 1"
-                             ).fetchone()[0] == 12
+    assert (
+        warehouse.execute("SELECT count(DISTINCT show_id) FROM creator_dashboard WHERE episode_rank = 1").fetchone()[0]
+        == 12
+    )
     revenue = warehouse.execute(
         "SELECT booked_revenue, delivered_revenue FROM creator_dashboard "
-        "WHERE show_id = 'nw-tech-talk' AND episode_id IS NULL").fetchone()
+        "WHERE show_id = 'nw-tech-talk' AND episode_id IS NULL"
+    ).fetchone()
     source = warehouse.execute(
         "SELECT sum(round(booked_impressions * cpm / 1000, 2)) FROM io_bookings WHERE show_id = 'nw-tech-talk' "
-        "AND status IN ('scheduled', 'live', 'paused', 'completed')").fetchone()[0]
+        "AND status IN ('scheduled', 'live', 'paused', 'completed')"
+    ).fetchone()[0]
     assert revenue[0] == source
     # nw-io-001 delivered 30,000 at 26.45; nw-io-002 over-delivered: billed 47,000 at 28.50; nw-io-006 100,000 at 26.55
     assert float(revenue[1]) == pytest.approx(30_000 * 26.45 / 1000 + 47_000 * 28.50 / 1000 + 100_000 * 26.55 / 1000)
@@ -121,9 +144,11 @@ def test_creator_materialization_attaches_preview_and_trend_plot(warehouse, post
 def test_reference_date_is_configurable(warehouse, postgres, tmp_path):
     _materialize(postgres, tmp_path, [creator_dashboard], reference_date="2026-10-01")
     as_of, d7 = warehouse.execute(
-        "SELECT max(as_of), sum(downloads_7d) FROM creator_dashboard WHERE episode_id IS NULL").fetchone()
+        "SELECT max(as_of), sum(downloads_7d) FROM creator_dashboard WHERE episode_id IS NULL"
+    ).fetchone()
     expected = warehouse.execute(
-        "SELECT sum(downloads) FROM metrics_daily WHERE day BETWEEN '2026-09-25' AND '2026-10-01'").fetchone()[0]
+        "SELECT sum(downloads) FROM metrics_daily WHERE day BETWEEN '2026-09-25' AND '2026-10-01'"
+    ).fetchone()[0]
     assert str(as_of) == "2026-10-01" and d7 == expected
 
 
@@ -134,7 +159,8 @@ def test_advertiser_dashboard_pacing_spend_and_recommendations(warehouse, postgr
     ).fetchone()
     assert float(io6[0]) == 0.5 and float(io6[1]) == pytest.approx(2655.00) and float(io6[2]) == 26.55
     io2 = warehouse.execute(
-        "SELECT spend_to_date, effective_cpm FROM advertiser_dashboard WHERE io_id = 'nw-io-002'").fetchone()
+        "SELECT spend_to_date, effective_cpm FROM advertiser_dashboard WHERE io_id = 'nw-io-002'"
+    ).fetchone()
     assert float(io2[0]) == pytest.approx(47_000 * 28.50 / 1000)
     assert float(io2[1]) == pytest.approx(47_000 * 28.50 / 60_000, abs=0.006)  # over-delivery lowers eCPM
     assert meta["most_under_paced_io"].value.startswith("nw-io-006")
@@ -169,8 +195,10 @@ def test_dashboard_checks_pass_then_catch_drift(warehouse, postgres, tmp_path):
     _materialize(postgres, tmp_path)
     for check in (creator_dashboard_reconciles, advertiser_dashboard_reconciles, ops_dashboard_reconciles):
         assert check(postgres=postgres).passed, check.check_key
-    warehouse.execute("UPDATE creator_dashboard SET downloads_90d = downloads_90d + 1 "
-                      "WHERE show_id = 'nw-tech-talk' AND episode_id IS NULL")
+    warehouse.execute(
+        "UPDATE creator_dashboard SET downloads_90d = downloads_90d + 1 "
+        "WHERE show_id = 'nw-tech-talk' AND episode_id IS NULL"
+    )
     warehouse.execute("UPDATE advertiser_dashboard SET delivered_impressions = 0 WHERE io_id = 'nw-io-006'")
     warehouse.execute("DELETE FROM ops_alerts WHERE alert_type = 'missing_promo_code'")
     warehouse.commit()
@@ -197,7 +225,8 @@ def test_listener_metrics_schema_check_reports_every_failure(warehouse, postgres
     warehouse.execute(
         "INSERT INTO listener_metrics (tenant_id, day, show_id, episode_id, source, downloads, listeners) VALUES "
         "('Bad_Tenant', '2026-11-01', 'nw-tech-talk', NULL, 'megaphone', 5, 1), "
-        "('northwind-audio', '2026-11-01', 'nw-tech-talk', NULL, 'Not A Source', 5, 1)")
+        "('northwind-audio', '2026-11-01', 'nw-tech-talk', NULL, 'Not A Source', 5, 1)"
+    )
     warehouse.commit()
     result = listener_metrics_matches_schema(postgres=postgres)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR

@@ -6,8 +6,8 @@ import json
 import dagster as dg
 import pytest
 
-from sponsor_pipeline.defs.deals_io import sensors
 from sponsor_pipeline.definitions import build_definitions
+from sponsor_pipeline.defs.deals_io import sensors
 from sponsor_pipeline.resources.settings import PipelineSettings, settings_from_env
 from sponsor_pipeline.settings import Flags
 from sponsor_pipeline.warehouse import change_log
@@ -28,8 +28,10 @@ def repo_with_match_scores():
 
 def tick(sensor, postgres, repo, cursor=None):
     with dg.build_sensor_context(
-        cursor=cursor, instance=dg.DagsterInstance.ephemeral(),
-        resources={"postgres": postgres, "settings": PipelineSettings()}, repository_def=repo,
+        cursor=cursor,
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"postgres": postgres, "settings": PipelineSettings()},
+        repository_def=repo,
     ) as context:
         return sensor.evaluate_tick(context)
 
@@ -48,8 +50,9 @@ def drained(sensor, postgres, repo):
 
 def sensor_events(conn, event_prefix):
     return conn.execute(
-        "SELECT event_type, entity_id, payload, dedupe_key FROM events WHERE event_type LIKE %s "
-        "ORDER BY event_id", (event_prefix + "%",)).fetchall()
+        "SELECT event_type, entity_id, payload, dedupe_key FROM events WHERE event_type LIKE %s ORDER BY event_id",
+        (event_prefix + "%",),
+    ).fetchall()
 
 
 def set_status(conn, status, io=IO):
@@ -73,9 +76,13 @@ def test_three_io_transitions_between_two_ticks_give_three_events_in_order(refer
     payload = events[0][2]
     assert payload["io_id"] == "nw-io-011" and payload["campaign_id"] == "nw-cmp-003"
     assert {"show_id", "episode_id", "flight_start", "flight_end", "booked_impressions"} <= payload.keys()
-    change_ids = [r[0] for r in reference.execute(
-        "SELECT change_id FROM change_log WHERE entity_id = %s AND from_value IS NOT NULL ORDER BY change_id",
-        (IO[1],)).fetchall()]
+    change_ids = [
+        r[0]
+        for r in reference.execute(
+            "SELECT change_id FROM change_log WHERE entity_id = %s AND from_value IS NOT NULL ORDER BY change_id",
+            (IO[1],),
+        ).fetchall()
+    ]
     assert [e[3] for e in events] == [f"change_log:{i}" for i in change_ids]
 
     (run,) = data.run_requests
@@ -92,12 +99,16 @@ def test_io_creation_and_move_to_scheduled_are_io_scheduled(reference, postgres,
     reference.execute(
         "INSERT INTO io_bookings (tenant_id, io_id, campaign_id, show_id, flight_start, flight_end, "
         "booked_impressions, cpm, status) VALUES ('northwind-audio', 'nw-io-900', 'nw-cmp-003', "
-        "'nw-tech-talk', '2026-12-01', '2026-12-31', 10000, 25, 'draft')")
+        "'nw-tech-talk', '2026-12-01', '2026-12-31', 10000, 25, 'draft')"
+    )
     reference.commit()
     set_status(reference, "scheduled", ("northwind-audio", "nw-io-900"))
     tick(sensors.io_status_sensor, postgres, repo, cursor)
-    events = [(e[0], e[2]["from_status"], e[2]["to_status"], e[2]["episode_id"])
-              for e in sensor_events(reference, "io.") if e[1] == "nw-io-900"]
+    events = [
+        (e[0], e[2]["from_status"], e[2]["to_status"], e[2]["episode_id"])
+        for e in sensor_events(reference, "io.")
+        if e[1] == "nw-io-900"
+    ]
     assert events == [("io.scheduled", None, "draft", None), ("io.scheduled", "draft", "scheduled", None)]
 
 
@@ -146,7 +157,11 @@ def test_tick_failing_part_way_then_retried_writes_each_event_once(reference, po
     retried = tick(sensors.io_status_sensor, postgres, repo, cursor)
     events = sensor_events(reference, "io.")[before:]
     assert [(e[2]["from_status"], e[2]["to_status"]) for e in events] == [
-        ("scheduled", "live"), ("live", "paused"), ("paused", "live"), ("live", "completed")]
+        ("scheduled", "live"),
+        ("live", "paused"),
+        ("paused", "live"),
+        ("live", "completed"),
+    ]
     assert len({e[3] for e in events}) == 4
     assert len(retried.run_requests) == 1  # the rerun still goes out
 
@@ -158,9 +173,10 @@ def test_late_commit_with_a_lower_change_id_is_not_skipped(reference, postgres, 
 
     cursor = drained(sensors.io_status_sensor, postgres, repo)
     with psycopg.connect(server.libpq_dsn(db_url)) as slow:
-        slow.execute("UPDATE io_bookings SET status = 'cancelled' WHERE tenant_id = 'northwind-audio' "
-                     "AND io_id = 'nw-io-012'")          # takes the lower change_id, commits later
-        set_status(reference, "live")                    # higher change_id, committed first
+        slow.execute(
+            "UPDATE io_bookings SET status = 'cancelled' WHERE tenant_id = 'northwind-audio' AND io_id = 'nw-io-012'"
+        )  # takes the lower change_id, commits later
+        set_status(reference, "live")  # higher change_id, committed first
         first = tick(sensors.io_status_sensor, postgres, repo, cursor)
         state = json.loads(first.cursor)
         assert state["settled_change_id"] < state["last_change_id"]  # held back by the open transaction
@@ -182,14 +198,19 @@ def test_deal_stage_change_without_match_scores_records_events_and_requests_noth
     (event,) = [e for e in sensor_events(reference, "deal.") if e[2]["from_stage"] is not None]
     assert event[0] == "deal.stage_changed"
     assert {k: event[2][k] for k in ("campaign_id", "from_stage", "to_stage", "is_backward", "skipped_stages")} == {
-        "campaign_id": "nw-cmp-003", "from_stage": "won", "to_stage": "proposal", "is_backward": True,
-        "skipped_stages": []}
+        "campaign_id": "nw-cmp-003",
+        "from_stage": "won",
+        "to_stage": "proposal",
+        "is_backward": True,
+        "skipped_stages": [],
+    }
     assert event[2]["changed_at"]
     assert [o.asset_key for o in data.asset_events] == [dg.AssetKey("campaigns")]
 
 
 def test_deal_stage_changes_rerun_match_scores_for_the_campaigns_that_moved(
-        reference, postgres, repo_with_match_scores):
+    reference, postgres, repo_with_match_scores
+):
     repo = repo_with_match_scores
     cursor = drained(sensors.deal_stage_sensor, postgres, repo)
     reference.execute("UPDATE campaigns SET stage = 'lead' WHERE campaign_id IN ('nw-cmp-003', 'hp-cmp-002')")
@@ -207,8 +228,11 @@ def test_deal_stage_changes_rerun_match_scores_for_the_campaigns_that_moved(
     from sponsor_pipeline.defs.matchmaking.assets import match_scores
     from sponsor_pipeline.defs.matchmaking.resources import MatchWeightsResource
 
-    result = dg.materialize([match_scores], run_config=run.run_config,
-                            resources={"postgres": postgres, "match_weights": MatchWeightsResource()})
+    result = dg.materialize(
+        [match_scores],
+        run_config=run.run_config,
+        resources={"postgres": postgres, "match_weights": MatchWeightsResource()},
+    )
     assert result.success
     scored = {r[0] for r in reference.execute("SELECT DISTINCT campaign_id FROM matches").fetchall()}
     assert scored == set(moved)
@@ -222,8 +246,10 @@ def test_io_rerun_selects_io_delivery_and_what_reads_it(reference, postgres):
     set_status(reference, "paused")
     (run,) = tick(sensors.io_status_sensor, postgres, repo, cursor).run_requests
     # io_delivery and everything downstream of it: the dashboards, and match_scores (history, inventory)
-    assert set(run.asset_selection) == {dg.AssetKey(k) for k in (
-        "io_delivery", "creator_dashboard", "advertiser_dashboard", "ops_dashboard", "match_scores")}
+    assert set(run.asset_selection) == {
+        dg.AssetKey(k)
+        for k in ("io_delivery", "creator_dashboard", "advertiser_dashboard", "ops_dashboard", "match_scores")
+    }
 
 
 def test_sensors_start_running_and_reject_a_bad_cursor_or_batch_size(monkeypatch):

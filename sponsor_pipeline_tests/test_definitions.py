@@ -84,8 +84,9 @@ def test_every_domain_folder_has_its_definitions_and_the_root_merges_them_all():
 def test_daily_schedule_runs_the_whole_graph_with_configurable_cron_and_timezone(monkeypatch):
     monkeypatch.setenv("SPONSOR_DAILY_CRON", "30 4 * * 1-5")
     monkeypatch.setenv("SPONSOR_DAILY_TIMEZONE", "America/New_York")
-    (schedule,) = [s for s in build_definitions(Flags()).get_repository_def().schedule_defs
-                   if s.job_name == ALL_ASSETS_JOB]
+    (schedule,) = [
+        s for s in build_definitions(Flags()).get_repository_def().schedule_defs if s.job_name == ALL_ASSETS_JOB
+    ]
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 4 * * 1-5", "America/New_York")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     monkeypatch.setenv("SPONSOR_DAILY_CRON", "every day")
@@ -105,8 +106,11 @@ def test_settings_resource_binds_set_variables_and_resolves_them_at_run_time(mon
 
     @dg.asset
     def probe(settings: PipelineSettings) -> dict:
-        return {"landing": settings.landing(), "sources": settings.impression_source_list(),
-                "exports": settings.exports()}
+        return {
+            "landing": settings.landing(),
+            "sources": settings.impression_source_list(),
+            "exports": settings.exports(),
+        }
 
     result = dg.materialize([probe], resources={"settings": resource})
     seen = result.output_for_node("probe")
@@ -127,9 +131,7 @@ def test_flag_parsing_rejects_garbage(monkeypatch):
 def test_whole_graph_materializes_against_postgres(conn, postgres):
     definitions = build_definitions(Flags())
     job = definitions.resolve_job_def(ALL_ASSETS_JOB)
-    result = job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), resources={"postgres": postgres}
-    )
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), resources={"postgres": postgres})
     assert result.success
     assert all(check.passed for check in result.get_asset_check_evaluations())
     lm = conn.execute("SELECT count(*) FROM listener_metrics").fetchone()[0]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sponsor_pipeline import io_codes
 from sponsor_pipeline.warehouse import imports
-from sponsor_pipeline.warehouse.targets import IO_BOOKINGS, io_bookings_target
+from sponsor_pipeline.warehouse.targets import io_bookings_target
 from sponsor_pipeline_tests.conftest import SAMPLES
 
 AMBIGUOUS = set("0O1IL")
@@ -22,8 +23,15 @@ def test_promo_code_is_short_unambiguous_and_deterministic():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12),
-                min_size=1, max_size=40, unique=True), st.text("lio-", max_size=6))
+@given(
+    st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12),
+        min_size=1,
+        max_size=40,
+        unique=True,
+    ),
+    st.text("lio-", max_size=6),
+)
 def test_generated_codes_never_collide_within_a_tenant(io_ids, slug):
     ios = [("t", io_id, slug or "x", None, None) for io_id in io_ids]
     assigned = io_codes.assign_codes(ios, taken_codes=["CASTAAAA"], taken_urls=[], domain="go.example.com")
@@ -52,7 +60,8 @@ def test_io_import_fills_missing_codes_and_reimport_changes_nothing(reference, t
     per_tenant_codes = [(t, c) for t, _, c, _ in rows]
     assert len(set(per_tenant_codes)) == len(per_tenant_codes)
     generated = conn.execute(
-        "SELECT count(*) FROM io_bookings WHERE vanity_url LIKE 'https://listen.example.com/%'").fetchone()[0]
+        "SELECT count(*) FROM io_bookings WHERE vanity_url LIKE 'https://listen.example.com/%'"
+    ).fetchone()[0]
     assert generated > 0
     # The same file again with a changed IO (new checksum): generated values stay as they were, even
     # with a different domain configured now.

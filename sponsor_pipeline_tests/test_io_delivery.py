@@ -15,7 +15,9 @@ TENANT = "northwind-audio"
 def _metrics(conn, rows):
     conn.cursor().executemany(
         "INSERT INTO listener_metrics (tenant_id, day, show_id, episode_id, source, downloads) "
-        "VALUES (%s, %s, %s, %s, %s, %s)", [(TENANT, *r) for r in rows])
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        [(TENANT, *r) for r in rows],
+    )
 
 
 @pytest.fixture
@@ -25,14 +27,21 @@ def delivery_data(reference):
     # nw-io-010: episode nw-margin-call-e231, flight 2026-11-02..11-29. 1,000 hosting downloads a day
     # 11-02..11-15; platform plays and a day before the flight must not count.
     for day in days((11, 2), 14):
-        rows += [(day, "nw-margin-call", "nw-margin-call-e231", "megaphone", 1000),
-                 (day, "nw-margin-call", "nw-margin-call-e231", "spotify", 300)]
+        rows += [
+            (day, "nw-margin-call", "nw-margin-call-e231", "megaphone", 1000),
+            (day, "nw-margin-call", "nw-margin-call-e231", "spotify", 300),
+        ]
     rows.append(("2026-11-01", "nw-margin-call", "nw-margin-call-e231", "megaphone", 5000))
     # nw-io-003: run-of-show nw-late-checkout, flight 2026-08-24..10-18 (56 days), completed.
     # Two episodes at 100 a day each, and on 08-24 a show-level series of 500 that replaces them.
-    episodes = [r[0] for r in reference.execute(
-        "SELECT episode_id FROM episodes WHERE tenant_id = %s AND show_id = 'nw-late-checkout' "
-        "ORDER BY episode_id LIMIT 2", (TENANT,)).fetchall()]
+    episodes = [
+        r[0]
+        for r in reference.execute(
+            "SELECT episode_id FROM episodes WHERE tenant_id = %s AND show_id = 'nw-late-checkout' "
+            "ORDER BY episode_id LIMIT 2",
+            (TENANT,),
+        ).fetchall()
+    ]
     flight = days((8, 24), 8) + days((9, 1), 30) + days((10, 1), 18)
     assert len(flight) == 56
     for day in flight:
@@ -47,13 +56,18 @@ def delivery_data(reference):
 def _row(conn, io_id):
     cur = conn.execute(
         "SELECT as_of::text, booked_impressions, delivered_impressions, percent_delivered, expected_to_date, "
-        "pacing_ratio, projected_delivery, make_good_impressions FROM io_delivery WHERE io_id = %s", (io_id,))
+        "pacing_ratio, projected_delivery, make_good_impressions FROM io_delivery WHERE io_id = %s",
+        (io_id,),
+    )
     return dict(zip([d.name for d in cur.description], cur.fetchone()))
 
 
 def test_io_delivery_matches_hand_computed_figures(delivery_data, postgres):
-    result = dg.materialize([io_delivery], resources={"postgres": postgres, "settings": settings_from_env()},
-                            instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        [io_delivery],
+        resources={"postgres": postgres, "settings": settings_from_env()},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     assert result.success
     conn = delivery_data
     assert conn.execute("SELECT count(*) FROM io_delivery").fetchone()[0] == 37
@@ -78,7 +92,7 @@ def test_io_delivery_matches_hand_computed_figures(delivery_data, postgres):
     done = _row(conn, "nw-io-003")
     assert done["booked_impressions"] == 446_000
     assert done["delivered_impressions"] == 11_500
-    assert done["percent_delivered"] == Decimal("2.5785")           # 11,500 / 446,000 × 100
+    assert done["percent_delivered"] == Decimal("2.5785")  # 11,500 / 446,000 × 100
     assert done["expected_to_date"] == Decimal("446000.00")
     assert done["projected_delivery"] == Decimal("11500.00")
     assert done["make_good_impressions"] == 434_500
@@ -88,19 +102,27 @@ def test_io_delivery_matches_hand_computed_figures(delivery_data, postgres):
 
 
 def test_io_delivery_as_of_and_impression_sources_are_configurable(delivery_data, postgres):
-    config = {"ops": {"io_delivery": {"config": {"as_of": "2026-11-08",
-                                                 "impression_sources": ["megaphone", "spotify"]}}}}
-    assert dg.materialize([io_delivery], resources={"postgres": postgres, "settings": settings_from_env()}, run_config=config,
-                          instance=dg.DagsterInstance.ephemeral()).success
+    config = {
+        "ops": {"io_delivery": {"config": {"as_of": "2026-11-08", "impression_sources": ["megaphone", "spotify"]}}}
+    }
+    assert dg.materialize(
+        [io_delivery],
+        resources={"postgres": postgres, "settings": settings_from_env()},
+        run_config=config,
+        instance=dg.DagsterInstance.ephemeral(),
+    ).success
     live = _row(delivery_data, "nw-io-010")
     assert live["as_of"] == "2026-11-08"
-    assert live["delivered_impressions"] == 7 * 1300          # 11-02..11-08, both sources
+    assert live["delivered_impressions"] == 7 * 1300  # 11-02..11-08, both sources
     assert live["projected_delivery"] == Decimal(7 * 1300 * 28 / 7).quantize(Decimal("0.01"))
 
 
 def test_io_delivery_check_catches_a_missing_row(delivery_data, postgres):
-    assert dg.materialize([io_delivery], resources={"postgres": postgres, "settings": settings_from_env()},
-                          instance=dg.DagsterInstance.ephemeral()).success
+    assert dg.materialize(
+        [io_delivery],
+        resources={"postgres": postgres, "settings": settings_from_env()},
+        instance=dg.DagsterInstance.ephemeral(),
+    ).success
     assert io_delivery_covers_every_io(postgres=postgres).passed
     delivery_data.execute("DELETE FROM io_delivery WHERE io_id = 'nw-io-003'")
     delivery_data.commit()

@@ -5,7 +5,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
-import pytest
 from pypdf import PdfReader
 
 from sponsor_pipeline.dashboards.io_document import IoDocument, fingerprint, render_pdf
@@ -13,10 +12,21 @@ from sponsor_pipeline.defs.deals_io.io_documents import document_path, io_docume
 from sponsor_pipeline.resources.settings import settings_from_env
 
 DOC = IoDocument(
-    tenant_id="t1", tenant_name="Tenant & Co", io_id="io-1", status="scheduled", advertiser_name="Adv",
-    campaign_name="Camp", show_title="Signal & Noise", episode_title=None, flight_start=date(2026, 11, 1),
-    flight_end=date(2026, 11, 30), ad_unit="Mid-roll :60 host read", booked_impressions=12_345,
-    cpm=Decimal("22.65"), promo_code=None, vanity_url="https://adv.example/signal",
+    tenant_id="t1",
+    tenant_name="Tenant & Co",
+    io_id="io-1",
+    status="scheduled",
+    advertiser_name="Adv",
+    campaign_name="Camp",
+    show_title="Signal & Noise",
+    episode_title=None,
+    flight_start=date(2026, 11, 1),
+    flight_end=date(2026, 11, 30),
+    ad_unit="Mid-roll :60 host read",
+    booked_impressions=12_345,
+    cpm=Decimal("22.65"),
+    promo_code=None,
+    vanity_url="https://adv.example/signal",
 )
 
 
@@ -25,8 +35,11 @@ def _text(path: Path) -> str:
 
 
 def _run(postgres, folder: Path):
-    result = dg.materialize([io_documents], resources={"postgres": postgres, "settings": settings_from_env()},
-                            run_config={"ops": {"io_documents": {"config": {"output_dir": str(folder)}}}})
+    result = dg.materialize(
+        [io_documents],
+        resources={"postgres": postgres, "settings": settings_from_env()},
+        run_config={"ops": {"io_documents": {"config": {"output_dir": str(folder)}}}},
+    )
     assert result.success
     mat = result.get_asset_materialization_events()[0].event_specific_data.materialization
     return {k: v.value for k, v in mat.metadata.items()}, mat
@@ -34,7 +47,7 @@ def _run(postgres, folder: Path):
 
 def test_total_cost_rounds_half_up_to_cents_and_fingerprint_follows_fields():
     assert DOC.total_cost == Decimal("279.61")  # 12,345 × 22.65 / 1000 = 279.61425
-    assert fingerprint(DOC) == fingerprint(IoDocument(**{**DOC.__dict__}))
+    assert fingerprint(DOC) == fingerprint(IoDocument(**DOC.__dict__))
     assert fingerprint(DOC) != fingerprint(IoDocument(**{**DOC.__dict__, "cpm": Decimal("22.66")}))
 
 
@@ -42,9 +55,19 @@ def test_rendered_pdf_prints_run_of_show_and_placeholders(tmp_path):
     path = tmp_path / "doc.pdf"
     path.write_bytes(render_pdf(DOC))
     text = _text(path)
-    for expected in ("Insertion Order io-1", "Tenant & Co (t1)", "Signal & Noise", "Run of show", "12,345",
-                     "$22.65", "$279.61", "(to be assigned)", "https://adv.example/signal", "Terms",
-                     "2026-11-01 to 2026-11-30"):
+    for expected in (
+        "Insertion Order io-1",
+        "Tenant & Co (t1)",
+        "Signal & Noise",
+        "Run of show",
+        "12,345",
+        "$22.65",
+        "$279.61",
+        "(to be assigned)",
+        "https://adv.example/signal",
+        "Terms",
+        "2026-11-01 to 2026-11-30",
+    ):
         assert expected in text, expected
     assert PdfReader(path).metadata.title == "Insertion order io-1"
 
@@ -55,9 +78,21 @@ def test_one_pdf_per_io_with_the_booked_figures(reference, postgres, tmp_path):
     assert meta["documents"] == meta["rendered"] == ios == len(list(tmp_path.glob("*/IO-*.pdf")))
     text = _text(document_path(tmp_path, "northwind-audio", "nw-io-001"))
     # samples/io_bookings.csv: nw-io-001, Tech Talk episode e106, mid-roll :60, 35,000 at $26.45
-    for expected in ("Insertion Order nw-io-001", "Northwind Audio Network", "Loamwell Sleep",
-                     "Loamwell Fall Sleep Sale", "Tech Talk", "Mid-roll :60 host read", "2026-08-24 to 2026-09-20",
-                     "35,000", "$26.45", "$925.75", "TECHTALK25", "https://loamwell.com/tech-talk", "over-delivery"):
+    for expected in (
+        "Insertion Order nw-io-001",
+        "Northwind Audio Network",
+        "Loamwell Sleep",
+        "Loamwell Fall Sleep Sale",
+        "Tech Talk",
+        "Mid-roll :60 host read",
+        "2026-08-24 to 2026-09-20",
+        "35,000",
+        "$26.45",
+        "$925.75",
+        "TECHTALK25",
+        "https://loamwell.com/tech-talk",
+        "over-delivery",
+    ):
         assert expected in text, expected
     episode = reference.execute("SELECT title FROM episodes WHERE episode_id = 'nw-tech-talk-e106'").fetchone()[0]
     assert episode in text

@@ -20,6 +20,7 @@ RANK = GARM_RISK_RANK
 
 # ---------------------------------------------------------------------------------- signals by hand
 
+
 def test_geo_overlap_is_the_audience_share_in_target_countries():
     show = np.array([[0.6, 0.3, 0.1]])  # US, GB, ZZ
     campaigns = np.array([[1, 1, 0], [0, 0, 0], [1, 0, 0]], dtype=float)
@@ -77,14 +78,16 @@ def _risks(**levels):
 
 def test_brand_safety_gates_on_any_category_and_grades_the_margin():
     accepted = np.array([_risks(garm_obscenity_profanity="medium", garm_crime_harmful_acts="low")])
-    shows = np.array([
-        _risks(),                                   # nothing risky → 1
-        _risks(garm_obscenity_profanity="low"),     # (2 − 1 + 1) / 3
-        _risks(garm_obscenity_profanity="medium"),  # at the limit: 1 / 3
-        _risks(garm_obscenity_profanity="high"),    # over the limit → conflict
-        _risks(garm_terrorism="low"),               # a category accepted at 'none' → conflict
-        _risks(garm_hate_speech="floor"),           # floor is never acceptable
-    ])
+    shows = np.array(
+        [
+            _risks(),  # nothing risky → 1
+            _risks(garm_obscenity_profanity="low"),  # (2 − 1 + 1) / 3
+            _risks(garm_obscenity_profanity="medium"),  # at the limit: 1 / 3
+            _risks(garm_obscenity_profanity="high"),  # over the limit → conflict
+            _risks(garm_terrorism="low"),  # a category accepted at 'none' → conflict
+            _risks(garm_hate_speech="floor"),  # floor is never acceptable
+        ]
+    )
     explicit = np.zeros(len(shows), dtype=bool)
     safety, conflict = matchmaking.brand_safety(shows, accepted, explicit, np.array([False]))
     assert safety[:, 0] == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0, 0.0, 0.0])
@@ -111,32 +114,65 @@ def test_weights_reject_negative_or_all_zero():
     with pytest.raises(ValueError, match="weights"):
         MatchWeights(geo_overlap=-1)
     with pytest.raises(ValueError, match="weights"):
-        MatchWeights(**{s: 0.0 for s in matchmaking.SIGNALS})
+        MatchWeights(**dict.fromkeys(matchmaking.SIGNALS, 0.0))
 
 
 # ------------------------------------------------------------------------- inputs → signals by hand
+
 
 def _inputs(**overrides) -> MatchInputs:
     """One show, one campaign, hand-sized inputs; keyword arguments replace frames."""
     base = dict(
         shows=pd.DataFrame({"show_id": ["s1"], "title": ["S1"], "apple_genre": ["Technology"], "explicit": [False]}),
-        campaigns=pd.DataFrame({"campaign_id": ["c1"], "advertiser_id": ["a1"], "name": ["C1"],
-                                "flight_start": [dt.date(2026, 11, 16)], "flight_end": [dt.date(2026, 11, 25)],
-                                "impressions_goal": [50_000]}),
+        campaigns=pd.DataFrame(
+            {
+                "campaign_id": ["c1"],
+                "advertiser_id": ["a1"],
+                "name": ["C1"],
+                "flight_start": [dt.date(2026, 11, 16)],
+                "flight_end": [dt.date(2026, 11, 25)],
+                "impressions_goal": [50_000],
+            }
+        ),
         advertisers=pd.DataFrame({"advertiser_id": ["a1", "a2"], "category": ["599", "599"]}),
-        audience=pd.DataFrame({"show_id": ["s1"] * 4, "source": ["spotify", "spotify", "apple", "apple"],
-                               "dimension": ["country"] * 4, "bucket": ["US", "GB", "US", "GB"],
-                               "share": [0.8, 0.2, 0.6, 0.4]}),
+        audience=pd.DataFrame(
+            {
+                "show_id": ["s1"] * 4,
+                "source": ["spotify", "spotify", "apple", "apple"],
+                "dimension": ["country"] * 4,
+                "bucket": ["US", "GB", "US", "GB"],
+                "share": [0.8, 0.2, 0.6, 0.4],
+            }
+        ),
         show_topics=pd.DataFrame(columns=["show_id", "topic_id"]),
         show_safety=pd.DataFrame(columns=["show_id", *GARM_COLUMNS]),
         campaign_safety=pd.DataFrame(columns=["campaign_id", *GARM_COLUMNS, "excludes_explicit"]),
-        campaign_targets=pd.DataFrame({"campaign_id": ["c1"], "dimension": ["country"], "value": ["US"], "weight": [1.0]}),
-        metrics=pd.DataFrame({"show_id": ["s1"] * 56, "day": [AS_OF - dt.timedelta(days=d) for d in range(28)] * 2,
-                              "source": ["megaphone"] * 28 + ["spotify"] * 28,
-                              "downloads": [1000.0] * 28 + [300.0] * 28}),
+        campaign_targets=pd.DataFrame(
+            {"campaign_id": ["c1"], "dimension": ["country"], "value": ["US"], "weight": [1.0]}
+        ),
+        metrics=pd.DataFrame(
+            {
+                "show_id": ["s1"] * 56,
+                "day": [AS_OF - dt.timedelta(days=d) for d in range(28)] * 2,
+                "source": ["megaphone"] * 28 + ["spotify"] * 28,
+                "downloads": [1000.0] * 28 + [300.0] * 28,
+            }
+        ),
         episodes=pd.DataFrame({"show_id": ["s1"], "published_at": [AS_OF], "ad_slots": [2]}),
-        ios=pd.DataFrame(columns=["io_id", "campaign_id", "advertiser_id", "show_id", "status", "flight_start",
-                                  "flight_end", "booked_impressions", "delivered_impressions", "responses"]),
+        ios=pd.DataFrame(
+            columns=[
+                "io_id",
+                "campaign_id",
+                "advertiser_id",
+                "show_id",
+                "status",
+                "flight_start",
+                "flight_end",
+                "booked_impressions",
+                "delivered_impressions",
+                "responses",
+            ]
+        ),
         as_of=AS_OF,
     )
     base.update(overrides)
@@ -155,10 +191,20 @@ def test_geo_averages_the_sources_of_a_show():
 
 
 def test_inventory_counts_largest_source_times_slots_minus_booked_ios():
-    io = pd.DataFrame({
-        "io_id": ["i1"], "campaign_id": ["other"], "advertiser_id": ["a2"], "show_id": ["s1"],
-        "status": ["scheduled"], "flight_start": [dt.date(2026, 11, 16)], "flight_end": [dt.date(2026, 11, 25)],
-        "booked_impressions": [5000.0], "delivered_impressions": [np.nan], "responses": [np.nan]})
+    io = pd.DataFrame(
+        {
+            "io_id": ["i1"],
+            "campaign_id": ["other"],
+            "advertiser_id": ["a2"],
+            "show_id": ["s1"],
+            "status": ["scheduled"],
+            "flight_start": [dt.date(2026, 11, 16)],
+            "flight_end": [dt.date(2026, 11, 25)],
+            "booked_impressions": [5000.0],
+            "delivered_impressions": [np.nan],
+            "responses": [np.nan],
+        }
+    )
     row = _signals(_inputs(ios=io))
     # 1,000 downloads/day (megaphone, the larger source) × 2 slots × 10 days − 5,000 booked = 15,000 of 50,000
     assert row["inventory_fit"] == pytest.approx(0.3)
@@ -167,11 +213,22 @@ def test_inventory_counts_largest_source_times_slots_minus_booked_ios():
 
 def test_history_compares_the_advertiser_here_with_elsewhere_and_shrinks():
     def io(i, show, delivered):
-        return {"io_id": i, "campaign_id": "old", "advertiser_id": "a1", "show_id": show, "status": "completed",
-                "flight_start": dt.date(2026, 9, 1), "flight_end": dt.date(2026, 9, 28),
-                "booked_impressions": 10_000.0, "delivered_impressions": delivered, "responses": np.nan}
-    shows = pd.DataFrame({"show_id": ["s1", "s2"], "title": ["S1", "S2"], "apple_genre": [None, None],
-                          "explicit": [False, False]})
+        return {
+            "io_id": i,
+            "campaign_id": "old",
+            "advertiser_id": "a1",
+            "show_id": show,
+            "status": "completed",
+            "flight_start": dt.date(2026, 9, 1),
+            "flight_end": dt.date(2026, 9, 28),
+            "booked_impressions": 10_000.0,
+            "delivered_impressions": delivered,
+            "responses": np.nan,
+        }
+
+    shows = pd.DataFrame(
+        {"show_id": ["s1", "s2"], "title": ["S1", "S2"], "apple_genre": [None, None], "explicit": [False, False]}
+    )
     ios = pd.DataFrame([io("i1", "s1", 10_000.0), io("i2", "s1", 10_000.0), io("i3", "s2", 5_000.0)])
     p = matchmaking.prepare(_inputs(shows=shows, ios=ios))
     block = next(matchmaking.score_matches(p, MatchWeights()))
@@ -184,11 +241,22 @@ def test_history_compares_the_advertiser_here_with_elsewhere_and_shrinks():
 
 def test_history_prefers_responses_per_thousand_impressions_when_reported():
     def io(i, show, responses):
-        return {"io_id": i, "campaign_id": "old", "advertiser_id": "a1", "show_id": show, "status": "completed",
-                "flight_start": dt.date(2026, 9, 1), "flight_end": dt.date(2026, 9, 28),
-                "booked_impressions": 10_000.0, "delivered_impressions": 10_000.0, "responses": responses}
-    shows = pd.DataFrame({"show_id": ["s1", "s2"], "title": ["S1", "S2"], "apple_genre": [None, None],
-                          "explicit": [False, False]})
+        return {
+            "io_id": i,
+            "campaign_id": "old",
+            "advertiser_id": "a1",
+            "show_id": show,
+            "status": "completed",
+            "flight_start": dt.date(2026, 9, 1),
+            "flight_end": dt.date(2026, 9, 28),
+            "booked_impressions": 10_000.0,
+            "delivered_impressions": 10_000.0,
+            "responses": responses,
+        }
+
+    shows = pd.DataFrame(
+        {"show_id": ["s1", "s2"], "title": ["S1", "S2"], "apple_genre": [None, None], "explicit": [False, False]}
+    )
     ios = pd.DataFrame([io("i1", "s1", 30.0), io("i2", "s2", 10.0)])  # 3 vs 1 per 1,000: L = 3
     p = matchmaking.prepare(_inputs(shows=shows, ios=ios))
     lift = next(matchmaking.score_matches(p, MatchWeights())).signals[:, 0, 3]
@@ -197,11 +265,22 @@ def test_history_prefers_responses_per_thousand_impressions_when_reported():
 
 def test_category_history_counts_when_the_advertiser_has_none():
     def io(i, show, delivered):
-        return {"io_id": i, "campaign_id": "old", "advertiser_id": "a2", "show_id": show, "status": "completed",
-                "flight_start": dt.date(2026, 9, 1), "flight_end": dt.date(2026, 9, 28),
-                "booked_impressions": 10_000.0, "delivered_impressions": delivered, "responses": np.nan}
-    shows = pd.DataFrame({"show_id": ["s1", "s2"], "title": ["S1", "S2"], "apple_genre": [None, None],
-                          "explicit": [False, False]})
+        return {
+            "io_id": i,
+            "campaign_id": "old",
+            "advertiser_id": "a2",
+            "show_id": show,
+            "status": "completed",
+            "flight_start": dt.date(2026, 9, 1),
+            "flight_end": dt.date(2026, 9, 28),
+            "booked_impressions": 10_000.0,
+            "delivered_impressions": delivered,
+            "responses": np.nan,
+        }
+
+    shows = pd.DataFrame(
+        {"show_id": ["s1", "s2"], "title": ["S1", "S2"], "apple_genre": [None, None], "explicit": [False, False]}
+    )
     ios = pd.DataFrame([io("i1", "s1", 10_000.0), io("i2", "s2", 5_000.0)])  # a2 shares a1's category
     row = _signals(_inputs(shows=shows, ios=ios))
     # s1: L = 2, raw 2/3, 1 IO (shrink 1/3) at half evidence → 0.5 + 1/6 · 1/6
@@ -210,12 +289,20 @@ def test_category_history_counts_when_the_advertiser_has_none():
 
 
 def test_missing_data_is_neutral_and_named_in_the_rationale():
-    row = _signals(_inputs(audience=pd.DataFrame(columns=["show_id", "source", "dimension", "bucket", "share"]),
-                           metrics=pd.DataFrame(columns=["show_id", "day", "source", "downloads"])))
+    row = _signals(
+        _inputs(
+            audience=pd.DataFrame(columns=["show_id", "source", "dimension", "bucket", "share"]),
+            metrics=pd.DataFrame(columns=["show_id", "day", "source", "downloads"]),
+        )
+    )
     assert row["geo_overlap"] == 0.5 and row["inventory_fit"] == 0.5 and row["historical_lift"] == 0.5
     assert row["brand_safety"] == 0.5
-    for phrase in ("no country profile", "no recent downloads in metrics_daily", "no brand-safety profile",
-                   "no delivery history"):
+    for phrase in (
+        "no country profile",
+        "no recent downloads in metrics_daily",
+        "no brand-safety profile",
+        "no delivery history",
+    ):
         assert phrase in row["rationale"]
 
 
@@ -254,14 +341,25 @@ def _audience(country: list[float], demo: list[float]) -> pd.DataFrame:
     c = np.array(country) / sum(country)
     d = np.array(demo) / sum(demo)
     cells = ["28-34|female", "28-34|male", "45-59|female", "60+|male"]
-    return pd.DataFrame({
-        "show_id": "s1", "source": "spotify",
-        "dimension": ["country"] * 4 + ["age_gender"] * 4,
-        "bucket": ["US", "CA", "GB", "DE"] + cells, "share": list(c) + list(d)})
+    return pd.DataFrame(
+        {
+            "show_id": "s1",
+            "source": "spotify",
+            "dimension": ["country"] * 4 + ["age_gender"] * 4,
+            "bucket": ["US", "CA", "GB", "DE"] + cells,
+            "share": list(c) + list(d),
+        }
+    )
 
 
-TARGETS = pd.DataFrame({"campaign_id": "c1", "dimension": ["country", "country", "age_band", "gender"],
-                        "value": ["US", "CA", "28-34", "female"], "weight": 1.0})
+TARGETS = pd.DataFrame(
+    {
+        "campaign_id": "c1",
+        "dimension": ["country", "country", "age_band", "gender"],
+        "value": ["US", "CA", "28-34", "female"],
+        "weight": 1.0,
+    }
+)
 
 
 @pytest.mark.slow
@@ -288,8 +386,13 @@ accepted_levels = st.sampled_from(ACCEPTABLE_RISK_LEVELS)
 
 @pytest.mark.slow
 @PROPERTY
-@given(show=st.lists(levels, min_size=12, max_size=12), campaign=st.lists(accepted_levels, min_size=12, max_size=12),
-       explicit=st.booleans(), excludes=st.booleans(), cap=st.floats(0, 50))
+@given(
+    show=st.lists(levels, min_size=12, max_size=12),
+    campaign=st.lists(accepted_levels, min_size=12, max_size=12),
+    explicit=st.booleans(),
+    excludes=st.booleans(),
+    cap=st.floats(0, 50),
+)
 def test_a_brand_safety_conflict_gives_zero_and_caps_the_score(show, campaign, explicit, excludes, cap):
     shows = pd.DataFrame({"show_id": ["s1"], "title": ["S1"], "apple_genre": ["Technology"], "explicit": [explicit]})
     ss = pd.DataFrame([["s1", *show]], columns=["show_id", *GARM_COLUMNS])
@@ -312,10 +415,16 @@ def test_a_brand_safety_conflict_gives_zero_and_caps_the_score(show, campaign, e
 def test_scores_are_deterministic_and_independent_of_row_order(seed, shuffle_seed):
     inputs = synthetic_inputs(12, 6, seed=seed)
     rng = np.random.default_rng(shuffle_seed)
-    shuffled = MatchInputs(**{
-        name: (value.sample(frac=1.0, random_state=rng.integers(1 << 31)).reset_index(drop=True)
-               if isinstance(value, pd.DataFrame) else value)
-        for name, value in vars(inputs).items()})
+    shuffled = MatchInputs(
+        **{
+            name: (
+                value.sample(frac=1.0, random_state=rng.integers(1 << 31)).reset_index(drop=True)
+                if isinstance(value, pd.DataFrame)
+                else value
+            )
+            for name, value in vars(inputs).items()
+        }
+    )
 
     def rows(i):
         w = MatchWeights()
@@ -331,6 +440,9 @@ def test_scores_are_deterministic_and_independent_of_row_order(seed, shuffle_see
 def test_shipped_iab_taxonomy_and_genre_mapping_load():
     tax = load_taxonomy()
     assert len(tax.ids) == 704
-    assert tax.name("596") == "Technology & Computing" and tax.names[tax.parent[tax.index["599"]]] == "Technology & Computing"
+    assert (
+        tax.name("596") == "Technology & Computing"
+        and tax.names[tax.parent[tax.index["599"]]] == "Technology & Computing"
+    )
     assert tax.genre_to_topic["Technology"] == "596" and tax.genre_to_topic["True Crime"] == "KHPC5A"
     assert "Wilderness" not in tax.genre_to_topic  # IAB's mapping gives it no id

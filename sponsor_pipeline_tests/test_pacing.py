@@ -10,8 +10,14 @@ from sponsor_pipeline.pacing import elapsed_flight_days, flight_days, pace_io
 
 def test_flight_not_started_expects_nothing_and_projects_the_booking():
     # flight 2026-12-01..2026-12-28 (28 days), as of 2026-11-15: 0 days elapsed
-    p = pace_io(flight_start=date(2026, 12, 1), flight_end=date(2026, 12, 28), booked_impressions=28_000,
-                delivered_impressions=0, as_of=date(2026, 11, 15), status="scheduled")
+    p = pace_io(
+        flight_start=date(2026, 12, 1),
+        flight_end=date(2026, 12, 28),
+        booked_impressions=28_000,
+        delivered_impressions=0,
+        as_of=date(2026, 11, 15),
+        status="scheduled",
+    )
     assert (p.flight_days, p.elapsed_days) == (28, 0)
     assert p.expected_to_date == 0
     assert p.pacing_ratio is None
@@ -24,8 +30,14 @@ def test_flight_in_progress_paces_evenly_and_projects_the_run_rate():
     # flight 2026-11-01..2026-11-30 (30 days), as of 2026-11-15: 15 days elapsed.
     # booked 60,000 → expected 60,000 × 15/30 = 30,000; delivered 24,000 → ratio 0.8,
     # 40 % delivered, projected 24,000 × 30/15 = 48,000; still live → no make-good.
-    p = pace_io(flight_start=date(2026, 11, 1), flight_end=date(2026, 11, 30), booked_impressions=60_000,
-                delivered_impressions=24_000, as_of=date(2026, 11, 15), status="live")
+    p = pace_io(
+        flight_start=date(2026, 11, 1),
+        flight_end=date(2026, 11, 30),
+        booked_impressions=60_000,
+        delivered_impressions=24_000,
+        as_of=date(2026, 11, 15),
+        status="live",
+    )
     assert (p.flight_days, p.elapsed_days) == (30, 15)
     assert p.expected_to_date == 30_000
     assert p.pacing_ratio == pytest.approx(0.8)
@@ -37,8 +49,14 @@ def test_flight_in_progress_paces_evenly_and_projects_the_run_rate():
 def test_completed_short_owes_the_shortfall_as_make_good():
     # flight 2026-09-01..2026-09-30 (30 days), over by 2026-11-15; booked 50,000, delivered 41,250
     # → 82.5 %, expected 50,000, ratio 0.825, projected = delivered, make-good 8,750.
-    p = pace_io(flight_start=date(2026, 9, 1), flight_end=date(2026, 9, 30), booked_impressions=50_000,
-                delivered_impressions=41_250, as_of=date(2026, 11, 15), status="completed")
+    p = pace_io(
+        flight_start=date(2026, 9, 1),
+        flight_end=date(2026, 9, 30),
+        booked_impressions=50_000,
+        delivered_impressions=41_250,
+        as_of=date(2026, 11, 15),
+        status="completed",
+    )
     assert (p.flight_days, p.elapsed_days) == (30, 30)
     assert p.expected_to_date == 50_000
     assert p.pacing_ratio == pytest.approx(0.825)
@@ -48,10 +66,22 @@ def test_completed_short_owes_the_shortfall_as_make_good():
 
 
 def test_over_delivery_and_unfinished_ios_owe_no_make_good():
-    over = pace_io(flight_start=date(2026, 9, 1), flight_end=date(2026, 9, 30), booked_impressions=10_000,
-                   delivered_impressions=12_000, as_of=date(2026, 10, 1), status="completed")
-    cancelled = pace_io(flight_start=date(2026, 9, 1), flight_end=date(2026, 9, 30), booked_impressions=10_000,
-                        delivered_impressions=1_000, as_of=date(2026, 10, 1), status="cancelled")
+    over = pace_io(
+        flight_start=date(2026, 9, 1),
+        flight_end=date(2026, 9, 30),
+        booked_impressions=10_000,
+        delivered_impressions=12_000,
+        as_of=date(2026, 10, 1),
+        status="completed",
+    )
+    cancelled = pace_io(
+        flight_start=date(2026, 9, 1),
+        flight_end=date(2026, 9, 30),
+        booked_impressions=10_000,
+        delivered_impressions=1_000,
+        as_of=date(2026, 10, 1),
+        status="cancelled",
+    )
     assert over.make_good_impressions == 0 and over.percent_delivered == pytest.approx(120.0)
     assert cancelled.make_good_impressions == 0
 
@@ -63,34 +93,46 @@ def test_flight_day_counts_include_both_ends():
     with pytest.raises(ValueError, match="before flight_start"):
         flight_days(date(2026, 1, 2), date(2026, 1, 1))
     with pytest.raises(ValueError, match="booked_impressions"):
-        pace_io(flight_start=date(2026, 1, 1), flight_end=date(2026, 1, 2), booked_impressions=0,
-                delivered_impressions=0, as_of=date(2026, 1, 1), status="live")
+        pace_io(
+            flight_start=date(2026, 1, 1),
+            flight_end=date(2026, 1, 2),
+            booked_impressions=0,
+            delivered_impressions=0,
+            as_of=date(2026, 1, 1),
+            status="live",
+        )
 
 
-@pytest.mark.parametrize(("from_status", "to_status", "event_type"), [
-    (None, "draft", "io.scheduled"),
-    (None, "scheduled", "io.scheduled"),
-    ("draft", "scheduled", "io.scheduled"),
-    ("paused", "scheduled", "io.scheduled"),
-    ("live", "completed", "io.delivered"),
-    ("scheduled", "live", "io.status_changed"),
-    ("live", "paused", "io.status_changed"),
-    ("scheduled", "cancelled", "io.status_changed"),
-])
+@pytest.mark.parametrize(
+    ("from_status", "to_status", "event_type"),
+    [
+        (None, "draft", "io.scheduled"),
+        (None, "scheduled", "io.scheduled"),
+        ("draft", "scheduled", "io.scheduled"),
+        ("paused", "scheduled", "io.scheduled"),
+        ("live", "completed", "io.delivered"),
+        ("scheduled", "live", "io.status_changed"),
+        ("live", "paused", "io.status_changed"),
+        ("scheduled", "cancelled", "io.status_changed"),
+    ],
+)
 def test_io_event_types(from_status, to_status, event_type):
     assert transitions.io_event_type(from_status, to_status) == event_type
 
 
-@pytest.mark.parametrize(("from_stage", "to_stage", "skipped", "backward", "reversal"), [
-    ("lead", "qualified", (), False, False),
-    ("lead", "proposal", ("qualified",), False, False),
-    ("lead", "won", ("qualified", "proposal", "negotiation"), False, False),
-    ("negotiation", "lost", (), False, False),
-    ("lead", "lost", (), False, False),
-    ("proposal", "qualified", (), True, False),
-    ("won", "negotiation", (), True, False),
-    ("won", "lost", (), False, True),
-])
+@pytest.mark.parametrize(
+    ("from_stage", "to_stage", "skipped", "backward", "reversal"),
+    [
+        ("lead", "qualified", (), False, False),
+        ("lead", "proposal", ("qualified",), False, False),
+        ("lead", "won", ("qualified", "proposal", "negotiation"), False, False),
+        ("negotiation", "lost", (), False, False),
+        ("lead", "lost", (), False, False),
+        ("proposal", "qualified", (), True, False),
+        ("won", "negotiation", (), True, False),
+        ("won", "lost", (), False, True),
+    ],
+)
 def test_deal_stage_moves_flag_skips_and_backward_moves(from_stage, to_stage, skipped, backward, reversal):
     move = transitions.classify_stage_move(from_stage, to_stage)
     assert move.skipped_stages == skipped
@@ -102,7 +144,11 @@ def test_deal_stage_moves_flag_skips_and_backward_moves(from_stage, to_stage, sk
 
 def test_new_deal_and_unknown_stage():
     assert transitions.classify_stage_move(None, "proposal").as_payload() == {
-        "is_new": True, "is_skip": False, "skipped_stages": [], "is_backward": False,
-        "is_outcome_reversal": False}
+        "is_new": True,
+        "is_skip": False,
+        "skipped_stages": [],
+        "is_backward": False,
+        "is_outcome_reversal": False,
+    }
     with pytest.raises(ValueError, match="unknown deal stage 'closed'"):
         transitions.classify_stage_move("lead", "closed")

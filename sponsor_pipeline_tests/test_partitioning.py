@@ -100,9 +100,12 @@ def scratch(server_url):
         )
         conn.commit()
         refresh_metrics_daily(conn)
-        before = {"totals": conn.execute(TOTALS).fetchone(), "shape": _shape(conn),
-                  "first_day": conn.execute("SELECT min(day) FROM listener_metrics").fetchone()[0],
-                  "metrics_daily": conn.execute("SELECT count(*), sum(downloads) FROM metrics_daily").fetchone()}
+        before = {
+            "totals": conn.execute(TOTALS).fetchone(),
+            "shape": _shape(conn),
+            "first_day": conn.execute("SELECT min(day) FROM listener_metrics").fetchone()[0],
+            "metrics_daily": conn.execute("SELECT count(*), sum(downloads) FROM metrics_daily").fetchone(),
+        }
         assert _relkind(conn) == "r"
     applied = migrate.migrate(url, partitioning=True)
     assert applied == ["0001_partition_listener_metrics"]
@@ -149,8 +152,10 @@ def test_partitions_run_from_the_first_data_month_to_a_year_ahead(scratch, conn)
 
 
 def _metrics_csv(path, rows) -> None:
-    pd.DataFrame(rows, columns=["tenant_id", "day", "show_id", "episode_id", "source", "downloads",
-                                "listeners", "listen_seconds"]).to_csv(path, index=False)
+    pd.DataFrame(
+        rows,
+        columns=["tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners", "listen_seconds"],
+    ).to_csv(path, index=False)
 
 
 def test_imports_land_in_the_month_partition_and_a_reimport_upserts(conn, tmp_path):
@@ -177,8 +182,10 @@ def test_imports_land_in_the_month_partition_and_a_reimport_upserts(conn, tmp_pa
     assert (result.status, result.rows_loaded, result.rows_changed) == ("completed", 4, 4)
     placed = conn.execute(placed_query, key_params).fetchall()
     assert [row[:3] for row in placed] == [
-        ("2025-05-10", "listener_metrics_default", 102), ("2026-08-17", "listener_metrics_y2026m08", 103),
-        ("2026-11-16", "listener_metrics_y2026m11", 100), ("2026-11-20", "listener_metrics_y2026m11", 101),
+        ("2025-05-10", "listener_metrics_default", 102),
+        ("2026-08-17", "listener_metrics_y2026m08", 103),
+        ("2026-11-16", "listener_metrics_y2026m11", 100),
+        ("2026-11-20", "listener_metrics_y2026m11", 101),
     ]
 
     # a corrected file with the same keys: INSERT ... ON CONFLICT ON CONSTRAINT ux_listener_metrics_key
@@ -208,9 +215,12 @@ def test_metrics_daily_refreshes_concurrently_and_reconciles(conn):
     refresh_metrics_daily(conn)  # REFRESH MATERIALIZED VIEW CONCURRENTLY
     assert reconcile_metrics_daily(conn) == (0, [])
     shows = conn.execute("SELECT count(*) FROM shows").fetchone()[0]
-    assert conn.execute(
-        "SELECT count(*) FROM metrics_daily WHERE source = 'refresh-check' AND downloads = 7"
-    ).fetchone()[0] == shows
+    assert (
+        conn.execute("SELECT count(*) FROM metrics_daily WHERE source = 'refresh-check' AND downloads = 7").fetchone()[
+            0
+        ]
+        == shows
+    )
 
 
 def _scanned_relations(conn: psycopg.Connection, query: str, params=()) -> set[str]:
@@ -229,14 +239,15 @@ def _scanned_relations(conn: psycopg.Connection, query: str, params=()) -> set[s
 
 
 def test_a_tenant_month_query_scans_one_partition(conn):
-    month = ("SELECT sum(downloads) FROM listener_metrics "
-             "WHERE tenant_id = %s AND day >= '2026-09-01' AND day < '2026-10-01'")
+    month = (
+        "SELECT sum(downloads) FROM listener_metrics "
+        "WHERE tenant_id = %s AND day >= '2026-09-01' AND day < '2026-10-01'"
+    )
     assert _scanned_relations(conn, month, (TENANT_B,)) == {"listener_metrics_y2026m09"}
     one_day = "SELECT * FROM listener_metrics WHERE tenant_id = %s AND day = '2026-10-15'"
     assert _scanned_relations(conn, one_day, (TENANT_B,)) == {"listener_metrics_y2026m10"}
     # without a day bound every partition is read: the pruning above comes from the day predicate
-    assert len(_scanned_relations(conn, "SELECT count(*) FROM listener_metrics WHERE tenant_id = %s",
-                                  (TENANT_B,))) > 10
+    assert len(_scanned_relations(conn, "SELECT count(*) FROM listener_metrics WHERE tenant_id = %s", (TENANT_B,))) > 10
 
 
 def test_row_level_security_isolates_tenants_on_the_partitioned_table(conn):
@@ -248,7 +259,8 @@ def test_row_level_security_isolates_tenants_on_the_partitioned_table(conn):
     with pytest.raises(psycopg.errors.InsufficientPrivilege):  # WITH CHECK of tenant_isolation
         conn.execute(
             "INSERT INTO listener_metrics (tenant_id, day, show_id, source, downloads) "
-            "VALUES (%s, '2026-10-01', 'x', 'acast', 1)", (TENANT_B,)
+            "VALUES (%s, '2026-10-01', 'x', 'acast', 1)",
+            (TENANT_B,),
         )
     conn.rollback()
     conn.execute("SET ROLE sponsor_tenant")
@@ -278,9 +290,12 @@ def test_ensure_partitions_moves_rows_out_of_the_default_partition(conn):
     ).fetchall() == [("listener_metrics_y2032m05", in_default)]
     assert conn.execute(TOTALS).fetchone() == total
     # the DEFAULT partition is attached again, still holding the other months' rows
-    assert conn.execute(
-        "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'listener_metrics_default'"
-    ).fetchone()[0] == "DEFAULT"
+    assert (
+        conn.execute(
+            "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'listener_metrics_default'"
+        ).fetchone()[0]
+        == "DEFAULT"
+    )
     assert conn.execute("SELECT count(*) FROM listener_metrics_default").fetchone()[0] >= 1  # 2025-05-10
     # idempotent: a second call creates nothing
     assert conn.execute("SELECT * FROM ensure_listener_metrics_partitions('2032-05-01', '2032-06-30')").fetchall() == []
@@ -292,12 +307,15 @@ def test_ensure_partitions_moves_rows_out_of_the_default_partition(conn):
 def test_partitioning_sql_runs_again_on_a_partitioned_schema(scratch, conn):
     url = scratch[0]
     partitions = conn.execute(
-        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'listener_metrics'::regclass").fetchone()[0]
+        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'listener_metrics'::regclass"
+    ).fetchone()[0]
     total = conn.execute(TOTALS).fetchone()
     conn.execute((migrate.PARTITIONING_DIR / "0001_partition_listener_metrics.sql").read_text())
     conn.commit()
-    assert conn.execute(
-        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'listener_metrics'::regclass").fetchone()[0] == partitions
+    assert (
+        conn.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'listener_metrics'::regclass").fetchone()[0]
+        == partitions
+    )
     assert conn.execute(TOTALS).fetchone() == total
     assert migrate.verify(url, partitioning=True) == []
 
@@ -362,10 +380,13 @@ def test_rollback_restores_the_plain_table_with_every_row(scratch, conn):
     assert _relkind(conn) == "r"
     assert conn.execute(TOTALS).fetchone() == total
     assert _shape(conn) == before["shape"]
-    assert conn.execute("SELECT to_regclass('listener_metrics_default'), to_regclass('listener_metrics_y2026m09')"
-                        ).fetchone() == (None, None)
-    assert conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'ensure_listener_metrics_partitions'"
-                        ).fetchone()[0] == 0
+    assert conn.execute(
+        "SELECT to_regclass('listener_metrics_default'), to_regclass('listener_metrics_y2026m09')"
+    ).fetchone() == (None, None)
+    assert (
+        conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'ensure_listener_metrics_partitions'").fetchone()[0]
+        == 0
+    )
     assert migrate.verify(url, partitioning=False) == []
     assert ("partitioned_table", "listener_metrics", "range (day)") in migrate.verify(url, partitioning=True)
     refresh_metrics_daily(conn)

@@ -24,13 +24,20 @@ def test_spotify_detailed_streams_are_show_level_plays():
     assert parsed.format == "spotify/detailedStreams"
     assert len(parsed.metrics) == 7
     first = parsed.metrics[0]
-    assert (first["day"], first["episode_id"], first["downloads"], first["listeners"]) == ("2022-09-26", None, "11", None)
+    assert (first["day"], first["episode_id"], first["downloads"], first["listeners"]) == (
+        "2022-09-26",
+        None,
+        "11",
+        None,
+    )
 
 
 def test_spotify_listeners_report_listeners_without_plays():
     parsed = parse("spotifyPodcastListeners.json")
     assert [(m["day"], m["listeners"], m["downloads"]) for m in parsed.metrics] == [
-        ("2022-10-03", "42", None), ("2022-10-04", "0", None)]
+        ("2022-10-03", "42", None),
+        ("2022-10-04", "0", None),
+    ]
 
 
 def test_spotify_age_faceted_counts_become_age_gender_shares_with_60_plus():
@@ -56,14 +63,20 @@ def test_apple_minus_one_is_not_reported_not_zero():
     assert reparsed.episodes[0][2] == 12.0
     episode_rows = [m for m in parsed.metrics if m["episode_id"] == "1000584604988"]
     assert [(m["day"], m["downloads"], m["listeners"], m["listen_seconds"]) for m in episode_rows][0] == (
-        "2022-11-01", "18", "5", "9388")
+        "2022-11-01",
+        "18",
+        "5",
+        "9388",
+    )
 
 
 def test_host_metrics_drop_exact_duplicates_and_app_dimensions():
     show = parse("hosterPodcastMetrics.json")
     assert show.metrics == [] and show.dropped["exact duplicate row"] == 1
     episode = parse("hosterEpisodeMetrics.json")
-    assert [(m["day"], m["episode_id"], m["downloads"]) for m in episode.metrics] == [("2022-10-20", "123XASDF", "100000")]
+    assert [(m["day"], m["episode_id"], m["downloads"]) for m in episode.metrics] == [
+        ("2022-10-20", "123XASDF", "100000")
+    ]
 
 
 def test_anchor_plays_by_episode_reads_unix_day_starts_and_titles():
@@ -79,7 +92,9 @@ def test_anchor_plays_by_episode_reads_unix_day_starts_and_titles():
 
 def test_unknown_format_is_a_clear_error_naming_the_source():
     payload = {"provider": "anchor", "meta": {"show": "x", "endpoint": "audienceSize"}, "data": {}}
-    with pytest.raises(exports.ExportFormatError, match=r"my\.json: unknown export format provider='anchor' endpoint='audienceSize'"):
+    with pytest.raises(
+        exports.ExportFormatError, match=r"my\.json: unknown export format provider='anchor' endpoint='audienceSize'"
+    ):
         exports.parse_export(payload, CTX, "my.json")
     with pytest.raises(exports.ExportFormatError, match="not JSON"):
         exports.parse_export(b"\xff\xfe{", CTX, "bad.json")
@@ -105,10 +120,13 @@ def test_engineering_kiosk_payloads_load_as_a_third_tenant(reference):
     assert loaded["anchorPlaysByGeo.json"] == ("completed", 9, 0)
     rows = conn.execute(
         "SELECT source, count(*) FILTER (WHERE episode_id IS NULL), count(*) FILTER (WHERE episode_id IS NOT NULL) "
-        "FROM listener_metrics WHERE tenant_id = 'engineering-kiosk' GROUP BY source ORDER BY source").fetchall()
+        "FROM listener_metrics WHERE tenant_id = 'engineering-kiosk' GROUP BY source ORDER BY source"
+    ).fetchall()
     assert rows == [("anchor", 14, 33), ("apple_podcasts", 7, 27), ("podigee", 0, 1), ("spotify", 9, 0)]
-    kinds = conn.execute("SELECT DISTINCT source_kind FROM etl_imports WHERE tenant_id = 'engineering-kiosk' "
-                         "AND source_uri LIKE '%.json'").fetchall()
+    kinds = conn.execute(
+        "SELECT DISTINCT source_kind FROM etl_imports WHERE tenant_id = 'engineering-kiosk' "
+        "AND source_uri LIKE '%.json'"
+    ).fetchall()
     assert kinds == [("export",)]
     assert conn.execute("SELECT count(*) FROM tenants").fetchone()[0] == 3
     again = load_all(conn)
@@ -120,16 +138,20 @@ def test_show_level_and_episode_level_rows_coexist_and_refresh_concurrently(refe
     conn.execute(
         "INSERT INTO listener_metrics (tenant_id, day, show_id, episode_id, source, downloads) VALUES "
         "('northwind-audio', '2026-09-01', 'nw-tech-talk', NULL, 'anchor', 40), "
-        "('northwind-audio', '2026-09-01', 'nw-tech-talk', 'nw-tech-talk-e106', 'anchor', 25)")
+        "('northwind-audio', '2026-09-01', 'nw-tech-talk', 'nw-tech-talk-e106', 'anchor', 25)"
+    )
     conn.commit()
     metrics.refresh_metrics_daily(conn)
-    rows = conn.execute("SELECT episode_id, downloads FROM metrics_daily WHERE source = 'anchor' "
-                        "ORDER BY episode_id NULLS FIRST").fetchall()
+    rows = conn.execute(
+        "SELECT episode_id, downloads FROM metrics_daily WHERE source = 'anchor' ORDER BY episode_id NULLS FIRST"
+    ).fetchall()
     assert rows == [(None, 40), ("nw-tech-talk-e106", 25)]
     conn.execute("UPDATE listener_metrics SET downloads = 41 WHERE source = 'anchor' AND episode_id IS NULL")
     conn.commit()
     metrics.refresh_metrics_daily(conn)
-    assert conn.execute("SELECT downloads FROM metrics_daily WHERE source = 'anchor' AND episode_id IS NULL").fetchone() == (41,)
+    assert conn.execute(
+        "SELECT downloads FROM metrics_daily WHERE source = 'anchor' AND episode_id IS NULL"
+    ).fetchone() == (41,)
 
 
 def test_listeners_and_streams_of_one_day_merge_into_one_row(reference, tmp_path):
@@ -140,22 +162,45 @@ def test_listeners_and_streams_of_one_day_merge_into_one_row(reference, tmp_path
         src = EK / name
         (folder / name).symlink_to(src, target_is_directory=src.is_dir())
     base = {"provider": "spotify", "version": 1, "meta": {"show": "0tJRC0UsObPCWLmmzmOkIs", "endpoint": ""}}
-    (folder / "a.json").write_text(json.dumps({**base, "meta": {**base["meta"], "endpoint": "detailedStreams"},
-                                               "data": {"detailedStreams": [{"date": "2022-10-03", "starts": 9, "streams": 7}]}}))
-    (folder / "b.json").write_text(json.dumps({**base, "meta": {**base["meta"], "endpoint": "listeners"},
-                                               "data": {"counts": [{"date": "2022-10-03", "count": 5}]}}))
+    (folder / "a.json").write_text(
+        json.dumps(
+            {
+                **base,
+                "meta": {**base["meta"], "endpoint": "detailedStreams"},
+                "data": {"detailedStreams": [{"date": "2022-10-03", "starts": 9, "streams": 7}]},
+            }
+        )
+    )
+    (folder / "b.json").write_text(
+        json.dumps(
+            {
+                **base,
+                "meta": {**base["meta"], "endpoint": "listeners"},
+                "data": {"counts": [{"date": "2022-10-03", "count": 5}]},
+            }
+        )
+    )
     shows = exports.read_platform_shows(folder / "platform_shows.csv")
     platform_exports.load_reference(conn, folder)
     for path in platform_exports.payload_files(folder):
         platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
-    assert conn.execute("SELECT downloads, listeners FROM listener_metrics WHERE source = 'spotify'").fetchall() == [(7, 5)]
+    assert conn.execute("SELECT downloads, listeners FROM listener_metrics WHERE source = 'spotify'").fetchall() == [
+        (7, 5)
+    ]
 
 
 def test_broken_payload_fails_whole_import_with_error_event(reference, tmp_path):
     conn = reference
     path = tmp_path / "broken.json"
-    path.write_text(json.dumps({"provider": "anchor", "meta": {"show": "8a4e3b0", "endpoint": "plays"},
-                                "data": {"data": {"rows": [[1666569600, 5], [1666656000]]}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "provider": "anchor",
+                "meta": {"show": "8a4e3b0", "endpoint": "plays"},
+                "data": {"data": {"rows": [[1666569600, 5], [1666656000]]}},
+            }
+        )
+    )
     shows = exports.read_platform_shows(EK / "platform_shows.csv")
     platform_exports.load_reference(conn, EK)
     with pytest.raises(imports.ImportFailed, match="broken.json"):
@@ -169,7 +214,10 @@ def test_audience_rows_are_stamped_with_their_import(reference):
     load_all(reference)
     rows = reference.execute(
         "SELECT i.source_uri, a.dimension, count(*) FROM audience_profiles a JOIN etl_imports i USING (import_id) "
-        "WHERE i.source_kind = 'export' GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+        "WHERE i.source_kind = 'export' GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
     assert [(Path(u).name, d, n) for u, d, n in rows] == [
         ("anchorPlaysByGeo.json", "country", 9),
-        ("spotifyEpisodeAggregate.json", "age_gender", 28), ("spotifyEpisodeAggregate.json", "country", 3)]
+        ("spotifyEpisodeAggregate.json", "age_gender", 28),
+        ("spotifyEpisodeAggregate.json", "country", 3),
+    ]

@@ -7,10 +7,10 @@ import pytest
 
 from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, creator_dashboard, ops_dashboard
 from sponsor_pipeline.defs.deals_io.io_documents import io_documents
+from sponsor_pipeline.resources.settings import settings_from_env
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
 from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
-from sponsor_pipeline.resources.settings import settings_from_env
 
 from .conftest import BUSINESS_TABLES, SAMPLES
 
@@ -56,9 +56,15 @@ def loaded(reference, tmp_path, postgres):
     result = dg.materialize(
         [creator_dashboard, advertiser_dashboard, ops_dashboard, io_documents],
         resources={"postgres": postgres, "settings": settings_from_env()},
-        run_config={"ops": {"io_documents": {"config": {"output_dir": str(tmp_path / "io_documents")}},
-                            **{name: {"config": {"plots_dir": str(tmp_path / "plots")}}
-                               for name in ("creator_dashboard", "advertiser_dashboard", "ops_dashboard")}}},
+        run_config={
+            "ops": {
+                "io_documents": {"config": {"output_dir": str(tmp_path / "io_documents")}},
+                **{
+                    name: {"config": {"plots_dir": str(tmp_path / "plots")}}
+                    for name in ("creator_dashboard", "advertiser_dashboard", "ops_dashboard")
+                },
+            }
+        },
     )
     assert result.success
     return reference
@@ -99,7 +105,8 @@ def test_tenant_cannot_insert_or_move_rows_to_another_tenant(loaded):
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
         loaded.execute(
             "INSERT INTO listener_metrics (tenant_id, day, show_id, source, downloads) "
-            "VALUES (%s, '2026-10-01', 'hp-cold-harbor', 'megaphone', 1)", (TENANT_B,)
+            "VALUES (%s, '2026-10-01', 'hp-cold-harbor', 'megaphone', 1)",
+            (TENANT_B,),
         )
     loaded.rollback()
     _as_tenant(loaded, TENANT_A)

@@ -3,7 +3,6 @@ sensor ticks at random points (random batch sizes, out-of-order commits from a s
 back transactions) end with exactly one event per committed transition, in order per entity."""
 
 import json
-import os
 from collections import defaultdict
 
 import dagster as dg
@@ -48,11 +47,15 @@ def _seed(conn):
         "INSERT INTO io_bookings (tenant_id, io_id, campaign_id, show_id, flight_start, flight_end, "
         "booked_impressions, cpm, status) SELECT b.tenant_id, 'prop-io-' || g, b.campaign_id, b.show_id, "
         "b.flight_start, b.flight_end, b.booked_impressions, b.cpm, 'draft' FROM io_bookings b, "
-        "generate_series(0, %s) g WHERE b.tenant_id = 'northwind-audio' AND b.io_id = 'nw-io-011'", (N_IOS - 1,))
+        "generate_series(0, %s) g WHERE b.tenant_id = 'northwind-audio' AND b.io_id = 'nw-io-011'",
+        (N_IOS - 1,),
+    )
     conn.execute(
         "INSERT INTO campaigns (tenant_id, campaign_id, advertiser_id, name, stage) "
         "SELECT tenant_id, 'prop-cmp-' || g, advertiser_id, 'property ' || g, 'lead' FROM campaigns, "
-        "generate_series(0, %s) g WHERE campaign_id = 'nw-cmp-001'", (N_DEALS - 1,))
+        "generate_series(0, %s) g WHERE campaign_id = 'nw-cmp-001'",
+        (N_DEALS - 1,),
+    )
     conn.commit()
 
 
@@ -67,8 +70,9 @@ def test_random_transitions_and_ticks_give_exactly_one_event_each(reference, pos
 
     def tick(kind, batch):
         resources = {"postgres": postgres, "settings": PipelineSettings(sensor_batch_size=batch)}
-        with dg.build_sensor_context(cursor=cursors[kind], instance=instance,
-                                     resources=resources, repository_def=repo) as ctx:
+        with dg.build_sensor_context(
+            cursor=cursors[kind], instance=instance, resources=resources, repository_def=repo
+        ) as ctx:
             data = sensor_of[kind].evaluate_tick(ctx)
         cursors[kind] = data.cursor
         return data
@@ -93,16 +97,23 @@ def test_random_transitions_and_ticks_give_exactly_one_event_each(reference, pos
     with psycopg.connect(server.libpq_dsn(db_url)) as other:
         connections = (reference, other)
 
-        @settings(max_examples=12, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                         HealthCheck.large_base_example])
+        @settings(
+            max_examples=12,
+            deadline=None,
+            database=None,
+            suppress_health_check=[
+                HealthCheck.function_scoped_fixture,
+                HealthCheck.too_slow,
+                HealthCheck.large_base_example,
+            ],
+        )
         @given(st.lists(op(), min_size=400, max_size=600))
         def run(ops):
             baseline = reference.execute("SELECT coalesce(max(change_id), 0) FROM change_log").fetchone()[0]
             reference.commit()
             expected.clear()
-            pending: list[list[tuple]] = [[], []]          # transitions of each connection's open transaction
-            seen: list[dict] = [{}, {}]                    # values as that open transaction sees them
+            pending: list[list[tuple]] = [[], []]  # transitions of each connection's open transaction
+            seen: list[dict] = [{}, {}]  # values as that open transaction sees them
 
             def end(connection, commit):
                 if commit:
@@ -136,22 +147,25 @@ def test_random_transitions_and_ticks_give_exactly_one_event_each(reference, pos
                 "SELECT c.change_id, c.entity_type, c.entity_id, e.payload, "
                 "count(e.event_id) OVER (PARTITION BY c.change_id) "
                 "FROM change_log c LEFT JOIN events e ON e.dedupe_key = 'change_log:' || c.change_id "
-                "WHERE c.change_id > %s ORDER BY c.change_id", (baseline,)).fetchall()
+                "WHERE c.change_id > %s ORDER BY c.change_id",
+                (baseline,),
+            ).fetchall()
             reference.commit()
             assert all(n == 1 for *_, n in events), "a transition without exactly one event"
             got: dict[tuple, list] = defaultdict(list)
             for _, entity_type, entity_id, payload, _ in events:
                 if entity_type == "io_booking":
                     got[("io", int(entity_id.removeprefix("prop-io-")))].append(
-                        (payload["from_status"], payload["to_status"]))
+                        (payload["from_status"], payload["to_status"])
+                    )
                 else:
                     got[("deal", int(entity_id.removeprefix("prop-cmp-")))].append(
-                        (payload["from_stage"], payload["to_stage"]))
+                        (payload["from_stage"], payload["to_stage"])
+                    )
             assert dict(got) == dict(expected)
             SEEN["transitions"] += sum(len(v) for v in expected.values())
 
         run()
-    total_events = reference.execute(
-        "SELECT count(*) FROM events WHERE dedupe_key LIKE 'change_log:%%'").fetchone()[0]
+    total_events = reference.execute("SELECT count(*) FROM events WHERE dedupe_key LIKE 'change_log:%%'").fetchone()[0]
     assert total_events == reference.execute("SELECT count(*) FROM change_log").fetchone()[0]
     assert SEEN["transitions"] >= 2000, SEEN

@@ -12,7 +12,7 @@ from sponsor_pipeline.defs.ingestion.sensors import sheets_sensor
 from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics, source_uri
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError, WorksheetSpec
 from sponsor_pipeline.sheet_values import serial_to_iso, values_to_frame
-from sponsor_pipeline_tests.fakes.sheets import FakeGoogle, FakeSpreadsheet, FakeWorksheet, SheetDate, demo_google
+from sponsor_pipeline_tests.fakes.sheets import FakeGoogle, FakeSpreadsheet, FakeWorksheet, demo_google
 
 DEMO = WorksheetSpec(spreadsheet_id="1nW-demo-manual-tracking", worksheet="Q4 2026", tenant_id="northwind-audio")
 
@@ -22,8 +22,7 @@ def resource(google: FakeGoogle, *specs: WorksheetSpec) -> GoogleSheetsResource:
 
 
 def run(postgres, sheets) -> dg.ExecuteInProcessResult:
-    return dg.materialize([sheet_metrics], resources={"postgres": postgres, "sheets": sheets},
-                          raise_on_error=False)
+    return dg.materialize([sheet_metrics], resources={"postgres": postgres, "sheets": sheets}, raise_on_error=False)
 
 
 def meta(result) -> dict:
@@ -41,7 +40,8 @@ def test_fake_serves_the_api_shapes_gspread_expects():
     assert ws.get_values()[1][4] == "1,480"  # FORMATTED_VALUE: numbers as strings
     assert any("valueRenderOption=UNFORMATTED_VALUE" in r for r in google.requests)
     batch = client.http_client.values_batch_get(
-        DEMO.spreadsheet_id, ["'Q4 2026'!A1:B2", "README"], params={"valueRenderOption": "UNFORMATTED_VALUE"})
+        DEMO.spreadsheet_id, ["'Q4 2026'!A1:B2", "README"], params={"valueRenderOption": "UNFORMATTED_VALUE"}
+    )
     assert batch["spreadsheetId"] == DEMO.spreadsheet_id
     assert [r["range"] for r in batch["valueRanges"]] == ["'Q4 2026'!A1:B2", "'README'!A1:Z1000"]
     assert batch["valueRanges"][0]["values"] == [[" Day", "Show ID "], [46335, "nw-tech-talk"]]
@@ -49,8 +49,11 @@ def test_fake_serves_the_api_shapes_gspread_expects():
 
 def test_a1_looking_title_is_read_as_a_title_not_a_cell():
     google = FakeGoogle()
-    google.add(FakeSpreadsheet("s1", "Book", [FakeWorksheet("Intro", [["x"]]),
-                                               FakeWorksheet("A1", [["day", "downloads"], [46335, 3]])]))
+    google.add(
+        FakeSpreadsheet(
+            "s1", "Book", [FakeWorksheet("Intro", [["x"]]), FakeWorksheet("A1", [["day", "downloads"], [46335, 3]])]
+        )
+    )
     ws = google.client().open_by_key("s1").worksheet("A1")
     assert ws.get_values(value_render_option="UNFORMATTED_VALUE") == [["day", "downloads"], [46335, 3]]
     # what the API does with the unquoted title: the first sheet's cell A1
@@ -60,9 +63,17 @@ def test_a1_looking_title_is_read_as_a_title_not_a_cell():
 
 def test_values_to_frame_handles_headers_ragged_rows_serial_dates_and_grouped_numbers():
     frame = values_to_frame(
-        [[], [" Day ", "SHOW id", "Episode ID", "Source", "Downloads"], [46335, "s", "e", "x", "1,480"],
-         [], ["11/10/2026", "s", "", "x"], ["46337", "s", "", "x", 7.0]],
-        "gsheet:t/x", defaults={"tenant_id": "t1"})
+        [
+            [],
+            [" Day ", "SHOW id", "Episode ID", "Source", "Downloads"],
+            [46335, "s", "e", "x", "1,480"],
+            [],
+            ["11/10/2026", "s", "", "x"],
+            ["46337", "s", "", "x", 7.0],
+        ],
+        "gsheet:t/x",
+        defaults={"tenant_id": "t1"},
+    )
     assert list(frame.index) == [1, 3, 4]
     assert list(frame["day"]) == ["2026-11-09", "2026-11-10", "2026-11-11"]
     assert list(frame["downloads"]) == ["1480", "", "7"] and set(frame["tenant_id"]) == {"t1"}
@@ -76,16 +87,24 @@ def test_sheet_loads_through_schema_and_quarantine_then_unchanged_sheet_loads_no
     assert first.success
     m = meta(first)
     assert (m["sheets_imported"], m["rows_loaded"], m["rows_quarantined"]) == (1, 15, 1)
-    row = conn.execute("SELECT source_kind, source_uri, status, rows_read, tenant_id FROM etl_imports "
-                       "WHERE source_kind = 'sheet'").fetchone()
+    row = conn.execute(
+        "SELECT source_kind, source_uri, status, rows_read, tenant_id FROM etl_imports WHERE source_kind = 'sheet'"
+    ).fetchone()
     assert row == ("sheet", "gsheet:1nW-demo-manual-tracking/Q4 2026", "completed", 16, "northwind-audio")
-    assert conn.execute("SELECT row_number, column_name FROM quarantined_rows WHERE source_uri = %s",
-                        (source_uri(DEMO),)).fetchall() == [(17, "downloads")]
-    show_level = conn.execute("SELECT downloads FROM listener_metrics WHERE source = 'youtube_music' "
-                              "AND episode_id IS NULL").fetchall()
+    assert conn.execute(
+        "SELECT row_number, column_name FROM quarantined_rows WHERE source_uri = %s", (source_uri(DEMO),)
+    ).fetchall() == [(17, "downloads")]
+    show_level = conn.execute(
+        "SELECT downloads FROM listener_metrics WHERE source = 'youtube_music' AND episode_id IS NULL"
+    ).fetchall()
     assert show_level == [(2410,)]
-    assert conn.execute("SELECT count(*) FROM events WHERE event_type = 'etl.import_completed' "
-                        "AND payload->>'source_uri' = %s", (source_uri(DEMO),)).fetchone()[0] == 1
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM events WHERE event_type = 'etl.import_completed' AND payload->>'source_uri' = %s",
+            (source_uri(DEMO),),
+        ).fetchone()[0]
+        == 1
+    )
     second = run(postgres, resource(google, DEMO))
     assert meta(second)["sheets_skipped"] == 1 and meta(second)["rows_changed"] == 0
     assert conn.execute("SELECT count(*) FROM etl_imports WHERE source_kind = 'sheet'").fetchone()[0] == 1
@@ -119,8 +138,9 @@ def test_broken_key_is_reported_without_key_material(monkeypatch, tmp_path):
 
 
 def _tick(sheets, cursor=None):
-    context = dg.build_sensor_context(cursor=cursor, instance=dg.DagsterInstance.ephemeral(),
-                                      resources={"sheets": sheets})
+    context = dg.build_sensor_context(
+        cursor=cursor, instance=dg.DagsterInstance.ephemeral(), resources={"sheets": sheets}
+    )
     result = sheets_sensor(context)
     return result, context.cursor
 

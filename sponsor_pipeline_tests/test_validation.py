@@ -23,12 +23,16 @@ def _split(text: str, tmp_path):
 
 
 def test_row_numbers_run_across_chunks_and_rejects_name_columns(tmp_path):
-    text = "\ufeff" + HEADER.replace("episode_id", " Episode ID ") + (
-        "a,2026-10-01,s,e1,spotify,1,1,\n"
-        "a,2026-10-02,s,e1,spotify,2,,\n"
-        "a,2026-10-03,s,e1,spotify,x,1,\n"
-        "a,2026-10-04,s,e1,spotify,4,-1,\n"
-        "a,2026-10-05,,,spotify,5,1,\n"
+    text = (
+        "\ufeff"
+        + HEADER.replace("episode_id", " Episode ID ")
+        + (
+            "a,2026-10-01,s,e1,spotify,1,1,\n"
+            "a,2026-10-02,s,e1,spotify,2,,\n"
+            "a,2026-10-03,s,e1,spotify,x,1,\n"
+            "a,2026-10-04,s,e1,spotify,4,-1,\n"
+            "a,2026-10-05,,,spotify,5,1,\n"
+        )
     )
     valid, rejects = _split(text, tmp_path)
     assert list(valid.index) == [1, 2]

@@ -27,8 +27,20 @@ from sponsor_pipeline.settings import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 # The source tree minus what a clone does not carry (virtual environment, state, build output).
-_NOT_SOURCE = shutil.ignore_patterns(".venv", ".state", ".git", "build", "dist", "*.egg-info", "__pycache__",
-                                     ".pytest_cache", ".hypothesis", ".ruff_cache", "samples", "benchmarks")
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".venv",
+    ".state",
+    ".git",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+    "samples",
+    "benchmarks",
+)
 
 
 def _uv() -> str | None:
@@ -44,18 +56,24 @@ def _build_wheel(tmp_path: Path) -> Path:
     source = tmp_path / "source"
     shutil.copytree(PROJECT_ROOT, source, ignore=_NOT_SOURCE)
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(source)],
-                   check=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(source)],
+        check=True,
+        cwd=tmp_path,
+    )
     (wheel,) = dist.glob("sponsor_pipeline-*.whl")
     return wheel
 
 
 def _constraints(tmp_path: Path) -> Path:
     """``name==version`` of every distribution in the running environment but the project itself."""
-    pins = sorted({
-        f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()
-        if dist.metadata["Name"] and re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower() != "sponsor-pipeline"
-    })
+    pins = sorted(
+        {
+            f"{dist.metadata['Name']}=={dist.version}"
+            for dist in importlib.metadata.distributions()
+            if dist.metadata["Name"] and re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower() != "sponsor-pipeline"
+        }
+    )
     path = tmp_path / "constraints.txt"
     path.write_text("\n".join(pins) + "\n")
     return path
@@ -65,12 +83,35 @@ def _install(wheel: Path, venv: Path, constraints: Path) -> None:
     uv = _uv()
     if uv:
         subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
-        subprocess.run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                        "--constraint", str(constraints), str(wheel)], check=True)
+        subprocess.run(
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(venv / "bin" / "python"),
+                "--constraint",
+                str(constraints),
+                str(wheel),
+            ],
+            check=True,
+        )
     else:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--constraint",
-                        str(constraints), str(wheel)], check=True)
+        subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--constraint",
+                str(constraints),
+                str(wheel),
+            ],
+            check=True,
+        )
 
 
 @pytest.fixture
@@ -88,16 +129,27 @@ def test_installed_wheel_migrates_and_verifies_a_fresh_database(tmp_path, fresh_
     work = tmp_path / "work"  # cwd: nothing resolves from the source tree
     work.mkdir()
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(DATABASE_URL=fresh_database.render_as_string(hide_password=False),
-               SPONSOR_STATE_DIR=str(tmp_path / "state"), SPONSOR_PARTITION_LISTENER_METRICS="false")
+    env.update(
+        DATABASE_URL=fresh_database.render_as_string(hide_password=False),
+        SPONSOR_STATE_DIR=str(tmp_path / "state"),
+        SPONSOR_PARTITION_LISTENER_METRICS="false",
+    )
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(venv / "bin" / "sponsor-pipeline"), *args], cwd=work, env=env,
-                              capture_output=True, text=True, timeout=300, check=False)
+        return subprocess.run(
+            [str(venv / "bin" / "sponsor-pipeline"), *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     where = "import sponsor_pipeline; print(sponsor_pipeline.__file__)"
-    location = subprocess.run([str(venv / "bin" / "python"), "-c", where], cwd=work, env=env,
-                              capture_output=True, text=True, check=True).stdout
+    location = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", where], cwd=work, env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert Path(location.strip()).is_relative_to(venv), location
 
     migrated = cli("db", "migrate")

@@ -17,8 +17,6 @@ Units and formulas:
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 import pandas as pd
 
@@ -27,7 +25,7 @@ from sponsor_pipeline.vocabulary import COMMITTED_IO_STATUSES, RUNNING_IO_STATUS
 WINDOW_COLUMNS = ("downloads_7d", "downloads_prev_7d", "downloads_30d", "downloads_prev_30d", "downloads_90d")
 
 
-def trend_pct(current: float, previous: float) -> Optional[float]:
+def trend_pct(current: float, previous: float) -> float | None:
     """Change of ``current`` over ``previous`` in percent, 2 decimals; None when previous is 0."""
     if previous is None or previous == 0 or pd.isna(previous):
         return None
@@ -44,7 +42,7 @@ def billable_impressions(delivered: pd.Series, booked: pd.Series) -> pd.Series:
     return np.minimum(delivered.astype("int64"), booked.astype("int64"))
 
 
-def effective_cpm(spend: float, delivered: float) -> Optional[float]:
+def effective_cpm(spend: float, delivered: float) -> float | None:
     """USD per 1,000 delivered impressions; None when nothing was delivered."""
     if not delivered:
         return None
@@ -69,10 +67,26 @@ def _io_money(ios: pd.DataFrame) -> pd.DataFrame:
 
 
 CREATOR_COLUMNS = [
-    "tenant_id", "show_id", "episode_id", "as_of", "show_title", "episode_title", "published_at",
-    "downloads_7d", "downloads_prev_7d", "trend_7d_pct", "downloads_30d", "downloads_prev_30d",
-    "trend_30d_pct", "downloads_90d", "episode_rank", "booked_impressions", "delivered_impressions",
-    "booked_revenue", "delivered_revenue", "active_sponsors",
+    "tenant_id",
+    "show_id",
+    "episode_id",
+    "as_of",
+    "show_title",
+    "episode_title",
+    "published_at",
+    "downloads_7d",
+    "downloads_prev_7d",
+    "trend_7d_pct",
+    "downloads_30d",
+    "downloads_prev_30d",
+    "trend_30d_pct",
+    "downloads_90d",
+    "episode_rank",
+    "booked_impressions",
+    "delivered_impressions",
+    "booked_revenue",
+    "delivered_revenue",
+    "active_sponsors",
 ]
 SOURCE_SPLIT_COLUMNS = ["tenant_id", "show_id", "source", "as_of", "downloads_30d", "share_pct"]
 
@@ -111,41 +125,54 @@ def build_creator(
     # Show rows.
     show_totals = win.groupby(["tenant_id", "show_id"], as_index=False)[list(WINDOW_COLUMNS)].sum()
     show_rows = shows.rename(columns={"title": "show_title"}).merge(
-        show_totals, on=["tenant_id", "show_id"], how="left")
+        show_totals, on=["tenant_id", "show_id"], how="left"
+    )
     show_money = money.groupby(["tenant_id", "show_id"], as_index=False).agg(
         booked_impressions=("booked_impressions", "sum"),
         delivered_impressions=("billable", "sum"),
         booked_revenue=("booked_revenue", "sum"),
         delivered_revenue=("delivered_revenue", "sum"),
     )
-    active = ios[ios["status"].isin(RUNNING_IO_STATUSES)
-                 & (pd.to_datetime(ios["flight_end"]).dt.date >= as_of)]
+    active = ios[ios["status"].isin(RUNNING_IO_STATUSES) & (pd.to_datetime(ios["flight_end"]).dt.date >= as_of)]
     sponsors = active.groupby(["tenant_id", "show_id"], as_index=False).agg(
-        active_sponsors=("advertiser_id", "nunique"))
+        active_sponsors=("advertiser_id", "nunique")
+    )
     show_rows = show_rows.merge(show_money, on=["tenant_id", "show_id"], how="left").merge(
-        sponsors, on=["tenant_id", "show_id"], how="left")
+        sponsors, on=["tenant_id", "show_id"], how="left"
+    )
     show_rows["episode_id"] = None
     show_rows["episode_title"] = None
     show_rows["published_at"] = None
     show_rows["episode_rank"] = None
 
     # Episode rows.
-    ep_totals = win[win["episode_id"].notna()].groupby(
-        ["tenant_id", "show_id", "episode_id"], as_index=False)[list(WINDOW_COLUMNS)].sum()
-    ep_money = money[money["episode_id"].notna()].groupby(
-        ["tenant_id", "show_id", "episode_id"], as_index=False).agg(
-        booked_impressions=("booked_impressions", "sum"),
-        delivered_impressions=("billable", "sum"),
-        booked_revenue=("booked_revenue", "sum"),
-        delivered_revenue=("delivered_revenue", "sum"),
+    ep_totals = (
+        win[win["episode_id"].notna()]
+        .groupby(["tenant_id", "show_id", "episode_id"], as_index=False)[list(WINDOW_COLUMNS)]
+        .sum()
     )
-    ep_active = active[active["episode_id"].notna()].groupby(
-        ["tenant_id", "show_id", "episode_id"], as_index=False).agg(active_sponsors=("advertiser_id", "nunique"))
-    keys = pd.concat([ep_totals[["tenant_id", "show_id", "episode_id"]],
-                      ep_money[["tenant_id", "show_id", "episode_id"]]]).drop_duplicates()
+    ep_money = (
+        money[money["episode_id"].notna()]
+        .groupby(["tenant_id", "show_id", "episode_id"], as_index=False)
+        .agg(
+            booked_impressions=("booked_impressions", "sum"),
+            delivered_impressions=("billable", "sum"),
+            booked_revenue=("booked_revenue", "sum"),
+            delivered_revenue=("delivered_revenue", "sum"),
+        )
+    )
+    ep_active = (
+        active[active["episode_id"].notna()]
+        .groupby(["tenant_id", "show_id", "episode_id"], as_index=False)
+        .agg(active_sponsors=("advertiser_id", "nunique"))
+    )
+    keys = pd.concat(
+        [ep_totals[["tenant_id", "show_id", "episode_id"]], ep_money[["tenant_id", "show_id", "episode_id"]]]
+    ).drop_duplicates()
     ep_rows = (
-        keys.merge(episodes.rename(columns={"title": "episode_title"}), on=["tenant_id", "show_id", "episode_id"],
-                   how="inner")
+        keys.merge(
+            episodes.rename(columns={"title": "episode_title"}), on=["tenant_id", "show_id", "episode_id"], how="inner"
+        )
         .merge(shows.rename(columns={"title": "show_title"}), on=["tenant_id", "show_id"], how="inner")
         .merge(ep_totals, on=["tenant_id", "show_id", "episode_id"], how="left")
         .merge(ep_money, on=["tenant_id", "show_id", "episode_id"], how="left")
@@ -153,8 +180,10 @@ def build_creator(
     )
     for col in WINDOW_COLUMNS:
         ep_rows[col] = ep_rows[col].fillna(0).astype("int64")
-    ep_rows = ep_rows.sort_values(["tenant_id", "show_id", "downloads_30d", "published_at", "episode_id"],
-                                  ascending=[True, True, False, False, True])
+    ep_rows = ep_rows.sort_values(
+        ["tenant_id", "show_id", "downloads_30d", "published_at", "episode_id"],
+        ascending=[True, True, False, False, True],
+    )
     ep_rows["episode_rank"] = ep_rows.groupby(["tenant_id", "show_id"]).cumcount() + 1
 
     creator = pd.concat([show_rows, ep_rows], ignore_index=True)
@@ -170,21 +199,46 @@ def build_creator(
     # Source split per show, 30 days.
     split = win.groupby(["tenant_id", "show_id", "source"], as_index=False)["downloads_30d"].sum()
     totals = split.groupby(["tenant_id", "show_id"])["downloads_30d"].transform("sum")
-    split["share_pct"] = np.where(totals > 0, (split["downloads_30d"] / totals.where(totals > 0, 1) * 100).round(2), 0.0)
+    split["share_pct"] = np.where(
+        totals > 0, (split["downloads_30d"] / totals.where(totals > 0, 1) * 100).round(2), 0.0
+    )
     split["as_of"] = as_of
     return creator[CREATOR_COLUMNS].reset_index(drop=True), split[SOURCE_SPLIT_COLUMNS].reset_index(drop=True)
 
 
 ADVERTISER_COLUMNS = [
-    "tenant_id", "campaign_id", "io_id", "as_of", "advertiser_id", "advertiser_name", "campaign_name",
-    "show_id", "status", "flight_start", "flight_end", "booked_impressions", "delivered_impressions",
-    "percent_delivered", "pacing_ratio", "booked_cost", "spend_to_date", "effective_cpm",
+    "tenant_id",
+    "campaign_id",
+    "io_id",
+    "as_of",
+    "advertiser_id",
+    "advertiser_name",
+    "campaign_name",
+    "show_id",
+    "status",
+    "flight_start",
+    "flight_end",
+    "booked_impressions",
+    "delivered_impressions",
+    "percent_delivered",
+    "pacing_ratio",
+    "booked_cost",
+    "spend_to_date",
+    "effective_cpm",
 ]
-RECOMMENDATION_COLUMNS = ["tenant_id", "campaign_id", "rank", "show_id", "show_title", "score", "rationale",
-                          "already_booked"]
+RECOMMENDATION_COLUMNS = [
+    "tenant_id",
+    "campaign_id",
+    "rank",
+    "show_id",
+    "show_title",
+    "score",
+    "rationale",
+    "already_booked",
+]
 
 
-def _percent(delivered: float, booked: float) -> Optional[float]:
+def _percent(delivered: float, booked: float) -> float | None:
     return round(float(delivered) / float(booked) * 100.0, 2) if booked else None
 
 
@@ -206,7 +260,8 @@ def build_advertiser(ios: pd.DataFrame, campaigns: pd.DataFrame, as_of: pd.Times
     money = _io_money(ios)
     money["expected_to_date"] = money["expected_to_date"].astype(float)
     money = money.drop(columns=["advertiser_id"], errors="ignore").merge(
-        campaigns, on=["tenant_id", "campaign_id"], how="inner")
+        campaigns, on=["tenant_id", "campaign_id"], how="inner"
+    )
     io_rows = money.assign(
         booked_cost=money["booked_revenue"],
         spend_to_date=money["delivered_revenue"],
@@ -215,9 +270,11 @@ def build_advertiser(ios: pd.DataFrame, campaigns: pd.DataFrame, as_of: pd.Times
     )
     started = money[money["expected_to_date"].fillna(0) > 0]
     pace = started.groupby(["tenant_id", "campaign_id"]).agg(
-        delivered=("delivered_impressions", "sum"), expected=("expected_to_date", "sum"))
-    camp = money.groupby(["tenant_id", "campaign_id", "campaign_name", "advertiser_id", "advertiser_name"],
-                         as_index=False).agg(
+        delivered=("delivered_impressions", "sum"), expected=("expected_to_date", "sum")
+    )
+    camp = money.groupby(
+        ["tenant_id", "campaign_id", "campaign_name", "advertiser_id", "advertiser_name"], as_index=False
+    ).agg(
         flight_start=("flight_start", "min"),
         flight_end=("flight_end", "max"),
         booked_impressions=("booked_impressions", "sum"),
@@ -228,7 +285,9 @@ def build_advertiser(ios: pd.DataFrame, campaigns: pd.DataFrame, as_of: pd.Times
     camp["io_id"] = None
     camp["show_id"] = None
     camp["status"] = None
-    camp["percent_delivered"] = [_percent(d, b) for d, b in zip(camp["delivered_impressions"], camp["booked_impressions"])]
+    camp["percent_delivered"] = [
+        _percent(d, b) for d, b in zip(camp["delivered_impressions"], camp["booked_impressions"])
+    ]
     camp["effective_cpm"] = [effective_cpm(s, d) for s, d in zip(camp["spend_to_date"], camp["delivered_impressions"])]
     camp["pacing_ratio"] = [
         round(pace.loc[(t, c), "delivered"] / pace.loc[(t, c), "expected"], 4) if (t, c) in pace.index else None
@@ -256,8 +315,9 @@ def top_recommendations(matches: pd.DataFrame, ios: pd.DataFrame, top_n: int = 3
     """
     if top_n < 1:
         raise ValueError(f"top_n must be at least 1, got {top_n}")
-    ranked = matches.sort_values(["tenant_id", "campaign_id", "score", "show_id"],
-                                 ascending=[True, True, False, True]).copy()
+    ranked = matches.sort_values(
+        ["tenant_id", "campaign_id", "score", "show_id"], ascending=[True, True, False, True]
+    ).copy()
     ranked["rank"] = ranked.groupby(["tenant_id", "campaign_id"]).cumcount() + 1
     ranked = ranked[ranked["rank"] <= top_n]
     booked = ios[ios["status"].isin(COMMITTED_IO_STATUSES)][["tenant_id", "campaign_id", "show_id"]].drop_duplicates()

@@ -17,8 +17,15 @@ ALERT_COLUMNS = ["tenant_id", "alert_type", "severity", "entity_type", "entity_i
 
 # Alert types, in the order the ops dashboard lists them.
 ALERT_TYPES = (
-    "io_under_pacing", "flight_ending", "make_good_owed", "missing_promo_code", "missing_vanity_url",
-    "import_failed", "import_quarantined", "sensor_lag", "stale_source",
+    "io_under_pacing",
+    "flight_ending",
+    "make_good_owed",
+    "missing_promo_code",
+    "missing_vanity_url",
+    "import_failed",
+    "import_quarantined",
+    "sensor_lag",
+    "stale_source",
 )
 
 
@@ -47,17 +54,25 @@ class OpsThresholds:
 
     def __post_init__(self) -> None:
         if not 0 < self.critical_pacing_ratio <= self.under_pacing_ratio:
-            raise ValueError("need 0 < critical_pacing_ratio <= under_pacing_ratio, got "
-                             f"{self.critical_pacing_ratio} and {self.under_pacing_ratio}")
+            raise ValueError(
+                "need 0 < critical_pacing_ratio <= under_pacing_ratio, got "
+                f"{self.critical_pacing_ratio} and {self.under_pacing_ratio}"
+            )
         for name in ("flight_ending_days", "import_lookback_days", "sensor_lag_seconds", "stale_source_days"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
 
 def _alert(tenant_id, alert_type, severity, entity_type, entity_id, metric, detail) -> dict:
-    return {"tenant_id": tenant_id, "alert_type": alert_type, "severity": severity, "entity_type": entity_type,
-            "entity_id": str(entity_id), "metric": None if metric is None or pd.isna(metric) else float(metric),
-            "detail": detail}
+    return {
+        "tenant_id": tenant_id,
+        "alert_type": alert_type,
+        "severity": severity,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "metric": None if metric is None or pd.isna(metric) else float(metric),
+        "detail": detail,
+    }
 
 
 def _utc(value) -> pd.Timestamp:
@@ -87,25 +102,66 @@ def io_alerts(ios: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
         start, end = _day(io.flight_start), _day(io.flight_end)
         running = io.status in RUNNING_IO_STATUSES
         pacing = io.pacing_ratio
-        if running and start <= as_of <= end and pacing is not None and not pd.isna(pacing) \
-                and float(pacing) < t.under_pacing_ratio:
+        if (
+            running
+            and start <= as_of <= end
+            and pacing is not None
+            and not pd.isna(pacing)
+            and float(pacing) < t.under_pacing_ratio
+        ):
             severity = "critical" if float(pacing) < t.critical_pacing_ratio else "warning"
-            out.append(_alert(io.tenant_id, "io_under_pacing", severity, "io_booking", io.io_id, pacing,
-                              f"{io.io_id} pacing {float(pacing):.2f} < {t.under_pacing_ratio:.2f}, flight ends {end}"))
+            out.append(
+                _alert(
+                    io.tenant_id,
+                    "io_under_pacing",
+                    severity,
+                    "io_booking",
+                    io.io_id,
+                    pacing,
+                    f"{io.io_id} pacing {float(pacing):.2f} < {t.under_pacing_ratio:.2f}, flight ends {end}",
+                )
+            )
         if running and as_of <= end <= as_of + timedelta(days=t.flight_ending_days):
             days_left = (end - as_of).days
-            out.append(_alert(io.tenant_id, "flight_ending", "info", "io_booking", io.io_id, days_left,
-                              f"{io.io_id} flight ends {end} ({days_left} days left, status {io.status})"))
+            out.append(
+                _alert(
+                    io.tenant_id,
+                    "flight_ending",
+                    "info",
+                    "io_booking",
+                    io.io_id,
+                    days_left,
+                    f"{io.io_id} flight ends {end} ({days_left} days left, status {io.status})",
+                )
+            )
         owed = io.make_good_impressions
         if io.status == "completed" and owed is not None and not pd.isna(owed) and int(owed) > 0:
-            out.append(_alert(io.tenant_id, "make_good_owed", "warning", "io_booking", io.io_id, int(owed),
-                              f"{io.io_id} completed {end} short by {int(owed):,} impressions"))
+            out.append(
+                _alert(
+                    io.tenant_id,
+                    "make_good_owed",
+                    "warning",
+                    "io_booking",
+                    io.io_id,
+                    int(owed),
+                    f"{io.io_id} completed {end} short by {int(owed):,} impressions",
+                )
+            )
         if io.status not in CLOSED_IO_STATUSES:
             for column, alert_type in (("promo_code", "missing_promo_code"), ("vanity_url", "missing_vanity_url")):
                 value = getattr(io, column)
                 if value is None or pd.isna(value) or not str(value).strip():
-                    out.append(_alert(io.tenant_id, alert_type, "warning", "io_booking", io.io_id, None,
-                                      f"{io.io_id} ({io.status}) has no {column.replace('_', ' ')}"))
+                    out.append(
+                        _alert(
+                            io.tenant_id,
+                            alert_type,
+                            "warning",
+                            "io_booking",
+                            io.io_id,
+                            None,
+                            f"{io.io_id} ({io.status}) has no {column.replace('_', ' ')}",
+                        )
+                    )
     return out
 
 
@@ -130,12 +186,29 @@ def import_alerts(imports: pd.DataFrame, now: datetime, t: OpsThresholds) -> lis
             if row.import_id in failed:
                 continue
             failed.add(row.import_id)
-            out.append(_alert(tenant, "import_failed", "critical", "etl_import", row.import_id, None,
-                              f"import {row.import_id} of {name} failed: {row.error or 'no error recorded'}"))
+            out.append(
+                _alert(
+                    tenant,
+                    "import_failed",
+                    "critical",
+                    "etl_import",
+                    row.import_id,
+                    None,
+                    f"import {row.import_id} of {name} failed: {row.error or 'no error recorded'}",
+                )
+            )
         elif row.quarantined and int(row.quarantined) > 0:
-            out.append(_alert(tenant, "import_quarantined", "warning", "etl_import", row.import_id,
-                              int(row.quarantined), f"import {row.import_id} of {name}: "
-                              f"{int(row.quarantined)} rows quarantined"))
+            out.append(
+                _alert(
+                    tenant,
+                    "import_quarantined",
+                    "warning",
+                    "etl_import",
+                    row.import_id,
+                    int(row.quarantined),
+                    f"import {row.import_id} of {name}: {int(row.quarantined)} rows quarantined",
+                )
+            )
     return out
 
 
@@ -151,9 +224,17 @@ def sensor_lag_alerts(pending: pd.DataFrame, now: datetime, t: OpsThresholds) ->
         lag = (_utc(now) - _utc(row.oldest_changed_at)).total_seconds()
         if lag > t.sensor_lag_seconds:
             severity = "critical" if lag > 12 * t.sensor_lag_seconds else "warning"
-            out.append(_alert(row.tenant_id, "sensor_lag", severity, "change_log", row.entity_type, round(lag, 1),
-                              f"{int(row.pending)} {row.entity_type} changes unprocessed, oldest "
-                              f"{lag / 60:.1f} min old"))
+            out.append(
+                _alert(
+                    row.tenant_id,
+                    "sensor_lag",
+                    severity,
+                    "change_log",
+                    row.entity_type,
+                    round(lag, 1),
+                    f"{int(row.pending)} {row.entity_type} changes unprocessed, oldest {lag / 60:.1f} min old",
+                )
+            )
     return out
 
 
@@ -167,9 +248,17 @@ def stale_source_alerts(series: pd.DataFrame, as_of: date, t: OpsThresholds) -> 
     for row in series.itertuples(index=False):
         behind = (as_of - _day(row.last_day)).days
         if behind > t.stale_source_days:
-            out.append(_alert(row.tenant_id, "stale_source", "warning", "source", f"{row.show_id}/{row.source}",
-                              behind, f"{row.source} for {row.show_id}: last data {_day(row.last_day)}, "
-                              f"{behind} days before {as_of}"))
+            out.append(
+                _alert(
+                    row.tenant_id,
+                    "stale_source",
+                    "warning",
+                    "source",
+                    f"{row.show_id}/{row.source}",
+                    behind,
+                    f"{row.source} for {row.show_id}: last data {_day(row.last_day)}, {behind} days before {as_of}",
+                )
+            )
     return out
 
 
@@ -183,8 +272,12 @@ def build_alerts(
     thresholds: OpsThresholds = OpsThresholds(),
 ) -> pd.DataFrame:
     """Every ops alert (see the rule functions), :data:`ALERT_COLUMNS`, ordered by type then entity."""
-    rows = (io_alerts(ios, as_of, thresholds) + import_alerts(imports, now, thresholds)
-            + sensor_lag_alerts(pending, now, thresholds) + stale_source_alerts(series, as_of, thresholds))
+    rows = (
+        io_alerts(ios, as_of, thresholds)
+        + import_alerts(imports, now, thresholds)
+        + sensor_lag_alerts(pending, now, thresholds)
+        + stale_source_alerts(series, as_of, thresholds)
+    )
     frame = pd.DataFrame(rows, columns=[c for c in ALERT_COLUMNS if c != "as_of"])
     frame["as_of"] = as_of
     frame["order"] = frame["alert_type"].map({a: i for i, a in enumerate(ALERT_TYPES)})

@@ -14,7 +14,6 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Optional
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -50,20 +49,21 @@ class IoDocument:
     advertiser_name: str
     campaign_name: str
     show_title: str
-    episode_title: Optional[str]  # None: run-of-show
+    episode_title: str | None  # None: run-of-show
     flight_start: date
     flight_end: date
-    ad_unit: Optional[str]        # e.g. "Mid-roll :60 host read"
+    ad_unit: str | None  # e.g. "Mid-roll :60 host read"
     booked_impressions: int
     cpm: Decimal
-    promo_code: Optional[str]
-    vanity_url: Optional[str]
+    promo_code: str | None
+    vanity_url: str | None
 
     @property
     def total_cost(self) -> Decimal:
         """Booked impressions × CPM / 1000, rounded half-up to cents."""
         return (Decimal(self.booked_impressions) * Decimal(self.cpm) / Decimal(1000)).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP)
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
 
 
 def fingerprint(doc: IoDocument) -> str:
@@ -88,9 +88,16 @@ def render_pdf(doc: IoDocument) -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
-        buffer, pagesize=LETTER, leftMargin=0.8 * inch, rightMargin=0.8 * inch, topMargin=0.7 * inch,
-        bottomMargin=0.7 * inch, title=f"Insertion order {doc.io_id}", author=doc.tenant_name,
-        subject=f"{doc.advertiser_name} - {doc.campaign_name}", invariant=1,
+        buffer,
+        pagesize=LETTER,
+        leftMargin=0.8 * inch,
+        rightMargin=0.8 * inch,
+        topMargin=0.7 * inch,
+        bottomMargin=0.7 * inch,
+        title=f"Insertion order {doc.io_id}",
+        author=doc.tenant_name,
+        subject=f"{doc.advertiser_name} - {doc.campaign_name}",
+        invariant=1,
     )
     rows = [
         ["Publisher", f"{doc.tenant_name} ({doc.tenant_id})"],
@@ -107,13 +114,17 @@ def render_pdf(doc: IoDocument) -> bytes:
         ["Vanity URL", doc.vanity_url or "(to be assigned)"],
     ]
     table = Table(rows, colWidths=[1.8 * inch, 4.9 * inch])
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
-        ("FONTSIZE", (0, 0), (-1, -1), 10),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 10),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     story = [
         Paragraph(f"Insertion Order {escape(doc.io_id)}", styles["Title"]),
         Paragraph(f"Status: {escape(doc.status)} &nbsp;&nbsp; Terms version {TERMS_VERSION}", styles["Normal"]),
@@ -123,10 +134,12 @@ def render_pdf(doc: IoDocument) -> bytes:
         Paragraph("Terms", styles["Heading2"]),
         *[Paragraph(term, styles["BodyText"]) for term in TERMS],
         Spacer(1, 0.4 * inch),
-        Table([["Publisher signature / date", "Advertiser signature / date"], ["", ""]],
-              colWidths=[3.35 * inch, 3.35 * inch], rowHeights=[14, 36],
-              style=TableStyle([("LINEBELOW", (0, 1), (-1, 1), 0.6, colors.black),
-                                ("FONTSIZE", (0, 0), (-1, -1), 9)])),
+        Table(
+            [["Publisher signature / date", "Advertiser signature / date"], ["", ""]],
+            colWidths=[3.35 * inch, 3.35 * inch],
+            rowHeights=[14, 36],
+            style=TableStyle([("LINEBELOW", (0, 1), (-1, 1), 0.6, colors.black), ("FONTSIZE", (0, 0), (-1, -1), 9)]),
+        ),
     ]
     pdf.build(story)
     return buffer.getvalue()

@@ -11,8 +11,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: no display, safe in Dagster run workers
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DPI = 80

@@ -6,7 +6,7 @@ No Dagster, no database: plain strings that ``MetadataValue.md`` displays on the
 from __future__ import annotations
 
 import base64
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 

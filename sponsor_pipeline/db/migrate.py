@@ -98,8 +98,9 @@ def migrate(url: URL, sql_dir: Path = SQL_DIR, *, partitioning: bool | None = No
     return applied
 
 
-def rollback(url: URL, steps: int | None = 1, sql_dir: Path = SQL_DIR, *,
-             partitioning: bool | None = None) -> list[str]:
+def rollback(
+    url: URL, steps: int | None = 1, sql_dir: Path = SQL_DIR, *, partitioning: bool | None = None
+) -> list[str]:
     """Roll back the last ``steps`` applied migrations (all of them when ``steps`` is None).
 
     Applied ``sql/partitioning`` migrations are the newest and go first. Returns the ids rolled back,
@@ -116,7 +117,8 @@ def rollback(url: URL, steps: int | None = 1, sql_dir: Path = SQL_DIR, *,
         partitioned = list(backend.to_rollback(_partitioning_migrations(sql_dir)))
         if partitioned and not _partitioning(partitioning):
             raise PartitioningApplied(
-                "listener_metrics is partitioned (applied: " + ", ".join(m.id for m in partitioned)
+                "listener_metrics is partitioned (applied: "
+                + ", ".join(m.id for m in partitioned)
                 + "); roll back with partitioning on (sponsor-pipeline db rollback --partitioned)"
             )
         applied = partitioned + list(backend.to_rollback(core))
@@ -138,8 +140,7 @@ def status(url: URL, sql_dir: Path = SQL_DIR, *, partitioning: bool | None = Non
     )
 
 
-def verify(url: URL, sql_dir: Path = SQL_DIR, *,
-           partitioning: bool | None = None) -> list[tuple[str, str, str | None]]:
+def verify(url: URL, sql_dir: Path = SQL_DIR, *, partitioning: bool | None = None) -> list[tuple[str, str, str | None]]:
     """Run ``verify.sql`` (and ``verify_partitioning.sql`` when ``partitioning``); returns
     ``(kind, name, detail)`` for every missing object (empty: all good)."""
     queries = [(sql_dir / "verify.sql").read_text()]

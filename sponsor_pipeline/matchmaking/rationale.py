@@ -67,8 +67,9 @@ def _phrase(cond: np.ndarray, *parts) -> np.ndarray:
     cond = np.asarray(cond, dtype=bool)
     out = np.full(cond.shape, "", dtype=object)
     if cond.any():
-        out[cond] = _cat(*(part if isinstance(part, str) else np.broadcast_to(part, cond.shape)[cond]
-                           for part in parts))
+        out[cond] = _cat(
+            *(part if isinstance(part, str) else np.broadcast_to(part, cond.shape)[cond] for part in parts)
+        )
     return out
 
 
@@ -91,20 +92,35 @@ def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
     # Brand safety first when it gates.
     garm = r.conflict_category >= 0
     cat_cols = np.where(garm, r.conflict_category, 0)[..., None]
-    show_level = np.take_along_axis(np.broadcast_to(p.show_risk[:, None, :], (*shape, len(GARM_COLUMNS))),
-                                    cat_cols, -1)[..., 0]
-    accepted_level = np.take_along_axis(np.broadcast_to(p.accepted_risk[c][None, :, :], (*shape, len(GARM_COLUMNS))),
-                                        cat_cols, -1)[..., 0]
-    conflict_text = _phrase(garm, "brand-safety conflict: ", _lookup([n for _, n in GARM_CATEGORIES], r.conflict_category),
-                            " (", _lookup(GARM_RISK_LEVELS, show_level), " content, campaign accepts ",
-                            _lookup(GARM_RISK_LEVELS, accepted_level), ")")
+    show_level = np.take_along_axis(
+        np.broadcast_to(p.show_risk[:, None, :], (*shape, len(GARM_COLUMNS))), cat_cols, -1
+    )[..., 0]
+    accepted_level = np.take_along_axis(
+        np.broadcast_to(p.accepted_risk[c][None, :, :], (*shape, len(GARM_COLUMNS))), cat_cols, -1
+    )[..., 0]
+    conflict_text = _phrase(
+        garm,
+        "brand-safety conflict: ",
+        _lookup([n for _, n in GARM_CATEGORIES], r.conflict_category),
+        " (",
+        _lookup(GARM_RISK_LEVELS, show_level),
+        " content, campaign accepts ",
+        _lookup(GARM_RISK_LEVELS, accepted_level),
+        ")",
+    )
     explicit_conflict = p.show_explicit[:, None] & p.excludes_explicit[c][None, :]
-    conflict_text = np.where(~garm & explicit_conflict,
-                             "brand-safety conflict: explicit show, campaign excludes explicit content", conflict_text)
+    conflict_text = np.where(
+        ~garm & explicit_conflict,
+        "brand-safety conflict: explicit show, campaign excludes explicit content",
+        conflict_text,
+    )
     has_safety = np.broadcast_to(p.has_safety[:, None], shape)
     safety_ok = _when(~r.conflict & has_safety & (safety >= 0.5), "no brand-safety conflicts")
-    safety_ok = np.where(~r.conflict & has_safety & (safety < 0.5),
-                         "no brand-safety conflicts (near the campaign's GARM limits)", safety_ok)
+    safety_ok = np.where(
+        ~r.conflict & has_safety & (safety < 0.5),
+        "no brand-safety conflicts (near the campaign's GARM limits)",
+        safety_ok,
+    )
     safety_missing = _when(~has_safety & ~r.conflict, "no brand-safety profile (not gated)")
 
     # Topic.
@@ -131,20 +147,38 @@ def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
     has_demo = np.broadcast_to(p.has_demo[:, None], shape)
     in_target, match = _pct(r.listener_share_in_demo), _pct(demo)
     # The intersection also rewards the target's shape, so the share in target cells is said beside it.
-    demo_strong = _phrase(targets_demo & has_demo & (demo >= 0.3), "demographic match ", match, " (",
-                          in_target, " of listeners in target age/gender)")
-    demo_weak = _phrase(targets_demo & has_demo & (demo < 0.3), "weak demographic match ", match, " (",
-                        in_target, " of listeners in target age/gender)")
+    demo_strong = _phrase(
+        targets_demo & has_demo & (demo >= 0.3),
+        "demographic match ",
+        match,
+        " (",
+        in_target,
+        " of listeners in target age/gender)",
+    )
+    demo_weak = _phrase(
+        targets_demo & has_demo & (demo < 0.3),
+        "weak demographic match ",
+        match,
+        " (",
+        in_target,
+        " of listeners in target age/gender)",
+    )
     demo_missing = _when(targets_demo & ~has_demo, "no age/gender profile")
 
     # History.
     n = r.lift_n
     has_history = n > 0
     ratio = np.clip(np.nan_to_num(r.lift_ratio, posinf=99.0), 0, 99.0)
-    lift_text = _phrase(has_history, "past IOs here performed ",
-                        _TENTHS[np.clip(np.round(ratio * 10), 0, 999).astype(np.intp)], "× the ",
-                        _when(r.lift_evidence < 1.0, "category's", "advertiser's"), " average elsewhere (",
-                        _int_text(n), _when(n == 1, " IO)", " IOs)"))
+    lift_text = _phrase(
+        has_history,
+        "past IOs here performed ",
+        _TENTHS[np.clip(np.round(ratio * 10), 0, 999).astype(np.intp)],
+        "× the ",
+        _when(r.lift_evidence < 1.0, "category's", "advertiser's"),
+        " average elsewhere (",
+        _int_text(n),
+        _when(n == 1, " IO)", " IOs)"),
+    )
     lift_strong = np.where(has_history & (lift > 0.45), lift_text, "")
     lift_weak = np.where(has_history & (lift <= 0.45), lift_text, "")
     lift_missing = _when(~has_history, "no delivery history of this advertiser or its category here (neutral)")
@@ -157,22 +191,31 @@ def rationale(p: Prepared, r: BlockResult) -> np.ndarray:
     share_avail = np.where(needed > 0, r.available / np.where(needed > 0, needed, 1.0), 1.0)
     measurable = (needed > 0) & has_metrics & (open_days > 0)
     avail_pct = _pct(np.minimum(share_avail, 9.99))
-    inv_strong = _phrase(measurable & (inv >= 0.8) & (share_avail < 1.0), "inventory: ", avail_pct,
-                         " of needed impressions available before flight end")
-    inv_strong = np.where(measurable & (share_avail >= 1.0),
-                          "inventory covers all needed impressions before flight end", inv_strong)
-    inv_weak = _phrase(measurable & (inv < 0.8), "weak inventory: ", avail_pct,
-                       " of needed impressions available before flight end")
+    inv_strong = _phrase(
+        measurable & (inv >= 0.8) & (share_avail < 1.0),
+        "inventory: ",
+        avail_pct,
+        " of needed impressions available before flight end",
+    )
+    inv_strong = np.where(
+        measurable & (share_avail >= 1.0), "inventory covers all needed impressions before flight end", inv_strong
+    )
+    inv_weak = _phrase(
+        measurable & (inv < 0.8), "weak inventory: ", avail_pct, " of needed impressions available before flight end"
+    )
     inv_weak = np.where((needed > 0) & (open_days <= 0), "no inventory: the flight has ended", inv_weak)
     inv_note = _when(needed <= 0, "campaign's impressions already booked")
     inv_missing = _when((needed > 0) & ~has_metrics, "no recent downloads in metrics_daily")
     inv_missing = np.where(np.isnan(needed), "no impressions goal on the campaign", inv_missing)
     flight_missing = _when(~known, f"no flight end date (next {DEFAULT_FLIGHT_DAYS} days assumed)")
 
-    strengths = _join([conflict_text, topic_strong, geo_strong, demo_strong, safety_ok, lift_strong, inv_strong,
-                       inv_note], ", ")
+    strengths = _join(
+        [conflict_text, topic_strong, geo_strong, demo_strong, safety_ok, lift_strong, inv_strong, inv_note], ", "
+    )
     weaknesses = _join([topic_weak, geo_weak, demo_weak, inv_weak, lift_weak], ", ")
-    missing = _join([topic_missing, geo_missing, demo_missing, safety_missing, inv_missing, flight_missing, lift_missing], ", ")
+    missing = _join(
+        [topic_missing, geo_missing, demo_missing, safety_missing, inv_missing, flight_missing, lift_missing], ", "
+    )
     missing = _phrase(missing != "", "missing data: ", missing)
     body = _join([strengths, weaknesses, missing, topic_note], "; ")
     return _cat(head, body)

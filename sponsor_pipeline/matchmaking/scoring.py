@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,9 @@ class BlockResult:
     lift_evidence: np.ndarray
 
 
-def score_block(p: Prepared, campaigns: slice, weights: MatchWeights, show_best: np.ndarray | None = None) -> BlockResult:
+def score_block(
+    p: Prepared, campaigns: slice, weights: MatchWeights, show_best: np.ndarray | None = None
+) -> BlockResult:
     """Score every show against campaigns ``p.campaign_ids[campaigns]``; see the signal functions."""
     c = campaigns
     n_s = len(p.show_ids)
@@ -92,7 +94,10 @@ def score_block(p: Prepared, campaigns: slice, weights: MatchWeights, show_best:
     if len(p.io_show):
         overlap = np.maximum(
             np.minimum(p.io_end[:, None], p.flight_open_end[c][None, :])
-            - np.maximum(p.io_start[:, None], p.flight_open_start[c][None, :]) + 1, 0)
+            - np.maximum(p.io_start[:, None], p.flight_open_start[c][None, :])
+            + 1,
+            0,
+        )
         np.add.at(booked, p.io_show, p.io_daily[:, None] * overlap)
     available = np.maximum(capacity - booked, 0.0)
     inventory = inventory_fit(available, np.broadcast_to(p.needed[c][None, :], available.shape))
@@ -108,8 +113,19 @@ def score_block(p: Prepared, campaigns: slice, weights: MatchWeights, show_best:
     signals = np.stack([geo, demo, topic, lift, inventory, safety], axis=-1).astype(np.float64)
     signals = np.round(signals, 5)  # matches' numeric(6, 5) columns
     score = combine(signals, conflict, weights)
-    return BlockResult(c, signals, score, conflict, available, in_target, best_topic, conflict_category,
-                       lift_ratio, lift_n, lift_evidence)
+    return BlockResult(
+        c,
+        signals,
+        score,
+        conflict,
+        available,
+        in_target,
+        best_topic,
+        conflict_category,
+        lift_ratio,
+        lift_n,
+        lift_evidence,
+    )
 
 
 def score_matches(p: Prepared, weights: MatchWeights, block_size: int = 64) -> Iterator[BlockResult]:
@@ -122,8 +138,17 @@ def score_matches(p: Prepared, weights: MatchWeights, block_size: int = 64) -> I
         yield score_block(p, slice(start, min(start + block_size, len(p.campaign_ids))), weights, show_best)
 
 
-MATCH_COLUMNS = ("show_id", "campaign_id", "score", *SIGNALS, "brand_safety_conflict", "signals",
-                 "weights", "rationale", "input_fingerprint")
+MATCH_COLUMNS = (
+    "show_id",
+    "campaign_id",
+    "score",
+    *SIGNALS,
+    "brand_safety_conflict",
+    "signals",
+    "weights",
+    "rationale",
+    "input_fingerprint",
+)
 
 
 # Part of every input fingerprint: change it whenever a formula or the rationale wording changes, so
@@ -150,20 +175,26 @@ def block_rows(p: Prepared, r: BlockResult, weights: MatchWeights) -> pd.DataFra
     campaign_ids = np.tile(p.campaign_ids[c], shape[0])
     # inputs of the show and of the campaign, the weights and scoring version, and the metrics day
     # the flight is counted from
-    fp = mix(p.show_fp[:, None], p.campaign_fp[c][None, :], np.full(shape, weights_fingerprint(weights)),
-              np.full(shape, np.uint64(pd.Timestamp(p.as_of).toordinal())))
+    fp = mix(
+        p.show_fp[:, None],
+        p.campaign_fp[c][None, :],
+        np.full(shape, weights_fingerprint(weights)),
+        np.full(shape, np.uint64(pd.Timestamp(p.as_of).toordinal())),
+    )
     fingerprint = pd.Series(fp.ravel()).map("{:016x}".format).to_numpy()
     frame = pd.DataFrame({"show_id": show_ids, "campaign_id": campaign_ids, "score": r.score.ravel()})
     for k, name in enumerate(SIGNALS):
         frame[name] = r.signals[..., k].ravel()
     frame["brand_safety_conflict"] = r.conflict.ravel()
-    details = pd.DataFrame({
-        **{name: frame[name] for name in SIGNALS},
-        "available_impressions": np.round(r.available.ravel()).astype(np.int64),
-        "needed_impressions": np.broadcast_to(p.needed[c][None, :], shape).ravel().round(),
-        "listener_share_in_target_demo": np.round(r.listener_share_in_demo.ravel(), 5),
-        "history_ios": r.lift_n.ravel().astype(np.int64),
-    })
+    details = pd.DataFrame(
+        {
+            **{name: frame[name] for name in SIGNALS},
+            "available_impressions": np.round(r.available.ravel()).astype(np.int64),
+            "needed_impressions": np.broadcast_to(p.needed[c][None, :], shape).ravel().round(),
+            "listener_share_in_target_demo": np.round(r.listener_share_in_demo.ravel(), 5),
+            "history_ios": r.lift_n.ravel().astype(np.int64),
+        }
+    )
     frame["signals"] = details.to_json(orient="records", lines=True).splitlines() if len(details) else []
     frame["weights"] = json.dumps(weights.signal_weights() | {"conflict_cap": weights.conflict_cap}, sort_keys=True)
     frame["rationale"] = rationale(p, r).ravel()

@@ -12,7 +12,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 SIGNALS = (
-    "geo_overlap", "demographic_overlap", "topic_overlap", "historical_lift", "inventory_fit",
+    "geo_overlap",
+    "demographic_overlap",
+    "topic_overlap",
+    "historical_lift",
+    "inventory_fit",
     "brand_safety",
 )
 NEUTRAL = 0.5
@@ -62,6 +66,7 @@ class MatchWeights:
 # The six signals, one function each over arrays (rows: shows, columns: campaigns)
 # ---------------------------------------------------------------------------------------------
 
+
 def geo_overlap(show_country_share: np.ndarray, campaign_countries: np.ndarray) -> np.ndarray:
     """Share of each show's audience inside each campaign's target countries.
 
@@ -87,8 +92,9 @@ def demographic_overlap(show_age_gender: np.ndarray, target_age_gender: np.ndarr
     return np.clip(np.minimum(p, q).sum(-1, dtype=np.float64), 0.0, 1.0)
 
 
-def topic_overlap(show_topics: np.ndarray, campaign_topics: np.ndarray, similarity: np.ndarray,
-                  show_best: np.ndarray | None = None) -> np.ndarray:
+def topic_overlap(
+    show_topics: np.ndarray, campaign_topics: np.ndarray, similarity: np.ndarray, show_best: np.ndarray | None = None
+) -> np.ndarray:
     """Best-match average of topic similarity with partial credit up the IAB taxonomy.
 
     ``sim(a, b) = 0.5 ** (d(a, lca) + d(b, lca))`` (same category 1, parent/child 0.5, shared parent
@@ -103,13 +109,14 @@ def topic_overlap(show_topics: np.ndarray, campaign_topics: np.ndarray, similari
     campaign_best = best_match(campaign_topics, similarity)  # (campaigns × K)
     n_c = np.maximum(campaign_topics.sum(1), 1.0)
     n_s = np.maximum(show_topics.sum(1), 1.0)
-    covered = (show_best @ campaign_topics.T) / n_c[None, :]     # mean over the campaign's topics
-    relevant = (show_topics @ campaign_best.T) / n_s[:, None]     # mean over the show's topics
+    covered = (show_best @ campaign_topics.T) / n_c[None, :]  # mean over the campaign's topics
+    relevant = (show_topics @ campaign_best.T) / n_s[:, None]  # mean over the show's topics
     return np.clip(0.5 * (covered + relevant), 0.0, 1.0)
 
 
-def historical_lift(lift_ratio: np.ndarray, n_ios: np.ndarray, prior_ios: float = 2.0,
-                    evidence_weight: np.ndarray | float = 1.0) -> np.ndarray:
+def historical_lift(
+    lift_ratio: np.ndarray, n_ios: np.ndarray, prior_ios: float = 2.0, evidence_weight: np.ndarray | float = 1.0
+) -> np.ndarray:
     """Past performance here versus elsewhere, shrunk toward neutral (0.5).
 
     ``raw = L / (1 + L)`` maps the lift ratio L (performance on this show ÷ the same advertiser's, or
@@ -142,8 +149,9 @@ def inventory_fit(available: np.ndarray, needed: np.ndarray) -> np.ndarray:
     return np.clip(ratio, 0.0, 1.0)
 
 
-def brand_safety(show_risk: np.ndarray, accepted_risk: np.ndarray, show_explicit: np.ndarray,
-                 excludes_explicit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def brand_safety(
+    show_risk: np.ndarray, accepted_risk: np.ndarray, show_explicit: np.ndarray, excludes_explicit: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """GARM suitability gate graded by margin; returns (signal, conflict), both (shows × campaigns).
 
     Risk ranks: none 0, low 1, medium 2, high 3, floor 4. A conflict is any category where the show's

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Optional
 
 import dagster as dg
 import psycopg
@@ -21,9 +21,9 @@ class PostgresResource(dg.ConfigurableResource):
     Connections use psycopg 3 (``COPY`` for bulk loads); pandas reads go through :attr:`engine`.
     """
 
-    database_url: Optional[str] = None
+    database_url: str | None = None
 
-    _engine: Optional[sa.Engine] = PrivateAttr(default=None)
+    _engine: sa.Engine | None = PrivateAttr(default=None)
 
     def _url(self) -> sa.URL:
         if self.database_url:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import dagster as dg
 from pydantic import field_validator
@@ -49,7 +48,7 @@ ENVIRONMENT = {
 _INTEGERS = {"sensor_batch_size"}
 
 
-def _folder(value: Optional[str], default: Path) -> Path:
+def _folder(value: str | None, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default.resolve()
 
 
@@ -60,12 +59,12 @@ class PipelineSettings(dg.ConfigurableResource):
     resource's field, and return absolute paths.
     """
 
-    state_dir: Optional[str] = None
-    samples_dir: Optional[str] = None
-    landing_dir: Optional[str] = None
-    exports_dir: Optional[str] = None
-    plots_dir: Optional[str] = None
-    io_documents_dir: Optional[str] = None
+    state_dir: str | None = None
+    samples_dir: str | None = None
+    landing_dir: str | None = None
+    exports_dir: str | None = None
+    plots_dir: str | None = None
+    io_documents_dir: str | None = None
     impression_sources: str = DEFAULT_IMPRESSION_SOURCES  # comma-separated metrics_daily sources
     sensor_batch_size: int = DEFAULT_BATCH_SIZE
     vanity_domain: str = DEFAULT_VANITY_DOMAIN
@@ -81,23 +80,23 @@ class PipelineSettings(dg.ConfigurableResource):
         """Folder of the embedded PostgreSQL, Dagster's home and generated files."""
         return _folder(self.state_dir, PROJECT_ROOT / ".state")
 
-    def samples(self, override: Optional[str] = None) -> Path:
+    def samples(self, override: str | None = None) -> Path:
         """Folder of the reference CSVs (tenants, shows, episodes, ..., io_bookings)."""
         return _folder(override or self.samples_dir, PROJECT_ROOT / "samples")
 
-    def landing(self, override: Optional[str] = None) -> Path:
+    def landing(self, override: str | None = None) -> Path:
         """Folder whose ``*metrics*.csv`` files feed listener_metrics and the landing sensor watches."""
         return _folder(override or self.landing_dir, self.samples())
 
-    def exports(self, override: Optional[str] = None) -> Path:
+    def exports(self, override: str | None = None) -> Path:
         """Folder of platform export payloads, one sub-folder per tenant."""
         return _folder(override or self.exports_dir, self.samples() / "exports")
 
-    def plots(self, override: Optional[str] = None) -> Path:
+    def plots(self, override: str | None = None) -> Path:
         """Folder of the dashboards' PNG plots."""
         return _folder(override or self.plots_dir, self.state() / "plots")
 
-    def io_documents(self, override: Optional[str] = None) -> Path:
+    def io_documents(self, override: str | None = None) -> Path:
         """Folder of the PDF insertion orders, ``<tenant>/IO-<io_id>.pdf``."""
         return _folder(override or self.io_documents_dir, self.state() / "io_documents")
 

@@ -16,7 +16,7 @@ messages name the variable to set and never contain key material.
 import json
 import os
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 import dagster as dg
 from pydantic import PrivateAttr
@@ -44,7 +44,7 @@ class WorksheetSpec(dg.Config):
     value_render_option: str = "UNFORMATTED_VALUE"  # numbers as numbers, dates as serial numbers
 
 
-def worksheets_from_env() -> List[WorksheetSpec]:
+def worksheets_from_env() -> list[WorksheetSpec]:
     """``SPONSOR_SHEETS``: a JSON list of ``{spreadsheet_id, worksheet, tenant_id}`` (empty when unset).
 
     Raises:
@@ -65,15 +65,15 @@ def worksheets_from_env() -> List[WorksheetSpec]:
 class GoogleSheetsResource(dg.ConfigurableResource):
     """gspread client factory plus the worksheets to read (resource key ``sheets``)."""
 
-    worksheets: List[WorksheetSpec] = []
-    service_account_key: Optional[str] = None  # path or JSON; default: the credentials_env variable
+    worksheets: list[WorksheetSpec] = []
+    service_account_key: str | None = None  # path or JSON; default: the credentials_env variable
     credentials_env: str = DEFAULT_CREDENTIALS_ENV
     use_default_credentials: bool = False
     timeout_seconds: float = 30.0
 
     # Name of a client handed in with with_client (Dagster re-creates resources from their config,
     # so the client object itself lives in a process-local registry under this name).
-    client_name: Optional[str] = None
+    client_name: str | None = None
 
     _client: Any = PrivateAttr(default=None)
 
@@ -108,18 +108,20 @@ class GoogleSheetsResource(dg.ConfigurableResource):
                 except (ValueError, KeyError, TypeError) as err:
                     raise SheetsCredentialsError(
                         f"{self.credentials_env} holds JSON that is not a usable service-account key "
-                        f"({type(err).__name__}); paste the whole key file or give its path") from None
+                        f"({type(err).__name__}); paste the whole key file or give its path"
+                    ) from None
             path = Path(key).expanduser()
             if not path.is_file():
                 raise SheetsCredentialsError(
                     f"{self.credentials_env} points to {path}, which is not a file; set it to a "
-                    "service-account key file path or the key's JSON")
+                    "service-account key file path or the key's JSON"
+                )
             try:
                 return Credentials.from_service_account_file(str(path), scopes=SCOPES)
             except (ValueError, KeyError, TypeError) as err:
                 raise SheetsCredentialsError(
-                    f"{self.credentials_env}: {path} is not a usable service-account key "
-                    f"({type(err).__name__})") from None
+                    f"{self.credentials_env}: {path} is not a usable service-account key ({type(err).__name__})"
+                ) from None
         if self.use_default_credentials:
             import google.auth
             from google.auth.exceptions import DefaultCredentialsError
@@ -130,10 +132,12 @@ class GoogleSheetsResource(dg.ConfigurableResource):
             except DefaultCredentialsError as err:
                 raise SheetsCredentialsError(
                     f"no application default credentials ({type(err).__name__}); set "
-                    f"{self.credentials_env} to a service-account key file path or its JSON") from None
+                    f"{self.credentials_env} to a service-account key file path or its JSON"
+                ) from None
         raise SheetsCredentialsError(
             f"no Google credentials: set {self.credentials_env} to a service-account key file path or "
-            "the key's JSON (see .env.example), or enable use_default_credentials")
+            "the key's JSON (see .env.example), or enable use_default_credentials"
+        )
 
     def get_client(self):
         """The gspread client (built once per resource instance).
@@ -163,8 +167,8 @@ class GoogleSheetsResource(dg.ConfigurableResource):
             gspread.exceptions.APIError: non-2xx answer; requests.Timeout / ConnectionError.
         """
         response = self.get_client().http_client.request(
-            "get", DRIVE_FILE_URL.format(spreadsheet_id),
-            params={"fields": "modifiedTime", "supportsAllDrives": "true"})
+            "get", DRIVE_FILE_URL.format(spreadsheet_id), params={"fields": "modifiedTime", "supportsAllDrives": "true"}
+        )
         return response.json()["modifiedTime"]
 
 

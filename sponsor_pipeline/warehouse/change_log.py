@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -86,11 +87,11 @@ class Cursor:
     last_change_id: int = 0
     settled_change_id: int = 0
     event_watermark: int = 0
-    settle_candidate: int | None = None     # a last_change_id waiting to become settled ...
-    settle_after_xid: int | None = None     # ... once every transaction id up to this one has ended
+    settle_candidate: int | None = None  # a last_change_id waiting to become settled ...
+    settle_after_xid: int | None = None  # ... once every transaction id up to this one has ended
 
     @classmethod
-    def parse(cls, raw: str | None) -> "Cursor":
+    def parse(cls, raw: str | None) -> Cursor:
         """From the sensor's cursor string (None or empty: start at the beginning of change_log).
 
         Raises:
@@ -120,7 +121,7 @@ class Transition:
     changed_at: datetime
     event_type: str
     payload: dict[str, Any]
-    event_id: int | None          # None: the event already existed (written by an earlier tick)
+    event_id: int | None  # None: the event already existed (written by an earlier tick)
 
     @property
     def dedupe_key(self) -> str:
@@ -171,7 +172,7 @@ def io_event(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         "io_id": row["entity_id"],
         "campaign_id": row["campaign_id"],
         "show_id": row["show_id"],
-        "episode_id": row["episode_id"],        # None: run-of-show IO
+        "episode_id": row["episode_id"],  # None: run-of-show IO
         "flight_start": _iso(row["flight_start"]),
         "flight_end": _iso(row["flight_end"]),
         "booked_impressions": row["booked_impressions"],
@@ -230,18 +231,22 @@ def process_changes(
         with conn.transaction():
             xmin, own_xid = conn.execute(SNAPSHOT).fetchone()
             with conn.cursor(row_factory=dict_row) as cur:
-                rows = cur.execute(query, {
-                    "entity_type": entity_type,
-                    "settled": cursor.settled_change_id,
-                    "last": cursor.last_change_id,
-                    "watermark": cursor.event_watermark,
-                    "limit": batch_size,
-                }).fetchall()
+                rows = cur.execute(
+                    query,
+                    {
+                        "entity_type": entity_type,
+                        "settled": cursor.settled_change_id,
+                        "last": cursor.last_change_id,
+                        "watermark": cursor.event_watermark,
+                        "limit": batch_size,
+                    },
+                ).fetchall()
             written: list[Transition] = []
             for row in rows:
                 event_type, payload = to_event(row)
                 event_id = record_event(
-                    conn, event_type,
+                    conn,
+                    event_type,
                     tenant_id=row["tenant_id"],
                     payload=payload,
                     entity_type=entity_type,
@@ -249,11 +254,19 @@ def process_changes(
                     dedupe_key=dedupe_key(row["change_id"]),
                     occurred_at=row["changed_at"],
                 )
-                written.append(Transition(
-                    change_id=row["change_id"], tenant_id=row["tenant_id"], entity_id=row["entity_id"],
-                    from_value=row["from_value"], to_value=row["to_value"], changed_at=row["changed_at"],
-                    event_type=event_type, payload=payload, event_id=event_id,
-                ))
+                written.append(
+                    Transition(
+                        change_id=row["change_id"],
+                        tenant_id=row["tenant_id"],
+                        entity_id=row["entity_id"],
+                        from_value=row["from_value"],
+                        to_value=row["to_value"],
+                        changed_at=row["changed_at"],
+                        event_type=event_type,
+                        payload=payload,
+                        event_id=event_id,
+                    )
+                )
             watermark = conn.execute(EVENT_WATERMARK).fetchone()[0]
     finally:
         conn.isolation_level = previous_level

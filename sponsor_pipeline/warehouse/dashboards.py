@@ -6,8 +6,9 @@ names in :func:`replace_rows` are composed with ``psycopg.sql`` identifiers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,7 @@ GROUP BY tenant_id, show_id, source
 """
 
 
-def reference_date(conn: psycopg.Connection, configured: Optional[str | date] = None) -> date:
+def reference_date(conn: psycopg.Connection, configured: str | date | None = None) -> date:
     """The dashboards' "today": ``configured`` (ISO date) when given, else the last day in metrics_daily.
 
     Raises:
@@ -108,7 +109,7 @@ def reference_date(conn: psycopg.Connection, configured: Optional[str | date] = 
     return last
 
 
-def read_frame(conn: psycopg.Connection, statement: str, params: Optional[dict[str, Any]] = None) -> pd.DataFrame:
+def read_frame(conn: psycopg.Connection, statement: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """Run a named statement and return its rows as a DataFrame (column names from the cursor)."""
     with conn.cursor() as cur:
         cur.execute(statement, params or {})
@@ -135,7 +136,8 @@ def replace_rows(conn: psycopg.Connection, table: str, frame: pd.DataFrame, colu
     transaction; returns the number of rows written. NaN/NA/NaT become NULL."""
     conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
     copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
     with conn.cursor() as cur, cur.copy(copy) as writer:
         for row in frame.loc[:, list(columns)].itertuples(index=False, name=None):
             writer.write_row([_python(v) for v in row])
@@ -228,7 +230,7 @@ WHERE x.alerts <> x.source
 """
 
 
-def _rows(conn: psycopg.Connection, statement: str, params: Optional[dict] = None) -> list[dict]:
+def _rows(conn: psycopg.Connection, statement: str, params: dict | None = None) -> list[dict]:
     frame = read_frame(conn, statement, params)
     return [{k: _json(v) for k, v in row.items()} for row in frame.to_dict("records")]
 

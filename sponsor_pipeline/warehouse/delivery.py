@@ -5,8 +5,9 @@ No Dagster here; the pacing math is :mod:`sponsor_pipeline.pacing`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -63,9 +64,23 @@ ORDER BY i.tenant_id, i.io_id
 """
 
 COLUMNS = (
-    "tenant_id", "io_id", "campaign_id", "show_id", "episode_id", "status", "flight_start", "flight_end",
-    "as_of", "booked_impressions", "delivered_impressions", "percent_delivered", "expected_to_date",
-    "pacing_ratio", "projected_delivery", "make_good_impressions", "cpm",
+    "tenant_id",
+    "io_id",
+    "campaign_id",
+    "show_id",
+    "episode_id",
+    "status",
+    "flight_start",
+    "flight_end",
+    "as_of",
+    "booked_impressions",
+    "delivered_impressions",
+    "percent_delivered",
+    "expected_to_date",
+    "pacing_ratio",
+    "projected_delivery",
+    "make_good_impressions",
+    "cpm",
 )
 
 REPLACE_DELETE = "DELETE FROM io_delivery"
@@ -83,18 +98,23 @@ def delivery_rows(conn: psycopg.Connection, *, as_of: date | None, sources: Sequ
     out = []
     for row in rows:
         pacing = pace_io(
-            flight_start=row["flight_start"], flight_end=row["flight_end"],
-            booked_impressions=row["booked_impressions"], delivered_impressions=row["delivered_impressions"],
-            as_of=row["as_of"], status=row["status"],
+            flight_start=row["flight_start"],
+            flight_end=row["flight_end"],
+            booked_impressions=row["booked_impressions"],
+            delivered_impressions=row["delivered_impressions"],
+            as_of=row["as_of"],
+            status=row["status"],
         )
-        out.append({
-            **{k: row[k] for k in COLUMNS if k in row},
-            "percent_delivered": round(pacing.percent_delivered, 4),
-            "expected_to_date": round(pacing.expected_to_date, 2),
-            "pacing_ratio": None if pacing.pacing_ratio is None else round(pacing.pacing_ratio, 4),
-            "projected_delivery": round(pacing.projected_delivery, 2),
-            "make_good_impressions": pacing.make_good_impressions,
-        })
+        out.append(
+            {
+                **{k: row[k] for k in COLUMNS if k in row},
+                "percent_delivered": round(pacing.percent_delivered, 4),
+                "expected_to_date": round(pacing.expected_to_date, 2),
+                "pacing_ratio": None if pacing.pacing_ratio is None else round(pacing.pacing_ratio, 4),
+                "projected_delivery": round(pacing.projected_delivery, 2),
+                "make_good_impressions": pacing.make_good_impressions,
+            }
+        )
     return out
 
 

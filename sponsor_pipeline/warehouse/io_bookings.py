@@ -26,7 +26,9 @@ _TAKEN = """
 SELECT tenant_id, promo_code, vanity_url FROM io_bookings
 WHERE tenant_id = ANY(%s) AND (promo_code IS NOT NULL OR vanity_url IS NOT NULL)
 """
-_FILL = "UPDATE io_bookings SET promo_code = %s, vanity_url = %s, updated_at = now() WHERE tenant_id = %s AND io_id = %s"
+_FILL = (
+    "UPDATE io_bookings SET promo_code = %s, vanity_url = %s, updated_at = now() WHERE tenant_id = %s AND io_id = %s"
+)
 
 
 def fill_missing_codes(conn: psycopg.Connection, import_id: int, vanity_domain: str = DEFAULT_VANITY_DOMAIN) -> int:

@@ -51,5 +51,7 @@ def stored_fingerprints(conn: psycopg.Connection) -> dict[tuple[str, str], tuple
 
 def record_document(conn: psycopg.Connection, doc: IoDocument, fingerprint: str, path: str, size: int) -> None:
     """Upsert the register row of a freshly written PDF (caller's transaction)."""
-    conn.execute(UPSERT, {"tenant_id": doc.tenant_id, "io_id": doc.io_id, "fingerprint": fingerprint,
-                          "path": path, "bytes": size})
+    conn.execute(
+        UPSERT,
+        {"tenant_id": doc.tenant_id, "io_id": doc.io_id, "fingerprint": fingerprint, "path": path, "bytes": size},
+    )

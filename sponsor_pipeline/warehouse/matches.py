@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import pandas as pd
 import psycopg
@@ -16,7 +16,6 @@ import psycopg
 from sponsor_pipeline.matchmaking import MATCH_COLUMNS, SIGNALS, MatchInputs
 from sponsor_pipeline.vocabulary import GARM_COLUMNS, OPEN_DEAL_STAGES
 from sponsor_pipeline.warehouse.events import record_event
-
 
 TENANTS = "SELECT tenant_id FROM tenants ORDER BY tenant_id"
 TENANTS_OF_CAMPAIGNS = (
@@ -40,10 +39,11 @@ FROM audience_profiles WHERE tenant_id = %(tenant_id)s
 """
 SHOW_TOPICS = "SELECT show_id, topic_id FROM show_topics WHERE tenant_id = %(tenant_id)s"
 SHOW_SAFETY = "SELECT show_id, {garm} FROM show_brand_safety WHERE tenant_id = %(tenant_id)s".format(
-    garm=", ".join(GARM_COLUMNS))
+    garm=", ".join(GARM_COLUMNS)
+)
 CAMPAIGN_SAFETY = (
-    "SELECT campaign_id, {garm}, excludes_explicit FROM campaign_brand_safety "
-    "WHERE tenant_id = %(tenant_id)s").format(garm=", ".join(GARM_COLUMNS))
+    "SELECT campaign_id, {garm}, excludes_explicit FROM campaign_brand_safety WHERE tenant_id = %(tenant_id)s"
+).format(garm=", ".join(GARM_COLUMNS))
 CAMPAIGN_TARGETS = """
 SELECT campaign_id, dimension, value, weight::float8 AS weight
 FROM campaign_targets WHERE tenant_id = %(tenant_id)s
@@ -142,16 +142,26 @@ def tenants_in_scope(conn: psycopg.Connection, campaign_ids: Sequence[str] | Non
     return [r[0] for r in conn.execute(TENANTS)]
 
 
-def read_inputs(conn: psycopg.Connection, tenant_id: str, campaign_ids: Sequence[str] | None,
-                lookback_days: int, today: dt.date | None = None) -> MatchInputs:
+def read_inputs(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    campaign_ids: Sequence[str] | None,
+    lookback_days: int,
+    today: dt.date | None = None,
+) -> MatchInputs:
     """One tenant's inputs; campaigns are the open ones (all, or those of ``campaign_ids``).
 
     ``as_of`` is the tenant's last day in metrics_daily (yesterday when it has none).
     """
     as_of = conn.execute(AS_OF, {"tenant_id": tenant_id}).fetchone()[0]
     as_of = as_of or (today or dt.date.today()) - dt.timedelta(days=1)
-    p = {"tenant_id": tenant_id, "campaign_ids": list(campaign_ids) if campaign_ids else None,
-         "open_stages": list(OPEN_DEAL_STAGES), "as_of": as_of, "lookback": lookback_days}
+    p = {
+        "tenant_id": tenant_id,
+        "campaign_ids": list(campaign_ids) if campaign_ids else None,
+        "open_stages": list(OPEN_DEAL_STAGES),
+        "as_of": as_of,
+        "lookback": lookback_days,
+    }
     return MatchInputs(
         shows=_frame(conn, SHOWS, p),
         campaigns=_frame(conn, CAMPAIGNS, p),
@@ -183,8 +193,13 @@ class WriteResult:
     campaign_ids: list[str] = field(default_factory=list)
 
 
-def write_matches(conn: psycopg.Connection, tenant_id: str, blocks: Iterable[pd.DataFrame],
-                  campaign_ids: Sequence[str] | None, result: WriteResult) -> WriteResult:
+def write_matches(
+    conn: psycopg.Connection,
+    tenant_id: str,
+    blocks: Iterable[pd.DataFrame],
+    campaign_ids: Sequence[str] | None,
+    result: WriteResult,
+) -> WriteResult:
     """Stage every block with ``COPY``, upsert rows whose fingerprint changed, delete stale rows.
 
     Runs in the caller's transaction; ``campaign_ids`` (None = every campaign of the tenant) bounds
@@ -205,25 +220,35 @@ def write_matches(conn: psycopg.Connection, tenant_id: str, blocks: Iterable[pd.
             result.score_sum += float(frame["score"].sum())
         cur.execute(UPSERT, {"tenant_id": tenant_id})
         result.changed = cur.rowcount
-        cur.execute(DELETE_STALE, {"tenant_id": tenant_id,
-                                   "campaign_ids": list(campaign_ids) if campaign_ids else None})
+        cur.execute(
+            DELETE_STALE, {"tenant_id": tenant_id, "campaign_ids": list(campaign_ids) if campaign_ids else None}
+        )
         result.removed = cur.rowcount
     conn.execute("DROP TABLE pg_temp.match_stage")
     return result
 
 
-def record_recalculated(conn: psycopg.Connection, result: WriteResult, run_id: str,
-                        requested: Sequence[str] | None) -> int | None:
+def record_recalculated(
+    conn: psycopg.Connection, result: WriteResult, run_id: str, requested: Sequence[str] | None
+) -> int | None:
     """``match.recalculated`` for one tenant and run (dedupe key ``match.recalculated:<run>:<tenant>``)."""
     return record_event(
-        conn, "match.recalculated", tenant_id=result.tenant_id, entity_type="tenant",
-        entity_id=result.tenant_id, dedupe_key=f"match.recalculated:{run_id}:{result.tenant_id}",
+        conn,
+        "match.recalculated",
+        tenant_id=result.tenant_id,
+        entity_type="tenant",
+        entity_id=result.tenant_id,
+        dedupe_key=f"match.recalculated:{run_id}:{result.tenant_id}",
         payload={
             "run_id": run_id,
             "requested_campaign_ids": list(requested) if requested else None,
-            "campaigns": result.campaigns, "shows": result.shows, "pairs": result.pairs,
-            "changed": result.changed, "unchanged": result.pairs - result.changed,
-            "removed": result.removed, "brand_safety_conflicts": result.conflicts,
+            "campaigns": result.campaigns,
+            "shows": result.shows,
+            "pairs": result.pairs,
+            "changed": result.changed,
+            "unchanged": result.pairs - result.changed,
+            "removed": result.removed,
+            "brand_safety_conflicts": result.conflicts,
         },
     )
 

@@ -10,9 +10,7 @@ MONTHS_AHEAD = 12
 
 _ENSURE = "SELECT partition_name, rows_moved FROM ensure_listener_metrics_partitions(%s, %s)"
 
-_PARTITIONED = (
-    "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('listener_metrics'))"
-)
+_PARTITIONED = "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('listener_metrics'))"
 
 
 def is_partitioned(conn: psycopg.Connection) -> bool:

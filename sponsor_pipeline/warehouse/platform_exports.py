@@ -88,7 +88,12 @@ def import_payload(
         yield rows_frame(rows, columns)
 
     result = imports.import_frames(
-        conn, chunks, target, source_kind="export", source_uri=str(path), checksum=checksum,
+        conn,
+        chunks,
+        target,
+        source_kind="export",
+        source_uri=str(path),
+        checksum=checksum,
         tenant_id=tenant_id,
     )
     return result, parsed
@@ -106,5 +111,6 @@ def _parse(path: Path, tenant_id: str, shows: dict[tuple[str, str], str]) -> exp
     show_id = shows.get((provider, show))
     if show_id is None:
         raise exports.ExportFormatError(
-            f"{path}: {provider} show {show!r} is not in {PLATFORM_SHOWS} of tenant {tenant_id}")
+            f"{path}: {provider} show {show!r} is not in {PLATFORM_SHOWS} of tenant {tenant_id}"
+        )
     return exports.parse_export(payload, exports.ShowContext(tenant_id, show_id), str(path))

@@ -7,9 +7,10 @@ to ``quarantined_rows`` with the check's column and reason instead of failing th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 import pandera.pandas as pa
 
@@ -69,16 +70,25 @@ LISTENER_METRICS = Target(
     conflict="ON CONSTRAINT ux_listener_metrics_key",
     checks=(
         UNKNOWN_TENANT,
-        RefCheck("episode_id", "unknown episode_id for this tenant",
-                 "s.episode_id IS NOT NULL AND " + _exists("episodes", "x.episode_id = s.episode_id"),
-                 ("tenant_id", "episode_id")),
-        RefCheck("show_id", "episode_id belongs to another show",
-                 "s.episode_id IS NOT NULL AND s.show_id IS NOT NULL AND "
-                 + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id"),
-                 ("tenant_id", "episode_id", "show_id")),
-        RefCheck("show_id", "unknown show_id for this tenant",
-                 "s.episode_id IS NULL AND " + _exists("shows", "x.show_id = s.show_id"),
-                 ("tenant_id", "episode_id", "show_id")),
+        RefCheck(
+            "episode_id",
+            "unknown episode_id for this tenant",
+            "s.episode_id IS NOT NULL AND " + _exists("episodes", "x.episode_id = s.episode_id"),
+            ("tenant_id", "episode_id"),
+        ),
+        RefCheck(
+            "show_id",
+            "episode_id belongs to another show",
+            "s.episode_id IS NOT NULL AND s.show_id IS NOT NULL AND "
+            + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id"),
+            ("tenant_id", "episode_id", "show_id"),
+        ),
+        RefCheck(
+            "show_id",
+            "unknown show_id for this tenant",
+            "s.episode_id IS NULL AND " + _exists("shows", "x.show_id = s.show_id"),
+            ("tenant_id", "episode_id", "show_id"),
+        ),
     ),
     range_column="day",
     prepare=(
@@ -93,53 +103,97 @@ LISTENER_METRICS = Target(
 TENANTS = Target("tenants", schemas.TENANTS, ("tenant_id",), "(tenant_id)", touch_updated_at=False)
 
 SHOWS = Target(
-    "shows", schemas.SHOWS, ("tenant_id", "show_id"), "(tenant_id, show_id)",
+    "shows",
+    schemas.SHOWS,
+    ("tenant_id", "show_id"),
+    "(tenant_id, show_id)",
     checks=(UNKNOWN_TENANT,),
 )
 
 EPISODES = Target(
-    "episodes", schemas.EPISODES, ("tenant_id", "episode_id"), "(tenant_id, episode_id)",
-    checks=(UNKNOWN_TENANT, RefCheck("show_id", "unknown show_id for this tenant",
-                                     _exists("shows", "x.show_id = s.show_id"), ("tenant_id", "show_id"))),
+    "episodes",
+    schemas.EPISODES,
+    ("tenant_id", "episode_id"),
+    "(tenant_id, episode_id)",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck(
+            "show_id",
+            "unknown show_id for this tenant",
+            _exists("shows", "x.show_id = s.show_id"),
+            ("tenant_id", "show_id"),
+        ),
+    ),
 )
 
 ADVERTISERS = Target(
-    "advertisers", schemas.ADVERTISERS, ("tenant_id", "advertiser_id"), "(tenant_id, advertiser_id)",
+    "advertisers",
+    schemas.ADVERTISERS,
+    ("tenant_id", "advertiser_id"),
+    "(tenant_id, advertiser_id)",
     checks=(UNKNOWN_TENANT,),
 )
 
 CAMPAIGNS = Target(
-    "campaigns", schemas.CAMPAIGNS, ("tenant_id", "campaign_id"), "(tenant_id, campaign_id)",
-    checks=(UNKNOWN_TENANT, RefCheck("advertiser_id", "unknown advertiser_id for this tenant",
-                                     _exists("advertisers", "x.advertiser_id = s.advertiser_id"),
-                                     ("tenant_id", "advertiser_id"))),
+    "campaigns",
+    schemas.CAMPAIGNS,
+    ("tenant_id", "campaign_id"),
+    "(tenant_id, campaign_id)",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck(
+            "advertiser_id",
+            "unknown advertiser_id for this tenant",
+            _exists("advertisers", "x.advertiser_id = s.advertiser_id"),
+            ("tenant_id", "advertiser_id"),
+        ),
+    ),
 )
 
 AD_UNITS = Target(
-    "ad_units", schemas.AD_UNITS, ("tenant_id", "ad_unit_id"), "(tenant_id, ad_unit_id)",
+    "ad_units",
+    schemas.AD_UNITS,
+    ("tenant_id", "ad_unit_id"),
+    "(tenant_id, ad_unit_id)",
     checks=(UNKNOWN_TENANT,),
 )
 
 IO_BOOKINGS = Target(
-    "io_bookings", schemas.IO_BOOKINGS, ("tenant_id", "io_id"), "(tenant_id, io_id)",
+    "io_bookings",
+    schemas.IO_BOOKINGS,
+    ("tenant_id", "io_id"),
+    "(tenant_id, io_id)",
     checks=(
         UNKNOWN_TENANT,
-        RefCheck("campaign_id", "unknown campaign_id for this tenant",
-                 _exists("campaigns", "x.campaign_id = s.campaign_id"), ("tenant_id", "campaign_id")),
-        RefCheck("show_id", "unknown show_id for this tenant", _exists("shows", "x.show_id = s.show_id"),
-                 ("tenant_id", "show_id")),
-        RefCheck("episode_id", "episode_id is not an episode of show_id",
-                 "s.episode_id IS NOT NULL AND "
-                 + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id"),
-                 ("tenant_id", "show_id", "episode_id")),
-        RefCheck("ad_unit_id", "unknown ad_unit_id for this tenant",
-                 "s.ad_unit_id IS NOT NULL AND " + _exists("ad_units", "x.ad_unit_id = s.ad_unit_id"),
-                 ("tenant_id", "ad_unit_id")),
+        RefCheck(
+            "campaign_id",
+            "unknown campaign_id for this tenant",
+            _exists("campaigns", "x.campaign_id = s.campaign_id"),
+            ("tenant_id", "campaign_id"),
+        ),
+        RefCheck(
+            "show_id",
+            "unknown show_id for this tenant",
+            _exists("shows", "x.show_id = s.show_id"),
+            ("tenant_id", "show_id"),
+        ),
+        RefCheck(
+            "episode_id",
+            "episode_id is not an episode of show_id",
+            "s.episode_id IS NOT NULL AND "
+            + _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id"),
+            ("tenant_id", "show_id", "episode_id"),
+        ),
+        RefCheck(
+            "ad_unit_id",
+            "unknown ad_unit_id for this tenant",
+            "s.ad_unit_id IS NOT NULL AND " + _exists("ad_units", "x.ad_unit_id = s.ad_unit_id"),
+            ("tenant_id", "ad_unit_id"),
+        ),
     ),
     prepare=(io_codes_fill.KEEP_ASSIGNED,),
     finalize=(io_codes_fill.fill_missing_codes,),
 )
-
 
 
 def io_bookings_target(vanity_domain: str) -> Target:
@@ -190,48 +244,84 @@ AUDIENCE_PROFILES = Target(
     schema=schemas.AUDIENCE_PROFILES,
     key=("tenant_id", "show_id", "source", "dimension", "bucket"),
     conflict="(tenant_id, show_id, source, dimension, bucket)",
-    checks=(UNKNOWN_TENANT, RefCheck("show_id", "unknown show_id for this tenant",
-                                     _exists("shows", "x.show_id = s.show_id"), ("tenant_id", "show_id"))),
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck(
+            "show_id",
+            "unknown show_id for this tenant",
+            _exists("shows", "x.show_id = s.show_id"),
+            ("tenant_id", "show_id"),
+        ),
+    ),
     stamp_import_id=True,
     stamp_loaded_at=False,
 )
 # --- Matchmaking inputs (loaded with the reference files, after their parents) ---
 
+
 def _known_show() -> RefCheck:
-    return RefCheck("show_id", "unknown show_id for this tenant", _exists("shows", "x.show_id = s.show_id"),
-                    ("tenant_id", "show_id"))
+    return RefCheck(
+        "show_id",
+        "unknown show_id for this tenant",
+        _exists("shows", "x.show_id = s.show_id"),
+        ("tenant_id", "show_id"),
+    )
 
 
 def _known_campaign() -> RefCheck:
-    return RefCheck("campaign_id", "unknown campaign_id for this tenant",
-                    _exists("campaigns", "x.campaign_id = s.campaign_id"), ("tenant_id", "campaign_id"))
+    return RefCheck(
+        "campaign_id",
+        "unknown campaign_id for this tenant",
+        _exists("campaigns", "x.campaign_id = s.campaign_id"),
+        ("tenant_id", "campaign_id"),
+    )
 
 
 IO_RESPONSES = Target(
-    "io_responses", schemas.IO_RESPONSES, ("tenant_id", "io_id", "day"), "(tenant_id, io_id, day)",
-    checks=(UNKNOWN_TENANT, RefCheck("io_id", "unknown io_id for this tenant",
-                                     _exists("io_bookings", "x.io_id = s.io_id"), ("tenant_id", "io_id"))),
+    "io_responses",
+    schemas.IO_RESPONSES,
+    ("tenant_id", "io_id", "day"),
+    "(tenant_id, io_id, day)",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck(
+            "io_id",
+            "unknown io_id for this tenant",
+            _exists("io_bookings", "x.io_id = s.io_id"),
+            ("tenant_id", "io_id"),
+        ),
+    ),
     touch_updated_at=False,
 )
 
 SHOW_TOPICS = Target(
-    "show_topics", schemas.SHOW_TOPICS, ("tenant_id", "show_id", "topic_id"), "(tenant_id, show_id, topic_id)",
+    "show_topics",
+    schemas.SHOW_TOPICS,
+    ("tenant_id", "show_id", "topic_id"),
+    "(tenant_id, show_id, topic_id)",
     checks=(UNKNOWN_TENANT, _known_show()),
 )
 
 SHOW_BRAND_SAFETY = Target(
-    "show_brand_safety", schemas.SHOW_BRAND_SAFETY, ("tenant_id", "show_id"), "(tenant_id, show_id)",
+    "show_brand_safety",
+    schemas.SHOW_BRAND_SAFETY,
+    ("tenant_id", "show_id"),
+    "(tenant_id, show_id)",
     checks=(UNKNOWN_TENANT, _known_show()),
 )
 
 CAMPAIGN_BRAND_SAFETY = Target(
-    "campaign_brand_safety", schemas.CAMPAIGN_BRAND_SAFETY, ("tenant_id", "campaign_id"),
+    "campaign_brand_safety",
+    schemas.CAMPAIGN_BRAND_SAFETY,
+    ("tenant_id", "campaign_id"),
     "(tenant_id, campaign_id)",
     checks=(UNKNOWN_TENANT, _known_campaign()),
 )
 
 CAMPAIGN_TARGETS = Target(
-    "campaign_targets", schemas.CAMPAIGN_TARGETS, ("tenant_id", "campaign_id", "dimension", "value"),
+    "campaign_targets",
+    schemas.CAMPAIGN_TARGETS,
+    ("tenant_id", "campaign_id", "dimension", "value"),
     "(tenant_id, campaign_id, dimension, value)",
     checks=(UNKNOWN_TENANT, _known_campaign()),
 )

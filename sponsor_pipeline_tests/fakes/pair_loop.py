@@ -20,8 +20,9 @@ def io_index(p: Prepared) -> dict[int, list[int]]:
     return out
 
 
-def score_pair_loop(p: Prepared, i: int, j: int, weights: MatchWeights,
-                    ios_by_show: dict[int, list[int]] | None = None) -> tuple[float, list[float]]:
+def score_pair_loop(
+    p: Prepared, i: int, j: int, weights: MatchWeights, ios_by_show: dict[int, list[int]] | None = None
+) -> tuple[float, list[float]]:
     """Score one (show i, campaign j) with scalar Python arithmetic; same formulas as score_block."""
     # geo
     if not p.targets_country[j]:
@@ -67,8 +68,11 @@ def score_pair_loop(p: Prepared, i: int, j: int, weights: MatchWeights,
         start, end = p.flight_open_start[j], p.flight_open_end[j]
         days = max(end - start + 1, 0)
         booked = 0.0
-        own = ios_by_show.get(i, []) if ios_by_show is not None else [
-            k for k in range(len(p.io_show)) if p.io_show[k] == i]
+        own = (
+            ios_by_show.get(i, [])
+            if ios_by_show is not None
+            else [k for k in range(len(p.io_show)) if p.io_show[k] == i]
+        )
         for k in own:
             booked += p.io_daily[k] * max(min(p.io_end[k], end) - max(p.io_start[k], start) + 1, 0)
         inv = min(1.0, max(p.daily_capacity[i] * days - booked, 0.0) / needed)

@@ -38,8 +38,15 @@ SHEETS_HOST = "sheets.googleapis.com"
 DRIVE_HOST = "www.googleapis.com"
 SERIAL_EPOCH = date(1899, 12, 30)  # Sheets/Lotus day 0
 A1 = re.compile(r"^\$?[A-Za-z]{1,3}\$?\d+(:\$?[A-Za-z]{1,3}\$?\d*)?$|^[A-Za-z]{1,3}:[A-Za-z]{1,3}$")
-STATUS = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED",
-          500: "INTERNAL", 502: "BAD_GATEWAY", 503: "UNAVAILABLE"}
+STATUS = {
+    400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    502: "BAD_GATEWAY",
+    503: "UNAVAILABLE",
+}
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,7 @@ class FakeGoogleAdapter(BaseAdapter):
             if url.netloc == DRIVE_HOST and url.path.startswith("/drive/v3/files/"):
                 return self._drive_file(request, url.path.rsplit("/", 1)[1])
             if url.netloc == SHEETS_HOST and url.path.startswith("/v4/spreadsheets/"):
-                return self._sheets(request, url.path[len("/v4/spreadsheets/"):], params)
+                return self._sheets(request, url.path[len("/v4/spreadsheets/") :], params)
         except LookupError as err:
             return _error(request, 404, str(err))
         return _error(request, 404, f"no such endpoint {url.path}")
@@ -141,27 +148,47 @@ class FakeGoogleAdapter(BaseAdapter):
         if rest.endswith("/values:batchGet"):
             book = self._book(rest[: -len("/values:batchGet")])
             ranges = parse_qs(urlparse(request.url).query).get("ranges", [])
-            return _json(request, {"spreadsheetId": book.spreadsheet_id,
-                                   "valueRanges": [self._values(book, r, params) for r in ranges]})
+            return _json(
+                request,
+                {"spreadsheetId": book.spreadsheet_id, "valueRanges": [self._values(book, r, params) for r in ranges]},
+            )
         if "/values/" in rest:
             spreadsheet_id, range_name = rest.split("/values/", 1)
             return _json(request, self._values(self._book(spreadsheet_id), unquote(range_name), params))
         book = self._book(rest)
-        return _json(request, {
-            "spreadsheetId": book.spreadsheet_id,
-            "properties": {"title": book.title, "locale": "en_US", "autoRecalc": "ON_CHANGE",
-                           "timeZone": "Etc/GMT"},
-            "sheets": [
-                {"properties": {"sheetId": ws.sheet_id, "title": ws.title, "index": i, "sheetType": "GRID",
-                                "gridProperties": {"rowCount": max(1000, len(ws.rows)),
-                                                   "columnCount": max(26, max((len(r) for r in ws.rows), default=0))}}}
-                for i, ws in enumerate(book.worksheets)
-            ],
-            "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
-        })
+        return _json(
+            request,
+            {
+                "spreadsheetId": book.spreadsheet_id,
+                "properties": {
+                    "title": book.title,
+                    "locale": "en_US",
+                    "autoRecalc": "ON_CHANGE",
+                    "timeZone": "Etc/GMT",
+                },
+                "sheets": [
+                    {
+                        "properties": {
+                            "sheetId": ws.sheet_id,
+                            "title": ws.title,
+                            "index": i,
+                            "sheetType": "GRID",
+                            "gridProperties": {
+                                "rowCount": max(1000, len(ws.rows)),
+                                "columnCount": max(26, max((len(r) for r in ws.rows), default=0)),
+                            },
+                        }
+                    }
+                    for i, ws in enumerate(book.worksheets)
+                ],
+                "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
+            },
+        )
 
     def _values(self, book: FakeSpreadsheet, range_name: str, params: dict[str, str]) -> dict[str, Any]:
-        sheet_part, _, cells = range_name.partition("!") if not range_name.startswith("'") else _split_quoted(range_name)
+        sheet_part, _, cells = (
+            range_name.partition("!") if not range_name.startswith("'") else _split_quoted(range_name)
+        )
         if not range_name.startswith("'") and not cells and A1.match(sheet_part):
             ws, cells = book.worksheets[0], sheet_part  # unquoted 'A1' is a cell of the first sheet
         else:
@@ -191,7 +218,7 @@ def _split_quoted(range_name: str) -> tuple[str, str, str]:
                 continue
             break
         i += 1
-    sheet_part, rest = range_name[: i + 1], range_name[i + 1:]
+    sheet_part, rest = range_name[: i + 1], range_name[i + 1 :]
     return sheet_part, "!", rest[1:] if rest.startswith("!") else rest
 
 
@@ -212,7 +239,7 @@ def _slice(rows: list[list[Any]], cells: str) -> list[list[Any]]:
     r_start = int(r1) - 1 if r1 else 0
     r_end = int(r2) if r2 else (r_start + 1 if r1 and not c2 else len(rows))
     col_end = _col(c2) + 1 if c2 else _col(c1) + 1
-    return [row[_col(c1):col_end] for row in rows[r_start:r_end]]
+    return [row[_col(c1) : col_end] for row in rows[r_start:r_end]]
 
 
 def _render(value: Any, render: str, number_format: str) -> Any:
@@ -248,8 +275,9 @@ def _json(request, body: dict[str, Any], status: int = 200) -> requests.Response
 
 
 def _error(request, status: int, message: str) -> requests.Response:
-    return _json(request, {"error": {"code": status, "message": message,
-                                     "status": STATUS.get(status, "UNKNOWN")}}, status)
+    return _json(
+        request, {"error": {"code": status, "message": message, "status": STATUS.get(status, "UNKNOWN")}}, status
+    )
 
 
 def demo_google() -> FakeGoogle:
@@ -269,14 +297,27 @@ def demo_google() -> FakeGoogle:
         day = start + timedelta(days=offset)
         for n, episode in enumerate(episodes):
             downloads = 1480 - offset * 90 - n * 400
-            rows.append([d(day), "nw-tech-talk", episode, "youtube_music", downloads,
-                         int(downloads * 0.8), int(downloads * 0.8 * 1900)])
+            rows.append(
+                [
+                    d(day),
+                    "nw-tech-talk",
+                    episode,
+                    "youtube_music",
+                    downloads,
+                    int(downloads * 0.8),
+                    int(downloads * 0.8 * 1900),
+                ]
+            )
         if offset == 2:
             rows.append([])  # an empty row between weeks of manual entry
     rows.append([d(start), "nw-tech-talk", "", "youtube_music", "2,410"])  # show-level, ragged, text number
     rows.append([d(start), "nw-tech-talk", "nw-tech-talk-e116", "youtube_music", -5, 3])  # negative count
     google = FakeGoogle()
-    google.add(FakeSpreadsheet("1nW-demo-manual-tracking", "Northwind manual tracking",
-                               [FakeWorksheet("README", [["Enter one row per day and episode."]]),
-                                FakeWorksheet("Q4 2026", rows)]))
+    google.add(
+        FakeSpreadsheet(
+            "1nW-demo-manual-tracking",
+            "Northwind manual tracking",
+            [FakeWorksheet("README", [["Enter one row per day and episode."]]), FakeWorksheet("Q4 2026", rows)],
+        )
+    )
     return google

@@ -5,9 +5,8 @@ Thin shells: read with the named statements of ``warehouse.dashboards``, aggrega
 a markdown preview and PNG plots (embedded, and as files under the plots folder) to the materialization.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Optional
 
 import dagster as dg
 import pandas as pd
@@ -24,8 +23,8 @@ OWNERS = ["team:sponsorships"]
 
 
 class DashboardConfig(dg.Config):
-    reference_date: Optional[str] = None  # ISO day treated as "today"; default: last day in metrics_daily
-    plots_dir: Optional[str] = None  # default: the settings resource's plots folder (SPONSOR_PLOTS_DIR)
+    reference_date: str | None = None  # ISO day treated as "today"; default: last day in metrics_daily
+    plots_dir: str | None = None  # default: the settings resource's plots folder (SPONSOR_PLOTS_DIR)
 
 
 class AdvertiserDashboardConfig(DashboardConfig):
@@ -80,7 +79,9 @@ def _plot_metadata(key: str, title: str, path: Path, png: bytes) -> dict:
     ),
 )
 def creator_dashboard(
-    context: dg.AssetExecutionContext, config: DashboardConfig, postgres: PostgresResource,
+    context: dg.AssetExecutionContext,
+    config: DashboardConfig,
+    postgres: PostgresResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
@@ -107,12 +108,26 @@ def creator_dashboard(
         "top_show": shows.iloc[0]["show_title"] if len(shows) else "",
         "preview": dg.MetadataValue.md(
             f"### Shows by 30-day downloads (as of {as_of})\n\n"
-            + markdown_table(shows, ["tenant_id", "show_title", "downloads_7d", "trend_7d_pct", "downloads_30d",
-                                     "trend_30d_pct", "downloads_90d", "booked_revenue", "delivered_revenue",
-                                     "active_sponsors"], max_rows=12)
+            + markdown_table(
+                shows,
+                [
+                    "tenant_id",
+                    "show_title",
+                    "downloads_7d",
+                    "trend_7d_pct",
+                    "downloads_30d",
+                    "trend_30d_pct",
+                    "downloads_90d",
+                    "booked_revenue",
+                    "delivered_revenue",
+                    "active_sponsors",
+                ],
+                max_rows=12,
+            )
             + "\n\n### Top episode per show\n\n"
-            + markdown_table(top_episodes, ["show_title", "episode_title", "downloads_30d", "trend_7d_pct"],
-                             max_rows=12)
+            + markdown_table(
+                top_episodes, ["show_title", "episode_title", "downloads_30d", "trend_7d_pct"], max_rows=12
+            )
         ),
     }
     if not daily.empty:
@@ -137,7 +152,9 @@ def creator_dashboard(
     ),
 )
 def advertiser_dashboard(
-    context: dg.AssetExecutionContext, config: AdvertiserDashboardConfig, postgres: PostgresResource,
+    context: dg.AssetExecutionContext,
+    config: AdvertiserDashboardConfig,
+    postgres: PostgresResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
@@ -156,19 +173,46 @@ def advertiser_dashboard(
         "ios": dg.MetadataValue.int(len(rows) - len(campaigns)),
         "recommendations": dg.MetadataValue.int(len(recs)),
         "spend_to_date_usd": dg.MetadataValue.float(round(float(campaigns["spend_to_date"].sum()), 2)),
-        "most_under_paced_io": (f"{worst['io_id']} ({worst['tenant_id']}): pacing {worst['pacing_ratio']:.2f}"
-                                if worst is not None else "no live IO measured"),
+        "most_under_paced_io": (
+            f"{worst['io_id']} ({worst['tenant_id']}): pacing {worst['pacing_ratio']:.2f}"
+            if worst is not None
+            else "no live IO measured"
+        ),
         "preview": dg.MetadataValue.md(
             f"### Campaigns (as of {as_of})\n\n"
-            + markdown_table(campaigns, ["tenant_id", "advertiser_name", "campaign_name", "booked_impressions",
-                                         "delivered_impressions", "percent_delivered", "pacing_ratio",
-                                         "spend_to_date", "effective_cpm"], max_rows=15)
+            + markdown_table(
+                campaigns,
+                [
+                    "tenant_id",
+                    "advertiser_name",
+                    "campaign_name",
+                    "booked_impressions",
+                    "delivered_impressions",
+                    "percent_delivered",
+                    "pacing_ratio",
+                    "spend_to_date",
+                    "effective_cpm",
+                ],
+                max_rows=15,
+            )
             + "\n\n### Live IOs by pacing\n\n"
-            + markdown_table(live, ["tenant_id", "io_id", "show_id", "flight_end", "booked_impressions",
-                                    "delivered_impressions", "pacing_ratio"], max_rows=15)
+            + markdown_table(
+                live,
+                [
+                    "tenant_id",
+                    "io_id",
+                    "show_id",
+                    "flight_end",
+                    "booked_impressions",
+                    "delivered_impressions",
+                    "pacing_ratio",
+                ],
+                max_rows=15,
+            )
             + "\n\n### Top recommended shows\n\n"
-            + markdown_table(recs, ["tenant_id", "campaign_id", "rank", "show_title", "score", "already_booked"],
-                             max_rows=15)
+            + markdown_table(
+                recs, ["tenant_id", "campaign_id", "rank", "show_title", "score", "already_booked"], max_rows=15
+            )
         ),
     }
     if len(live):
@@ -203,7 +247,7 @@ def ops_dashboard(
         sensor_lag_seconds=config.sensor_lag_seconds,
         stale_source_days=config.stale_source_days,
     )
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
         as_of = _as_of(conn, config)
         since = now - timedelta(days=thresholds.import_lookback_days)
@@ -211,7 +255,9 @@ def ops_dashboard(
             ios=sql.read_frame(conn, sql.IOS),
             imports=sql.read_frame(conn, sql.RECENT_IMPORTS, {"since": since}),
             pending=sql.read_frame(conn, sql.PENDING_CHANGES),
-            series=sql.read_frame(conn, sql.SOURCE_SERIES, {"as_of": as_of, "lookback": thresholds.stale_lookback_days}),
+            series=sql.read_frame(
+                conn, sql.SOURCE_SERIES, {"as_of": as_of, "lookback": thresholds.stale_lookback_days}
+            ),
             as_of=as_of,
             now=now,
             thresholds=thresholds,
@@ -227,8 +273,11 @@ def ops_dashboard(
         "sensor_lag_seconds": dg.MetadataValue.float(float(lag.max()) if len(lag) else 0.0),
         "preview": dg.MetadataValue.md(
             f"### Ops alerts (as of {as_of})\n\n"
-            + markdown_table(pd.DataFrame({"alert_type": list(counts), "count": list(counts.values())}),
-                             ["alert_type", "count"], max_rows=len(counts))
+            + markdown_table(
+                pd.DataFrame({"alert_type": list(counts), "count": list(counts.values())}),
+                ["alert_type", "count"],
+                max_rows=len(counts),
+            )
             + "\n\n"
             + markdown_table(frame, ["severity", "tenant_id", "alert_type", "entity_id", "detail"], max_rows=25)
         ),

@@ -17,4 +17,6 @@ def build_defs(flags: Flags) -> dg.Definitions:
     """The three dashboards and their reconciliation checks for ``flags``."""
     if not flags.new_dashboard_cards:
         return dg.Definitions()
-    return dg.Definitions(assets=[creator_dashboard, advertiser_dashboard, ops_dashboard], asset_checks=DASHBOARD_CHECKS)
+    return dg.Definitions(
+        assets=[creator_dashboard, advertiser_dashboard, ops_dashboard], asset_checks=DASHBOARD_CHECKS
+    )

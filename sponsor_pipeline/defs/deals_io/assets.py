@@ -1,7 +1,6 @@
 """Owns the ``io_delivery`` asset: one row per IO with delivered vs booked impressions and pacing."""
 
 from datetime import date
-from typing import Optional
 
 import dagster as dg
 
@@ -12,8 +11,8 @@ from sponsor_pipeline.warehouse import delivery
 
 
 class IoDeliveryConfig(dg.Config):
-    as_of: Optional[str] = None                       # YYYY-MM-DD; default: each tenant's last metrics day
-    impression_sources: Optional[list[str]] = None    # default: the settings resource's (SPONSOR_IMPRESSION_SOURCES)
+    as_of: str | None = None  # YYYY-MM-DD; default: each tenant's last metrics day
+    impression_sources: list[str] | None = None  # default: the settings resource's (SPONSOR_IMPRESSION_SOURCES)
 
 
 @dg.asset(
@@ -31,7 +30,9 @@ class IoDeliveryConfig(dg.Config):
     ),
 )
 def io_delivery(
-    context: dg.AssetExecutionContext, config: IoDeliveryConfig, postgres: PostgresResource,
+    context: dg.AssetExecutionContext,
+    config: IoDeliveryConfig,
+    postgres: PostgresResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     as_of = date.fromisoformat(config.as_of) if config.as_of else None
@@ -39,8 +40,11 @@ def io_delivery(
     with postgres.connect() as conn:
         rows = delivery.delivery_rows(conn, as_of=as_of, sources=sources)
         delivery.replace_io_delivery(conn, rows)
-    behind = [r for r in rows if r["status"] == "live" and r["pacing_ratio"] is not None
-              and r["pacing_ratio"] < UNDER_PACING_RATIO]
+    behind = [
+        r
+        for r in rows
+        if r["status"] == "live" and r["pacing_ratio"] is not None and r["pacing_ratio"] < UNDER_PACING_RATIO
+    ]
     owed = [r for r in rows if r["make_good_impressions"] > 0]
     context.log.info(f"io_delivery: {len(rows)} IOs, {len(behind)} live IOs behind pace, {len(owed)} owe a make-good")
     preview = ["| io | status | booked | delivered | % | pacing | make-good |", "|---|---|---|---|---|---|---|"]
@@ -50,12 +54,14 @@ def io_delivery(
             f"| {r['io_id']} | {r['status']} | {r['booked_impressions']:,} | {r['delivered_impressions']:,} "
             f"| {r['percent_delivered']:.1f} | {ratio} | {r['make_good_impressions']:,} |"
         )
-    return dg.MaterializeResult(metadata={
-        "rows": dg.MetadataValue.int(len(rows)),
-        "impression_sources": ", ".join(sources),
-        "as_of": ", ".join(sorted({f"{r['tenant_id']}={r['as_of']}" for r in rows})) or "–",
-        "live_ios_behind_pace": dg.MetadataValue.int(len(behind)),
-        "ios_owing_make_good": dg.MetadataValue.int(len(owed)),
-        "make_good_impressions": dg.MetadataValue.int(sum(r["make_good_impressions"] for r in owed)),
-        "preview": dg.MetadataValue.md("\n".join(preview)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "rows": dg.MetadataValue.int(len(rows)),
+            "impression_sources": ", ".join(sources),
+            "as_of": ", ".join(sorted({f"{r['tenant_id']}={r['as_of']}" for r in rows})) or "–",
+            "live_ios_behind_pace": dg.MetadataValue.int(len(behind)),
+            "ios_owing_make_good": dg.MetadataValue.int(len(owed)),
+            "make_good_impressions": dg.MetadataValue.int(sum(r["make_good_impressions"] for r in owed)),
+            "preview": dg.MetadataValue.md("\n".join(preview)),
+        }
+    )

@@ -14,5 +14,6 @@ def io_delivery_covers_every_io(postgres: PostgresResource) -> dg.AssetCheckResu
             " (SELECT count(*) FROM io_delivery d WHERE NOT EXISTS ("
             "  SELECT 1 FROM io_bookings b WHERE d.tenant_id = b.tenant_id AND d.io_id = b.io_id))"
         ).fetchone()
-    return dg.AssetCheckResult(passed=missing == 0 and extra == 0,
-                               metadata={"ios_without_row": missing, "rows_without_io": extra})
+    return dg.AssetCheckResult(
+        passed=missing == 0 and extra == 0, metadata={"ios_without_row": missing, "rows_without_io": extra}
+    )

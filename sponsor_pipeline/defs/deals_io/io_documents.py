@@ -8,7 +8,6 @@ new, its fingerprint changed, or its file is missing; PDFs of IOs that no longer
 import hashlib
 import re
 from pathlib import Path
-from typing import Optional
 
 import dagster as dg
 import pandas as pd
@@ -23,7 +22,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class IoDocumentsConfig(dg.Config):
-    output_dir: Optional[str] = None  # default: the settings resource's io_documents folder (SPONSOR_IO_DOCUMENTS_DIR)
+    output_dir: str | None = None  # default: the settings resource's io_documents folder (SPONSOR_IO_DOCUMENTS_DIR)
     force: bool = False  # render every IO again even when its fingerprint is unchanged
 
 
@@ -45,7 +44,9 @@ def document_path(folder: Path, tenant_id: str, io_id: str) -> Path:
     ),
 )
 def io_documents(
-    context: dg.AssetExecutionContext, config: IoDocumentsConfig, postgres: PostgresResource,
+    context: dg.AssetExecutionContext,
+    config: IoDocumentsConfig,
+    postgres: PostgresResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     folder = settings.io_documents(config.output_dir)
@@ -70,8 +71,15 @@ def io_documents(
             tmp.replace(path)
             register.record_document(conn, doc, digest, str(path), len(pdf))
             conn.commit()  # the file is on disk: record it now, so a later failure does not re-render it
-            rendered.append({"tenant_id": doc.tenant_id, "io_id": doc.io_id, "status": doc.status,
-                             "reason": "changed" if previous else "new", "bytes": len(pdf)})
+            rendered.append(
+                {
+                    "tenant_id": doc.tenant_id,
+                    "io_id": doc.io_id,
+                    "status": doc.status,
+                    "reason": "changed" if previous else "new",
+                    "bytes": len(pdf),
+                }
+            )
     current = {document_path(folder, d.tenant_id, d.io_id) for d in docs}
     removed = [p for p in folder.glob("*/IO-*.pdf") if p not in current] if folder.exists() else []
     for path in removed:
@@ -85,8 +93,11 @@ def io_documents(
             "unchanged": dg.MetadataValue.int(unchanged),
             "removed": dg.MetadataValue.int(len(removed)),
             "rendered_ios": dg.MetadataValue.md(
-                markdown_table(pd.DataFrame(rendered, columns=["tenant_id", "io_id", "status", "reason", "bytes"]),
-                               ["tenant_id", "io_id", "status", "reason", "bytes"], max_rows=50)
+                markdown_table(
+                    pd.DataFrame(rendered, columns=["tenant_id", "io_id", "status", "reason", "bytes"]),
+                    ["tenant_id", "io_id", "status", "reason", "bytes"],
+                    max_rows=50,
+                )
             ),
         },
         # Changes exactly when some IO document changes: downstream staleness follows the IOs.

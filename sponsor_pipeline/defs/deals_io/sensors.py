@@ -93,8 +93,10 @@ def io_status_sensor(
     run = dg.RunRequest(
         run_key=batch.run_key("io_status"),
         asset_selection=keys,
-        tags={CHANGE_IDS_TAG: _range_tag(batch.change_ids),
-              "sponsor_pipeline/io_ids": ",".join(sorted({t.entity_id for t in batch.transitions}))[:1000]},
+        tags={
+            CHANGE_IDS_TAG: _range_tag(batch.change_ids),
+            "sponsor_pipeline/io_ids": ",".join(sorted({t.entity_id for t in batch.transitions}))[:1000],
+        },
     )
     return dg.SensorResult(
         run_requests=[run],
@@ -112,14 +114,16 @@ def deal_run_requests(batch: Batch) -> list[dg.RunRequest]:
     campaigns = sorted(by_campaign, key=lambda c: min(by_campaign[c]))
     requests = []
     for start in range(0, len(campaigns), MAX_CAMPAIGNS_PER_RUN):
-        chunk = campaigns[start:start + MAX_CAMPAIGNS_PER_RUN]
+        chunk = campaigns[start : start + MAX_CAMPAIGNS_PER_RUN]
         ids = sorted(i for c in chunk for i in by_campaign[c])
-        requests.append(dg.RunRequest(
-            run_key=change_log.run_key("deal_stage", ids),
-            asset_selection=[MATCH_SCORES],
-            run_config={"ops": {"match_scores": {"config": {"campaign_ids": chunk}}}},
-            tags={CAMPAIGN_IDS_TAG: ",".join(chunk), CHANGE_IDS_TAG: _range_tag(ids)},
-        ))
+        requests.append(
+            dg.RunRequest(
+                run_key=change_log.run_key("deal_stage", ids),
+                asset_selection=[MATCH_SCORES],
+                run_config={"ops": {"match_scores": {"config": {"campaign_ids": chunk}}}},
+                tags={CAMPAIGN_IDS_TAG: ",".join(chunk), CHANGE_IDS_TAG: _range_tag(ids)},
+            )
+        )
     return requests
 
 

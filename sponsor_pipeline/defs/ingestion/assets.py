@@ -1,8 +1,6 @@
 """Owns the ``listener_metrics`` asset: every metrics CSV in the landing folder, validated and upserted."""
 
-
 from pathlib import Path
-from typing import Optional
 
 import dagster as dg
 from dagster_pandera import pandera_schema_to_dagster_type
@@ -15,7 +13,7 @@ from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
 
 
 class MetricsCsvConfig(dg.Config):
-    landing_dir: Optional[str] = None  # default: the settings resource's landing folder (SPONSOR_LANDING_DIR)
+    landing_dir: str | None = None  # default: the settings resource's landing folder (SPONSOR_LANDING_DIR)
     pattern: str = "*metrics*.csv"  # glob of metrics files inside the landing folder
     chunk_rows: int = imports.DEFAULT_CHUNK_ROWS
 
@@ -26,7 +24,9 @@ class MetricsCsvConfig(dg.Config):
     owners=["team:data-platform"],
     kinds={"postgres", "csv", "pandera"},
     # Column schema shown in the catalogue, derived from the pandera schema by dagster-pandera.
-    metadata={"dagster/column_schema": pandera_schema_to_dagster_type(LISTENER_METRICS_SCHEMA).metadata["schema"].schema},
+    metadata={
+        "dagster/column_schema": pandera_schema_to_dagster_type(LISTENER_METRICS_SCHEMA).metadata["schema"].schema
+    },
     deps=["episodes", "shows"],
     description=(
         "Daily listener metrics per (tenant, day, show, episode, source): downloads, unique "
@@ -37,7 +37,9 @@ class MetricsCsvConfig(dg.Config):
     ),
 )
 def listener_metrics(
-    context: dg.AssetExecutionContext, config: MetricsCsvConfig, postgres: PostgresResource,
+    context: dg.AssetExecutionContext,
+    config: MetricsCsvConfig,
+    postgres: PostgresResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     """Import every file matching ``config.pattern``; fails after the others when any file failed."""
@@ -54,8 +56,7 @@ def listener_metrics(
                 continue
             context.log.info(
                 f"{path.name}: {result.status}, {result.rows_loaded} loaded, "
-                f"{result.rows_quarantined} quarantined"
-                + (f" ({dict(result.reasons)})" if result.reasons else "")
+                f"{result.rows_quarantined} quarantined" + (f" ({dict(result.reasons)})" if result.reasons else "")
             )
             results.append(result)
         total_rows = imports.table_rows(conn, "listener_metrics")
@@ -81,7 +82,5 @@ def listener_metrics(
         "imports": dg.MetadataValue.md(table),
     }
     if failures:
-        raise dg.Failure(
-            description="; ".join(str(f) for f in failures), metadata=metadata, allow_retries=False
-        )
+        raise dg.Failure(description="; ".join(str(f) for f in failures), metadata=metadata, allow_retries=False)
     return dg.MaterializeResult(metadata=metadata)

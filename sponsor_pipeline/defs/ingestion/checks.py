@@ -33,11 +33,15 @@ def schema_failures(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns=["schema_context", "column", "check", "check_number", "failure_case", "index"])
 
 
-@dg.asset_check(asset="listener_metrics", blocking=True, description=(
-    "Every stored listener_metrics row passes the listener_metrics pandera schema, validated lazily so "
-    "every failing row and check is reported; blocking, because metrics_daily and everything after it "
-    "read these rows."
-))
+@dg.asset_check(
+    asset="listener_metrics",
+    blocking=True,
+    description=(
+        "Every stored listener_metrics row passes the listener_metrics pandera schema, validated lazily so "
+        "every failing row and check is reported; blocking, because metrics_daily and everything after it "
+        "read these rows."
+    ),
+)
 def listener_metrics_matches_schema(postgres: PostgresResource) -> dg.AssetCheckResult:
     rows = 0
     failures: list[pd.DataFrame] = []
@@ -50,10 +54,15 @@ def listener_metrics_matches_schema(postgres: PostgresResource) -> dg.AssetCheck
             if len(found):
                 failures.append(found)
     cases = pd.concat(failures, ignore_index=True) if failures else schema_failures(pd.DataFrame(columns=COLUMNS))
-    summary = (cases.groupby(["column", "check"], dropna=False).size().reset_index(name="failures")
-               if len(cases) else pd.DataFrame(columns=["column", "check", "failures"]))
-    table = "\n".join(["| column | check | failures |", "|---|---|---|"]
-                      + [f"| {c} | {k} | {n} |" for c, k, n in summary.itertuples(index=False)])
+    summary = (
+        cases.groupby(["column", "check"], dropna=False).size().reset_index(name="failures")
+        if len(cases)
+        else pd.DataFrame(columns=["column", "check", "failures"])
+    )
+    table = "\n".join(
+        ["| column | check | failures |", "|---|---|---|"]
+        + [f"| {c} | {k} | {n} |" for c, k, n in summary.itertuples(index=False)]
+    )
     return dg.AssetCheckResult(
         passed=cases.empty,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -62,6 +71,7 @@ def listener_metrics_matches_schema(postgres: PostgresResource) -> dg.AssetCheck
             "failure_cases": dg.MetadataValue.int(len(cases)),
             "by_column_and_check": dg.MetadataValue.md(table),
             "sample": dg.MetadataValue.json(
-                [{k: str(v) for k, v in r.items()} for r in cases.head(10).to_dict("records")]),
+                [{k: str(v) for k, v in r.items()} for r in cases.head(10).to_dict("records")]
+            ),
         },
     )

@@ -1,7 +1,6 @@
 """Owns the ``platform_exports`` asset: Spotify, Apple, host and Anchor payloads per tenant folder."""
 
 from pathlib import Path
-from typing import List, Optional
 
 import dagster as dg
 
@@ -13,8 +12,8 @@ from sponsor_pipeline.warehouse import platform_exports as payloads
 
 
 class PlatformExportsConfig(dg.Config):
-    exports_dir: Optional[str] = None  # default: the settings resource's exports folder (SPONSOR_EXPORTS_DIR)
-    files: Optional[List[str]] = None  # only these payload files (the landing sensor sets it)
+    exports_dir: str | None = None  # default: the settings resource's exports folder (SPONSOR_EXPORTS_DIR)
+    files: list[str] | None = None  # only these payload files (the landing sensor sets it)
 
 
 @dg.asset(
@@ -31,7 +30,9 @@ class PlatformExportsConfig(dg.Config):
     ),
 )
 def platform_exports(
-    context: dg.AssetExecutionContext, config: PlatformExportsConfig, postgres: PostgresResource,
+    context: dg.AssetExecutionContext,
+    config: PlatformExportsConfig,
+    postgres: PostgresResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     """Load each tenant folder's reference rows, then every payload; fails after the others on errors."""
@@ -39,8 +40,7 @@ def platform_exports(
     only = {str(Path(f).resolve()) for f in config.files} if config.files else None
     lines = ["| file | format | target | status | read | loaded | quarantined |", "|---|---|---|---|---|---|---|"]
     failures: list[str] = []
-    totals = {"payloads": 0, "listener_metrics_rows": 0, "audience_rows": 0, "rows_quarantined": 0,
-              "rows_changed": 0}
+    totals = {"payloads": 0, "listener_metrics_rows": 0, "audience_rows": 0, "rows_quarantined": 0, "rows_changed": 0}
     with postgres.connect() as conn:
         for folder in payloads.tenant_folders(root):
             files = [p for p in payloads.payload_files(folder) if only is None or str(p.resolve()) in only]
@@ -70,7 +70,8 @@ def platform_exports(
                     extra = f" ({len(parsed.apps)} app shares, not stored)"
                 lines.append(
                     f"| {tenant}/{path.name} | {parsed.format if parsed else ''}{extra} | {target} | "
-                    f"{result.status} | {result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} |")
+                    f"{result.status} | {result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} |"
+                )
         metrics_rows = imports.table_rows(conn, "listener_metrics")
         audience_rows = imports.table_rows(conn, "audience_profiles")
     metadata = {

@@ -20,7 +20,6 @@ a timeout it keeps that spreadsheet's cursor entry and tries again next tick.
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import dagster as dg
 import requests
@@ -60,13 +59,16 @@ def run_config(asset: str, path: Path, folder: Path) -> dict:
 
 def _imported(postgres: PostgresResource, kind: str, checksum: str) -> bool:
     with postgres.connect() as conn:
-        return conn.execute(
-            "SELECT 1 FROM etl_imports WHERE source_kind = %s AND checksum = %s AND status = 'completed'",
-            (kind, checksum),
-        ).fetchone() is not None
+        return (
+            conn.execute(
+                "SELECT 1 FROM etl_imports WHERE source_kind = %s AND checksum = %s AND status = 'completed'",
+                (kind, checksum),
+            ).fetchone()
+            is not None
+        )
 
 
-def build_landing_sensor(assets: list[str], folder: Optional[str] = None) -> dg.SensorDefinition:
+def build_landing_sensor(assets: list[str], folder: str | None = None) -> dg.SensorDefinition:
     """The landing sensor over the assets present in the Definitions (feature flags)."""
     kinds = [k for k in KINDS if k[0] in assets]
 
@@ -98,12 +100,14 @@ def build_landing_sensor(assets: list[str], folder: Optional[str] = None) -> dg.
             if _imported(postgres, kind, checksum):
                 skipped += 1
                 continue
-            runs.append(dg.RunRequest(
-                run_key=f"{kind}:{checksum}",
-                asset_selection=[dg.AssetKey(asset)],
-                run_config=run_config(asset, path, root),
-                tags={"sponsor/landing_file": rel, "sponsor/checksum": checksum},
-            ))
+            runs.append(
+                dg.RunRequest(
+                    run_key=f"{kind}:{checksum}",
+                    asset_selection=[dg.AssetKey(asset)],
+                    run_config=run_config(asset, path, root),
+                    tags={"sponsor/landing_file": rel, "sponsor/checksum": checksum},
+                )
+            )
         context.update_cursor(json.dumps(sizes, sort_keys=True))
         if runs:
             return runs
@@ -150,8 +154,11 @@ def sheets_sensor(context: dg.SensorEvaluationContext, sheets: GoogleSheetsResou
             context.log.warning(f"sheets_sensor: {spreadsheet_id} not polled ({kind}: {str(err)[:200]}); cursor kept")
             continue
         if cursor.get(spreadsheet_id) != modified:
-            requests_out.append(dg.RunRequest(run_key=f"sheet:{spreadsheet_id}:{modified}",
-                                              tags={"sponsor/spreadsheet_id": spreadsheet_id}))
+            requests_out.append(
+                dg.RunRequest(
+                    run_key=f"sheet:{spreadsheet_id}:{modified}", tags={"sponsor/spreadsheet_id": spreadsheet_id}
+                )
+            )
             cursor[spreadsheet_id] = modified
     context.update_cursor(json.dumps(cursor, sort_keys=True))
     if requests_out:

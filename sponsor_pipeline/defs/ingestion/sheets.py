@@ -31,8 +31,9 @@ def import_worksheet(conn, sheets: GoogleSheetsResource, spec: WorksheetSpec) ->
     def chunks():
         yield values_to_frame(values, uri, defaults={"tenant_id": spec.tenant_id})
 
-    return imports.import_frames(conn, chunks, LISTENER_METRICS, source_kind="sheet", source_uri=uri,
-                                 checksum=checksum, tenant_id=spec.tenant_id)
+    return imports.import_frames(
+        conn, chunks, LISTENER_METRICS, source_kind="sheet", source_uri=uri, checksum=checksum, tenant_id=spec.tenant_id
+    )
 
 
 @dg.asset(
@@ -53,10 +54,12 @@ def sheet_metrics(
 ) -> dg.MaterializeResult:
     """Import each configured worksheet; fails after the others when one failed."""
     if not sheets.worksheets:
-        return dg.MaterializeResult(metadata={
-            "sheets_configured": 0,
-            "note": "no worksheets configured (set SPONSOR_SHEETS or the sheets resource's worksheets); nothing read",
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "sheets_configured": 0,
+                "note": "no worksheets configured (set SPONSOR_SHEETS or the sheets resource's worksheets); nothing read",
+            }
+        )
     lines = ["| worksheet | status | read | loaded | changed | quarantined |", "|---|---|---|---|---|---|"]
     results, failures = [], []
     with postgres.connect() as conn:
@@ -77,8 +80,10 @@ def sheet_metrics(
                 context.log.error(message)
                 continue
             results.append(result)
-            lines.append(f"| {source_uri(spec)} | {result.status} | {result.rows_read} | {result.rows_loaded} | "
-                         f"{result.rows_changed} | {result.rows_quarantined} |")
+            lines.append(
+                f"| {source_uri(spec)} | {result.status} | {result.rows_read} | {result.rows_loaded} | "
+                f"{result.rows_changed} | {result.rows_quarantined} |"
+            )
         total = imports.table_rows(conn, "listener_metrics")
     imported = sum(r.status == "completed" for r in results)
     metadata = {

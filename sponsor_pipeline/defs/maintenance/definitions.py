@@ -19,4 +19,6 @@ def build_defs(flags: Flags) -> dg.Definitions:
     """The partition maintenance job and its monthly schedule when partitioning is on."""
     if not flags.partition_listener_metrics:
         return dg.Definitions()
-    return dg.Definitions(jobs=[listener_metrics_partition_maintenance], schedules=[listener_metrics_partitions_monthly])
+    return dg.Definitions(
+        jobs=[listener_metrics_partition_maintenance], schedules=[listener_metrics_partitions_monthly]
+    )

@@ -28,12 +28,14 @@ def ensure_listener_metrics_partitions(context: dg.OpExecutionContext, postgres:
             )
         created = partitions.ensure_partitions(conn, from_day, to_day)
     context.log.info(f"partitions {from_day}..{to_day}: created {created or 'none'}")
-    context.add_output_metadata({
-        "range": f"{from_day} .. {to_day}",
-        "partitions_created": dg.MetadataValue.int(len(created)),
-        "rows_moved_from_default": dg.MetadataValue.int(sum(moved for _, moved in created)),
-        "created": dg.MetadataValue.json([{"partition": n, "rows_moved": m} for n, m in created]),
-    })
+    context.add_output_metadata(
+        {
+            "range": f"{from_day} .. {to_day}",
+            "partitions_created": dg.MetadataValue.int(len(created)),
+            "rows_moved_from_default": dg.MetadataValue.int(sum(moved for _, moved in created)),
+            "created": dg.MetadataValue.json([{"partition": n, "rows_moved": m} for n, m in created]),
+        }
+    )
     return created
 
 

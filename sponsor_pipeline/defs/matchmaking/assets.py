@@ -17,8 +17,18 @@ from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import matches as matches_sql
 
 UPSTREAM = [
-    "shows", "episodes", "advertisers", "campaigns", "io_bookings", "metrics_daily", "io_delivery",
-    "io_responses", "audience_profiles", "show_topics", "show_brand_safety", "campaign_brand_safety",
+    "shows",
+    "episodes",
+    "advertisers",
+    "campaigns",
+    "io_bookings",
+    "metrics_daily",
+    "io_delivery",
+    "io_responses",
+    "audience_profiles",
+    "show_topics",
+    "show_brand_safety",
+    "campaign_brand_safety",
     "campaign_targets",
 ]
 # A block holds shows × campaigns pairs at once (signals, rationale strings): about 50,000 pairs.
@@ -42,8 +52,12 @@ class MatchScoresConfig(dg.Config):
         "the score. Run config campaign_ids recomputes only those campaigns."
     ),
 )
-def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
-                 postgres: PostgresResource, match_weights: MatchWeightsResource) -> dg.MaterializeResult:
+def match_scores(
+    context: dg.AssetExecutionContext,
+    config: MatchScoresConfig,
+    postgres: PostgresResource,
+    match_weights: MatchWeightsResource,
+) -> dg.MaterializeResult:
     weights = match_weights.weights()
     requested = sorted(set(config.campaign_ids)) or None
     started = time.perf_counter()
@@ -56,34 +70,50 @@ def match_scores(context: dg.AssetExecutionContext, config: MatchScoresConfig,
                 inputs = matches_sql.read_inputs(conn, tenant_id, requested, weights.inventory_lookback_days)
                 prepared = matchmaking.prepare(inputs, weights=weights)
                 result = matches_sql.WriteResult(
-                    tenant_id, campaigns=len(prepared.campaign_ids), shows=len(prepared.show_ids),
-                    campaign_ids=list(prepared.campaign_ids))
-                blocks = (matchmaking.block_rows(prepared, block, weights)
-                          for block in matchmaking.score_matches(
-                              prepared, weights, max(1, BLOCK_PAIRS // max(len(prepared.show_ids), 1)))
-                          if len(prepared.show_ids))
+                    tenant_id,
+                    campaigns=len(prepared.campaign_ids),
+                    shows=len(prepared.show_ids),
+                    campaign_ids=list(prepared.campaign_ids),
+                )
+                blocks = (
+                    matchmaking.block_rows(prepared, block, weights)
+                    for block in matchmaking.score_matches(
+                        prepared, weights, max(1, BLOCK_PAIRS // max(len(prepared.show_ids), 1))
+                    )
+                    if len(prepared.show_ids)
+                )
                 matches_sql.write_matches(conn, tenant_id, blocks, requested, result)
                 matches_sql.record_recalculated(conn, result, context.run_id, requested)
             per_tenant.append(result)
             context.log.info(
                 f"{tenant_id}: {result.pairs} pairs ({result.campaigns} campaigns × {result.shows} shows), "
-                f"{result.changed} changed, {result.removed} removed, {result.conflicts} brand-safety conflicts")
+                f"{result.changed} changed, {result.removed} removed, {result.conflicts} brand-safety conflicts"
+            )
         top = matches_sql.top_matches(conn, 3)
     seconds = time.perf_counter() - started
     preview = ["| tenant | campaign | show | score | rationale |", "|---|---|---|---|---|"]
-    preview += [f"| {t} | {name} | {title} | {score} | {text.replace('|', '/')} |"
-                for t, _cid, name, _stage, title, score, text in top[:60]]
-    table = ["| tenant | campaigns | shows | pairs | changed | removed | conflicts | mean score |",
-             "|---|---|---|---|---|---|---|---|"]
-    table += [f"| {r.tenant_id} | {r.campaigns} | {r.shows} | {r.pairs} | {r.changed} | {r.removed} | "
-              f"{r.conflicts} | {r.score_sum / r.pairs if r.pairs else 0:.1f} |" for r in per_tenant]
-    return dg.MaterializeResult(metadata={
-        "requested_campaign_ids": dg.MetadataValue.json(requested or []),
-        "pairs": dg.MetadataValue.int(sum(r.pairs for r in per_tenant)),
-        "changed": dg.MetadataValue.int(sum(r.changed for r in per_tenant)),
-        "removed": dg.MetadataValue.int(sum(r.removed for r in per_tenant)),
-        "seconds": dg.MetadataValue.float(round(seconds, 3)),
-        "weights": dg.MetadataValue.json(weights.as_dict()),
-        "per_tenant": dg.MetadataValue.md("\n".join(table)),
-        "top_3_per_open_campaign": dg.MetadataValue.md("\n".join(preview)),
-    })
+    preview += [
+        f"| {t} | {name} | {title} | {score} | {text.replace('|', '/')} |"
+        for t, _cid, name, _stage, title, score, text in top[:60]
+    ]
+    table = [
+        "| tenant | campaigns | shows | pairs | changed | removed | conflicts | mean score |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    table += [
+        f"| {r.tenant_id} | {r.campaigns} | {r.shows} | {r.pairs} | {r.changed} | {r.removed} | "
+        f"{r.conflicts} | {r.score_sum / r.pairs if r.pairs else 0:.1f} |"
+        for r in per_tenant
+    ]
+    return dg.MaterializeResult(
+        metadata={
+            "requested_campaign_ids": dg.MetadataValue.json(requested or []),
+            "pairs": dg.MetadataValue.int(sum(r.pairs for r in per_tenant)),
+            "changed": dg.MetadataValue.int(sum(r.changed for r in per_tenant)),
+            "removed": dg.MetadataValue.int(sum(r.removed for r in per_tenant)),
+            "seconds": dg.MetadataValue.float(round(seconds, 3)),
+            "weights": dg.MetadataValue.json(weights.as_dict()),
+            "per_tenant": dg.MetadataValue.md("\n".join(table)),
+            "top_3_per_open_campaign": dg.MetadataValue.md("\n".join(preview)),
+        }
+    )

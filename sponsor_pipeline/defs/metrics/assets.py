@@ -1,6 +1,5 @@
 """Owns ``metrics_daily``: ``REFRESH MATERIALIZED VIEW CONCURRENTLY`` of the listener_metrics roll-up."""
 
-
 import time
 
 import dagster as dg

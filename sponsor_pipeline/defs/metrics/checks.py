@@ -6,11 +6,15 @@ from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import metrics as metrics_sql
 
 
-@dg.asset_check(asset="metrics_daily", blocking=True, description=(
-    "metrics_daily has one row per (tenant_id, day, show_id, episode_id, source), NULL episode_id "
-    "(show-level series) compared as equal; blocking, because duplicates would double-count downloads "
-    "in every dashboard."
-))
+@dg.asset_check(
+    asset="metrics_daily",
+    blocking=True,
+    description=(
+        "metrics_daily has one row per (tenant_id, day, show_id, episode_id, source), NULL episode_id "
+        "(show-level series) compared as equal; blocking, because duplicates would double-count downloads "
+        "in every dashboard."
+    ),
+)
 def metrics_daily_key_unique(postgres: PostgresResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         duplicates, sample = metrics_sql.duplicate_metrics_daily_keys(conn)
@@ -20,10 +24,14 @@ def metrics_daily_key_unique(postgres: PostgresResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset="metrics_daily", blocking=True, description=(
-    "Per (tenant, day, show, episode, source), metrics_daily's downloads, listeners and "
-    "listen_seconds equal the sums in listener_metrics."
-))
+@dg.asset_check(
+    asset="metrics_daily",
+    blocking=True,
+    description=(
+        "Per (tenant, day, show, episode, source), metrics_daily's downloads, listeners and "
+        "listen_seconds equal the sums in listener_metrics."
+    ),
+)
 def metrics_daily_reconciles_with_listener_metrics(postgres: PostgresResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         mismatches, sample = metrics_sql.reconcile_metrics_daily(conn)

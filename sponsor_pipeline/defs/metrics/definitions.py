@@ -8,7 +8,10 @@ from __future__ import annotations
 import dagster as dg
 
 from sponsor_pipeline.defs.metrics.assets import metrics_daily
-from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique, metrics_daily_reconciles_with_listener_metrics
+from sponsor_pipeline.defs.metrics.checks import (
+    metrics_daily_key_unique,
+    metrics_daily_reconciles_with_listener_metrics,
+)
 from sponsor_pipeline.settings import Flags
 
 

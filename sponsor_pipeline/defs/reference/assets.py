@@ -1,8 +1,6 @@
 """Owns the reference-table assets: each CSV in the reference folder upserted into its table."""
 
-
 from pathlib import Path
-from typing import Dict, Optional
 
 import dagster as dg
 
@@ -31,8 +29,8 @@ DESCRIPTIONS = {
 
 
 class ReferenceConfig(dg.Config):
-    folder: Optional[str] = None  # default: the settings resource's samples folder (SPONSOR_SAMPLES_DIR)
-    files: Optional[Dict[str, str]] = None  # table -> file path overriding <folder>/<table>.csv (landing files)
+    folder: str | None = None  # default: the settings resource's samples folder (SPONSOR_SAMPLES_DIR)
+    files: dict[str, str] | None = None  # table -> file path overriding <folder>/<table>.csv (landing files)
 
 
 def reference_targets(flags: Flags) -> list[tuple[str, Target]]:
@@ -76,7 +74,9 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
 
     @dg.multi_asset(specs=specs, can_subset=True, name="reference_tables")
     def reference_tables(
-        context: dg.AssetExecutionContext, config: ReferenceConfig, postgres: PostgresResource,
+        context: dg.AssetExecutionContext,
+        config: ReferenceConfig,
+        postgres: PostgresResource,
         settings: PipelineSettings,
     ):
         """Upsert each selected reference CSV (parents first); a file already imported is skipped."""
@@ -86,7 +86,11 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
             for file_name, target in targets:
                 if target.table not in selected:
                     continue
-                path = Path(config.files[target.table]) if config.files and target.table in config.files else folder / file_name
+                path = (
+                    Path(config.files[target.table])
+                    if config.files and target.table in config.files
+                    else folder / file_name
+                )
                 if not path.exists():
                     raise dg.Failure(f"reference file {path} not found (table {target.table})")
                 if target is IO_BOOKINGS:  # generated vanity URLs use the configured domain

@@ -33,8 +33,13 @@ def create_stage(conn: psycopg.Connection, target: Target) -> None:
 
 
 def copy_rows(
-    conn: psycopg.Connection, table: sql.Identifier, valid: pd.DataFrame, columns: list[str], *,
-    source_row: bool = False, import_id: int | None = None,
+    conn: psycopg.Connection,
+    table: sql.Identifier,
+    valid: pd.DataFrame,
+    columns: list[str],
+    *,
+    source_row: bool = False,
+    import_id: int | None = None,
 ) -> None:
     """COPY validated rows into ``table`` as CSV written by Arrow's C++ writer.
 

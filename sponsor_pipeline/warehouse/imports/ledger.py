@@ -125,11 +125,16 @@ def import_frames(
                 "UPDATE etl_imports SET status = 'completed', rows_read = %s, rows_loaded = %s, "
                 "rows_quarantined = %s, finished_at = now(), "
                 "tenant_id = coalesce(tenant_id, %s) WHERE import_id = %s",
-                (result.rows_read, result.rows_loaded, result.rows_quarantined,
-                 result.tenants[0] if len(result.tenants) == 1 else None, import_id),
+                (
+                    result.rows_read,
+                    result.rows_loaded,
+                    result.rows_quarantined,
+                    result.tenants[0] if len(result.tenants) == 1 else None,
+                    import_id,
+                ),
             )
             _record_completed(conn, result, target, staged)
-    except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised
+    except Exception as err:
         conn.rollback()
         _record_failure(conn, import_id, source_uri, tenant_id, err)
         raise ImportFailed(source_uri, import_id, err) from err
@@ -138,8 +143,7 @@ def import_frames(
 
 def _completed_import(conn: psycopg.Connection, source_kind: str, checksum: str) -> int | None:
     row = conn.execute(
-        "SELECT import_id FROM etl_imports WHERE source_kind = %s AND checksum = %s "
-        "AND status = 'completed'",
+        "SELECT import_id FROM etl_imports WHERE source_kind = %s AND checksum = %s AND status = 'completed'",
         (source_kind, checksum),
     ).fetchone()
     return row[0] if row else None
@@ -148,8 +152,7 @@ def _completed_import(conn: psycopg.Connection, source_kind: str, checksum: str)
 def _tenants(conn: psycopg.Connection, import_id: int, staged: Staged) -> list[str]:
     """Known tenants with rows in this source: loaded, or quarantined under a known tenant_id."""
     quarantined = conn.execute(
-        "SELECT DISTINCT q.tenant_id FROM quarantined_rows q JOIN tenants t USING (tenant_id) "
-        "WHERE q.import_id = %s",
+        "SELECT DISTINCT q.tenant_id FROM quarantined_rows q JOIN tenants t USING (tenant_id) WHERE q.import_id = %s",
         (import_id,),
     ).fetchall()
     return sorted(set(staged.rows) | {r[0] for r in quarantined})
@@ -198,6 +201,10 @@ def _record_failure(
             entity_type="etl_import",
             entity_id=str(import_id),
             dedupe_key=f"etl.error:{import_id}",
-            payload={"import_id": import_id, "source_uri": source_uri, "error": message,
-                     "error_type": type(err).__name__},
+            payload={
+                "import_id": import_id,
+                "source_uri": source_uri,
+                "error": message,
+                "error_type": type(err).__name__,
+            },
         )

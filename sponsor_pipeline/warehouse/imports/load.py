@@ -75,8 +75,13 @@ def _validated(chunks: Chunks, target: Target, source_uri: str) -> Iterator[tupl
 
 
 def direct_attempt(
-    conn: psycopg.Connection, chunks: Chunks, target: Target, import_id: int,
-    source_uri: str, after_chunk: ChunkHook | None, result: ImportResult,
+    conn: psycopg.Connection,
+    chunks: Chunks,
+    target: Target,
+    import_id: int,
+    source_uri: str,
+    after_chunk: ChunkHook | None,
+    result: ImportResult,
 ) -> Staged | None:
     """COPY validated rows straight into the target when its day range holds no row of the file yet.
 
@@ -122,8 +127,13 @@ def direct_attempt(
 
 
 def staged_attempt(
-    conn: psycopg.Connection, chunks: Chunks, target: Target, import_id: int,
-    source_uri: str, after_chunk: ChunkHook | None, result: ImportResult,
+    conn: psycopg.Connection,
+    chunks: Chunks,
+    target: Target,
+    import_id: int,
+    source_uri: str,
+    after_chunk: ChunkHook | None,
+    result: ImportResult,
 ) -> Staged:
     """Stage every valid row, quarantine what fails referential checks, then insert or upsert.
 
@@ -174,7 +184,8 @@ def _failing_checks(conn: psycopg.Connection, target: Target) -> list[RefCheck]:
     """The target's referential checks that some row of ``import_refs`` (the source's distinct
     reference values) fails; drops ``import_refs``."""
     failing = [
-        check for check in target.checks
+        check
+        for check in target.checks
         if conn.execute(
             sql.SQL("SELECT EXISTS (SELECT 1 FROM import_refs s WHERE {cond})").format(cond=sql.SQL(check.condition))
         ).fetchone()[0]
@@ -197,7 +208,11 @@ def _range_has_rows(conn: psycopg.Connection, target: Target, staged: Staged) ->
 
 
 def _load(
-    conn: psycopg.Connection, target: Target, import_id: int, source_uri: str, staged: Staged,
+    conn: psycopg.Connection,
+    target: Target,
+    import_id: int,
+    source_uri: str,
+    staged: Staged,
     result: ImportResult,
 ) -> tuple[int, int]:
     """Load the stage into the target; returns (rows loaded, rows inserted or changed).

@@ -56,14 +56,23 @@ _MOVE_TO_QUARANTINE = (
 
 
 def move_to_quarantine(
-    conn: psycopg.Connection, condition: sql.Composable, column: str, reason: str,
-    import_id: int, source_uri: str, result: ImportResult,
+    conn: psycopg.Connection,
+    condition: sql.Composable,
+    column: str,
+    reason: str,
+    import_id: int,
+    source_uri: str,
+    result: ImportResult,
 ) -> Counter:
     """Move staged rows matching ``condition`` (SQL over the stage row ``s``) to quarantine, under
     ``column`` and ``reason``, keeping their ``source_row``; returns rows moved per tenant."""
-    moved = Counter(dict(conn.execute(
-        sql.SQL(_MOVE_TO_QUARANTINE).format(cond=condition), (import_id, source_uri, column, reason)
-    ).fetchall()))
+    moved = Counter(
+        dict(
+            conn.execute(
+                sql.SQL(_MOVE_TO_QUARANTINE).format(cond=condition), (import_id, source_uri, column, reason)
+            ).fetchall()
+        )
+    )
     total = sum(moved.values())
     if total:
         result.rows_quarantined += total
