@@ -26,7 +26,7 @@ BENCH_DIR = state_dir() / "bench"
 def scratch_database(name: str) -> Iterator[URL]:
     """A freshly migrated database ``bench_<name>``, dropped afterwards."""
     base = (
-        server._normalise(os.environ["DATABASE_URL"])  # noqa: SLF001
+        server.normalise_url(os.environ["DATABASE_URL"])
         if os.environ.get("DATABASE_URL")
         else server.embedded_server_url(state_dir() / "pg-bench")
     )

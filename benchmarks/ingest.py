@@ -35,10 +35,10 @@ COLUMNS = "tenant_id,day,show_id,episode_id,source,downloads,listeners,listen_se
 def raw_copy(url, path: Path) -> float:
     with connect(url) as conn:
         start = time.perf_counter()
-        with conn.cursor().copy(f"COPY listener_metrics ({COLUMNS}) FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-            with open(path, "rb") as handle:
-                while block := handle.read(1 << 20):
-                    copy.write(block)
+        copy_sql = f"COPY listener_metrics ({COLUMNS}) FROM STDIN WITH (FORMAT csv, HEADER true)"
+        with conn.cursor().copy(copy_sql) as copy, open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                copy.write(block)
         conn.commit()
         return time.perf_counter() - start
 
@@ -92,7 +92,7 @@ def changed_copy(path: Path, out: Path) -> None:
         for n, line in enumerate(src):
             if n % 10 == 0:
                 head, downloads, rest = line.split(",", 7)[:5], line.split(",")[5], line.split(",", 6)[6]
-                line = ",".join(head + [str(int(downloads) + 1), rest])
+                line = ",".join([*head, str(int(downloads) + 1), rest])
             dst.write(line)
 
 

@@ -21,8 +21,10 @@ from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
 
 SETUP = (
     "INSERT INTO tenants (tenant_id, name) VALUES ('bench', 'Benchmark Network')",
-    "INSERT INTO shows (tenant_id, show_id, title, slug) "
-    "SELECT 'bench', 'bench-show-' || s, 'Show ' || s, 'show-' || s FROM generate_series(0, 19) s",
+    (
+        "INSERT INTO shows (tenant_id, show_id, title, slug) "
+        "SELECT 'bench', 'bench-show-' || s, 'Show ' || s, 'show-' || s FROM generate_series(0, 19) s"
+    ),
 )
 FILL = """
 INSERT INTO listener_metrics (tenant_id, day, show_id, episode_id, source, downloads, listeners, listen_seconds)

@@ -33,11 +33,11 @@ def table(rows: list[Row]) -> str:
         "| case | size | measured | baseline (same run) | ratio | target | met |",
         "|---|---|---|---|---|---|---|",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r.case} | {r.size} | {r.measured} | {r.baseline} | {r.ratio:.2f} | {r.target} | "
-            f"{'yes' if r.met else '**no**'} |"
-        )
+    lines.extend(
+        f"| {r.case} | {r.size} | {r.measured} | {r.baseline} | {r.ratio:.2f} | {r.target} | "
+        f"{'yes' if r.met else '**no**'} |"
+        for r in rows
+    )
     return "\n".join(lines)
 
 

@@ -36,8 +36,10 @@ SEED = [
     "INSERT INTO tenants (tenant_id, name) VALUES ('bench', 'Benchmark Network')",
     "INSERT INTO shows (tenant_id, show_id, title, slug) VALUES ('bench', 'bench-show', 'Bench Show', 'bench-show')",
     "INSERT INTO advertisers (tenant_id, advertiser_id, name) VALUES ('bench', 'bench-adv', 'Bench Advertiser')",
-    "INSERT INTO campaigns (tenant_id, campaign_id, advertiser_id, name, stage) "
-    "VALUES ('bench', 'bench-cmp', 'bench-adv', 'Bench Campaign', 'won')",
+    (
+        "INSERT INTO campaigns (tenant_id, campaign_id, advertiser_id, name, stage) "
+        "VALUES ('bench', 'bench-cmp', 'bench-adv', 'Bench Campaign', 'won')"
+    ),
 ]
 IOS = """
 INSERT INTO io_bookings (tenant_id, io_id, campaign_id, show_id, flight_start, flight_end,
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     if args.pending > 500:
         raise SystemExit("--pending must fit one tick's batch (500)")
     base_server = (
-        server._normalise(os.environ["DATABASE_URL"])
+        server.normalise_url(os.environ["DATABASE_URL"])
         if os.environ.get("DATABASE_URL")
         else server.embedded_server_url()
     )

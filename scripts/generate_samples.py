@@ -676,7 +676,7 @@ def money(value: float) -> str:
 
 def round_impressions(value: float) -> int:
     step = 1000 if value >= 20000 else 500
-    return max(step, int(round(value / step)) * step)
+    return max(step, round(value / step) * step)
 
 
 def decay_curve(age: np.ndarray) -> np.ndarray:
@@ -988,7 +988,7 @@ def build_commercial(rng, episodes, metrics, expected):
                     flight_end=flight_end.isoformat(),
                     budget=money(budget),
                     target_cpm=money(target_cpm),
-                    impressions_goal=int(round(budget / target_cpm * 1000)),
+                    impressions_goal=round(budget / target_cpm * 1000),
                 )
             )
 
@@ -1009,9 +1009,9 @@ def build_bad_rows(rng, metrics: pd.DataFrame) -> list[list[str]]:
     rows = []
     for r in picks.itertuples(index=False):
         downloads = int(max(3, round(r.downloads * rng.uniform(0.04, 0.09))))
-        listeners = int(round(downloads * rng.uniform(0.85, 0.95)))
+        listeners = round(downloads * rng.uniform(0.85, 0.95))
         ratio = r.listen_seconds / max(r.listeners, 1)
-        listen_seconds = int(round(listeners * ratio * rng.uniform(0.95, 1.05)))
+        listen_seconds = round(listeners * ratio * rng.uniform(0.95, 1.05))
         rows.append(
             [r.tenant_id, r.day, r.show_id, r.episode_id, "acast", str(downloads), str(listeners), str(listen_seconds)]
         )

@@ -356,7 +356,7 @@ def _audience_raw(ctx: ShowContext, source: str, code: str, share: Any, as_of: A
     return row
 
 
-def _anchor_plays_by_app(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+def _anchor_plays_by_app(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - parser signature
     rows, _ = _anchor_rows(p)
     for row in rows:
         if not isinstance(row, list) or len(row) != 2 or not isinstance(row[1], (int, float)):

@@ -13,7 +13,7 @@ day as reported by the source; ``listen_seconds`` is the total seconds listened;
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pandera.pandas as pa
@@ -44,7 +44,7 @@ EARLIEST_METRIC_DAY = pd.Timestamp("2004-01-01")
 
 
 def _latest_metric_day() -> pd.Timestamp:
-    return pd.Timestamp(date.today() + timedelta(days=1))
+    return pd.Timestamp(datetime.now(UTC).date() + timedelta(days=1))
 
 
 # Text columns are pandas Categoricals: string checks then run once per distinct value.

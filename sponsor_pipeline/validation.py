@@ -8,6 +8,7 @@ valid rows and one :class:`Reject` per invalid row, naming every failing column 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -185,9 +186,10 @@ def split_valid(chunk: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[pd.Dat
             valid = schema.validate(remaining, lazy=True)
             break
         except SchemaErrors as err:
-            found = _failures_by_row(err.failure_cases, schema.name)
+            failure_cases = err.failure_cases
+            found = _failures_by_row(failure_cases)
         if not found:
-            cases = err.failure_cases[["column", "check", "failure_case"]].to_dict("records")
+            cases = failure_cases[["column", "check", "failure_case"]].to_dict("records")
             raise InputShapeError(f"validation failed without naming rows: {cases}"[:2_000])
         for row_number, problems in found.items():
             failing.setdefault(row_number, []).extend(problems)
@@ -203,7 +205,7 @@ def split_valid(chunk: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[pd.Dat
     return valid, rejects
 
 
-def _failures_by_row(cases: pd.DataFrame, schema_name: str | None) -> dict[int, list[tuple[str | None, str]]]:
+def _failures_by_row(cases: pd.DataFrame) -> dict[int, list[tuple[str | None, str]]]:
     found: dict[int, list[tuple[str | None, str]]] = {}
     for case in cases.itertuples(index=False):
         idx = case.index

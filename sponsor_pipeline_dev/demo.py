@@ -92,7 +92,7 @@ def run_demo() -> int:
     for uri, row, column, reason in rejects:
         click.echo(f"  {Path(uri).name} row {row} [{column}]: {reason}")
 
-    print_ingestion_sources(postgres, since, sheets_note)
+    print_ingestion_sources(postgres, sheets_note)
 
     _heading("top shows by downloads, last 30 days of data")
     for tenant, title, downloads in top:
@@ -163,7 +163,7 @@ def ingestion_demo_resources() -> tuple[dict, str]:
     )
 
 
-def print_ingestion_sources(postgres: PostgresResource, since: datetime, sheets_note: str) -> None:
+def print_ingestion_sources(postgres: PostgresResource, sheets_note: str) -> None:
     """Print listener_metrics rows per input kind (CSV, platform export, sheet) and each payload."""
     with postgres.connect() as conn:
         kinds = conn.execute(SOURCES_BY_KIND).fetchall()
@@ -180,7 +180,7 @@ def print_ingestion_sources(postgres: PostgresResource, since: datetime, sheets_
     for row, column, reason in sheet_rejects:
         click.echo(f"  sheet row {row} [{column}]: {reason}")
     _heading("platform export payloads (tenant engineering-kiosk)")
-    for uri, status, read, loaded, quarantined, metric_rows, audience_rows in payloads:
+    for uri, status, read, _loaded, quarantined, metric_rows, audience_rows in payloads:
         click.echo(
             f"  {Path(uri).name:<38} {status:<9} read {read or 0:>3}  listener_metrics {metric_rows:>3}  "
             f"audience {audience_rows:>3}  quarantined {quarantined or 0}"
@@ -276,7 +276,6 @@ def run_sensor_demo(defs: dg.Definitions, instance: dg.DagsterInstance, postgres
             targets = ", ".join(k.to_user_string() for k in run.asset_selection or [])
             click.echo(f"  run requested: {targets}  run_key={run.run_key}")
     return ok
-    return 0 if result.success else 1
 
 
 # --- matchmaking ---------------------------------------------------------------------------------
@@ -298,7 +297,7 @@ def print_top_matches(postgres: PostgresResource, top: int = 3) -> None:
     if not rows:
         click.echo("  no matches: no open campaigns, or match_scores did not run")
     current = None
-    for tenant, campaign_id, name, stage, title, score, rationale in rows:
+    for tenant, campaign_id, name, stage, title, _score, rationale in rows:
         if (tenant, campaign_id) != current:
             current = (tenant, campaign_id)
             click.echo(f"  {tenant} {campaign_id} {name} [{stage}]")
@@ -383,7 +382,7 @@ def print_dashboard_headlines(postgres: PostgresResource, result) -> None:
             f"{docs['unchanged']} unchanged, {docs['removed']} removed"
         )
     _heading("where to look")
-    for asset, values in sorted(meta.items()):
+    for _asset, values in sorted(meta.items()):
         for key, label in _OUTPUT_KEYS.items():
             if key in values:
                 click.echo(f"  {label:<22} {values[key]}")

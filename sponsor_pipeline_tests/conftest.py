@@ -54,7 +54,7 @@ BUSINESS_TABLES = (
 def server_url() -> URL:
     """The test server: DATABASE_URL's server, else an embedded one in <state>/pg-test."""
     if os.environ.get("DATABASE_URL"):
-        return server._normalise(os.environ["DATABASE_URL"])
+        return server.normalise_url(os.environ["DATABASE_URL"])
     return server.embedded_server_url(state_dir() / "pg-test")
 
 

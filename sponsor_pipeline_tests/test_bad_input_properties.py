@@ -109,7 +109,8 @@ def _check(conn, run, source_uri: str, rows_in_source: int | None):
     try:
         result = run()
     except imports.ImportFailed as err:
-        assert source_uri in str(err)
+        # either outcome is allowed for arbitrary input: a load, or a failure naming the file
+        assert source_uri in str(err)  # noqa: PT017
         failed = conn.execute(
             "SELECT import_id, status FROM etl_imports WHERE source_uri = %s", (source_uri,)
         ).fetchall()
@@ -140,7 +141,7 @@ def _check(conn, run, source_uri: str, rows_in_source: int | None):
 @FUZZ
 @given(case=csv_bytes())
 def test_malformed_csv_loads_or_quarantines_every_row_or_fails_whole(reference, tmp_path_factory, case):
-    data, n_rows = case
+    data, _n_rows = case
     path = tmp_path_factory.mktemp("fuzz") / "fuzz_metrics.csv"
     path.write_bytes(data)
     _check(reference, lambda: imports.import_csv(reference, path, LISTENER_METRICS), str(path.resolve()), None)
@@ -210,7 +211,7 @@ json_value = st.recursive(
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
-@given(provider_endpoint=st.sampled_from(sorted(exports.FORMATS) + [("anchor", "nope")]), data=json_value)
+@given(provider_endpoint=st.sampled_from([*sorted(exports.FORMATS), ("anchor", "nope")]), data=json_value)
 def test_payload_parser_returns_rows_or_a_clear_error(provider_endpoint, data):
     provider, endpoint = provider_endpoint
     payload = {
@@ -222,7 +223,8 @@ def test_payload_parser_returns_rows_or_a_clear_error(provider_endpoint, data):
     try:
         parsed = exports.parse_export(payload, exports.ShowContext("t", "s"), "fuzz.json")
     except exports.ExportFormatError as err:
-        assert str(err).startswith("fuzz.json: ")
+        # either outcome is allowed for arbitrary input: a parse, or an error naming the file
+        assert str(err).startswith("fuzz.json: ")  # noqa: PT017
         return
     for row in parsed.metrics:
         assert set(row) == set(exports.METRIC_COLUMNS)

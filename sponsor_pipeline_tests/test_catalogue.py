@@ -9,8 +9,8 @@ from sponsor_pipeline.settings import Flags
 DASHBOARDS = {"creator_dashboard", "advertiser_dashboard", "ops_dashboard"}
 
 
-def _graph(flags: Flags = Flags()):
-    return build_definitions(flags).resolve_asset_graph()
+def _graph(flags: Flags | None = None):
+    return build_definitions(flags or Flags()).resolve_asset_graph()
 
 
 def _materializable(graph):

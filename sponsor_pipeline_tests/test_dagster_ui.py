@@ -10,6 +10,7 @@ Playwright (its own browser download is never used). Without chromium the test f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -102,7 +103,7 @@ def dagster_ui(reference, db_url, server_url, tmp_path):
     )
     port = _free_port()
     bindir = Path(sys.executable).parent
-    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("webserver", "daemon")}
+    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("webserver", "daemon")}  # noqa: SIM115 - closed with the processes
     procs = [
         subprocess.Popen(
             [str(bindir / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -199,10 +200,8 @@ def test_ui_shows_the_graph_materializes_metrics_daily_and_shows_dashboard_plots
         page.goto(f"{base}/assets/metrics_daily")
         page.get_by_role("button").filter(has_text=re.compile(r"^Materialize$")).first.click()
         confirm = page.get_by_role("button", name="Confirm")  # "upstream never materialized" warning
-        try:
+        with contextlib.suppress(PlaywrightTimeout):
             confirm.click(timeout=10_000)
-        except PlaywrightTimeout:
-            pass
         page.get_by_text(re.compile(r"Launched run")).first.wait_for()
         page.get_by_role("link", name="View", exact=True).first.click()
         page.wait_for_url(re.compile(r".*/runs/[0-9a-f-]+.*"))

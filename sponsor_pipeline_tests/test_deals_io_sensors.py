@@ -148,7 +148,7 @@ def test_tick_failing_part_way_then_retried_writes_each_event_once(reference, po
 
     # events committed, then the tick dies before returning its result (cursor never stored)
     monkeypatch.setattr(change_log, "record_event", real_record)
-    monkeypatch.setattr(sensors, "_observation", lambda *a: (_ for _ in ()).throw(RuntimeError("daemon killed")))
+    monkeypatch.setattr(sensors, "_observation", lambda *_: (_ for _ in ()).throw(RuntimeError("daemon killed")))
     with pytest.raises(Exception, match="daemon killed"):
         tick(sensors.io_status_sensor, postgres, repo, cursor)
     assert len(sensor_events(reference, "io.")) == before + 4
@@ -258,10 +258,12 @@ def test_sensors_start_running_and_reject_a_bad_cursor_or_batch_size(monkeypatch
     with pytest.raises(ValueError, match="unreadable change_log sensor cursor"):
         change_log.Cursor.parse('{"last": 3}')
     with pytest.raises(ValueError, match="SPONSOR_SENSOR_BATCH_SIZE"):
-        PipelineSettings(sensor_batch_size=0)
-    monkeypatch.setenv("SPONSOR_SENSOR_BATCH_SIZE", "0")
+        PipelineSettings(sensor_batch_size=0).change_log_batch_size()
+    monkeypatch.setenv("SPONSOR_SENSOR_BATCH_SIZE", "7")
+    assert settings_from_env().process_config_and_initialize().change_log_batch_size() == 7
+    monkeypatch.setenv("SPONSOR_SENSOR_BATCH_SIZE", "0")  # read when a tick starts, checked then
     with pytest.raises(ValueError, match="SPONSOR_SENSOR_BATCH_SIZE"):
-        settings_from_env().sensor_batch_size  # the variable is read when a tick starts
+        settings_from_env().process_config_and_initialize().change_log_batch_size()
 
 
 def test_cursor_settles_only_after_every_older_transaction_ended():

@@ -179,7 +179,8 @@ def _inputs(**overrides) -> MatchInputs:
     return MatchInputs(**base)
 
 
-def _signals(inputs: MatchInputs, weights: MatchWeights = MatchWeights()) -> dict:
+def _signals(inputs: MatchInputs, weights: MatchWeights | None = None) -> dict:
+    weights = weights or MatchWeights()
     p = matchmaking.prepare(inputs, weights=weights)
     block = next(matchmaking.score_matches(p, weights))
     row = matchmaking.block_rows(p, block, weights).iloc[0]
@@ -346,7 +347,7 @@ def _audience(country: list[float], demo: list[float]) -> pd.DataFrame:
             "show_id": "s1",
             "source": "spotify",
             "dimension": ["country"] * 4 + ["age_gender"] * 4,
-            "bucket": ["US", "CA", "GB", "DE"] + cells,
+            "bucket": ["US", "CA", "GB", "DE", *cells],
             "share": list(c) + list(d),
         }
     )

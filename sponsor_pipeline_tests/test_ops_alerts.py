@@ -35,7 +35,8 @@ def _io(
     return ("t1", io_id, status, start, end, promo, url, pacing, make_good)
 
 
-def _alerts(ios=(), imports=None, pending=None, series=None, t=OpsThresholds()):
+def _alerts(ios=(), imports=None, pending=None, series=None, t=None):
+    t = t or OpsThresholds()
     return build_alerts(
         ios=pd.DataFrame(list(ios), columns=IO_COLS),
         imports=imports

@@ -140,7 +140,7 @@ def test_partitions_run_from_the_first_data_month_to_a_year_ahead(scratch, conn)
         "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'listener_metrics'::regclass ORDER BY 1"
     ).fetchall()
     bounds = dict(rows)
-    assert sorted(bounds) == sorted(expected + ["listener_metrics_default"])
+    assert sorted(bounds) == sorted([*expected, "listener_metrics_default"])
     assert bounds["listener_metrics_default"] == "DEFAULT"
     assert bounds["listener_metrics_y2026m09"] == "FOR VALUES FROM ('2026-09-01') TO ('2026-10-01')"
     # every sample row sits in the partition of its month; none in the DEFAULT one
@@ -344,7 +344,7 @@ def test_monthly_maintenance_job_recreates_a_missing_partition(scratch, conn, mo
     from sponsor_pipeline.resources import PostgresResource
     from sponsor_pipeline.warehouse.partitions import months_ahead
 
-    last = _month_partition(months_ahead(dt.date.today())[1])
+    last = _month_partition(months_ahead(dt.datetime.now(dt.UTC).date())[1])
     conn.execute(f"DROP TABLE {last}")  # name built from a date above, not from input
     conn.commit()
     postgres = PostgresResource(database_url=scratch[0].render_as_string(hide_password=False))

@@ -62,7 +62,7 @@ def test_apple_minus_one_is_not_reported_not_zero():
     assert show_rows[0]["listeners"] is None and show_rows[0]["downloads"] == "9"
     assert reparsed.episodes[0][2] == 12.0
     episode_rows = [m for m in parsed.metrics if m["episode_id"] == "1000584604988"]
-    assert [(m["day"], m["downloads"], m["listeners"], m["listen_seconds"]) for m in episode_rows][0] == (
+    assert next((m["day"], m["downloads"], m["listeners"], m["listen_seconds"]) for m in episode_rows) == (
         "2022-11-01",
         "18",
         "5",
@@ -105,7 +105,7 @@ def load_all(conn) -> dict[str, tuple[int, int, int]]:
     platform_exports.load_reference(conn, EK)
     out = {}
     for path in platform_exports.payload_files(EK):
-        result, parsed = platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
+        result, _parsed = platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
         out[path.name] = (result.status, result.rows_loaded, result.rows_quarantined)
     return out
 
@@ -203,7 +203,7 @@ def test_broken_payload_fails_whole_import_with_error_event(reference, tmp_path)
     )
     shows = exports.read_platform_shows(EK / "platform_shows.csv")
     platform_exports.load_reference(conn, EK)
-    with pytest.raises(imports.ImportFailed, match="broken.json"):
+    with pytest.raises(imports.ImportFailed, match=r"broken\.json"):
         platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
     assert conn.execute("SELECT count(*) FROM listener_metrics WHERE source = 'anchor'").fetchone()[0] == 0
     assert conn.execute("SELECT status FROM etl_imports WHERE source_uri = %s", (str(path),)).fetchone() == ("failed",)

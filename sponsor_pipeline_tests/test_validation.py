@@ -56,5 +56,5 @@ def test_missing_column_is_one_clear_error_naming_the_source():
 def test_non_utf8_file_is_one_clear_error(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes((HEADER + "a,2026-10-01,s,Café,spotify,1,,\n").encode("latin-1"))
-    with pytest.raises(InputShapeError, match="latin1.csv: not UTF-8"):
+    with pytest.raises(InputShapeError, match=r"latin1\.csv: not UTF-8"):
         list(read_csv_chunks(path))

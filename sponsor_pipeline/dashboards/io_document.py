@@ -25,16 +25,26 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 # Bump when TERMS (or the layout) change: every IO document is rendered again.
 TERMS_VERSION = "2026-11"
 TERMS = (
-    "1. Impressions are counted as downloads of the booked episode(s) per the IAB Podcast Measurement "
-    "Technical Guidelines v2.1, as reported by the publisher's hosting platform.",
-    "2. The advertiser is invoiced monthly in arrears for impressions delivered during the flight at the "
-    "CPM above, up to the booked impressions; over-delivery is not billed.",
-    "3. If fewer than the booked impressions are delivered by the end of the flight, the publisher runs "
-    "make-good impressions of equal value within 60 days, or credits the shortfall at the IO's CPM.",
-    "4. The promo code and vanity URL are reserved for this IO for the flight and 90 days after it; "
-    "redemptions and visits are reported to the advertiser for attribution.",
-    "5. Either party may cancel with 14 days' written notice; impressions delivered before the "
-    "cancellation date are billable. Payment terms: net 30.",
+    (
+        "1. Impressions are counted as downloads of the booked episode(s) per the IAB Podcast Measurement "
+        "Technical Guidelines v2.1, as reported by the publisher's hosting platform."
+    ),
+    (
+        "2. The advertiser is invoiced monthly in arrears for impressions delivered during the flight at the "
+        "CPM above, up to the booked impressions; over-delivery is not billed."
+    ),
+    (
+        "3. If fewer than the booked impressions are delivered by the end of the flight, the publisher runs "
+        "make-good impressions of equal value within 60 days, or credits the shortfall at the IO's CPM."
+    ),
+    (
+        "4. The promo code and vanity URL are reserved for this IO for the flight and 90 days after it; "
+        "redemptions and visits are reported to the advertiser for attribution."
+    ),
+    (
+        "5. Either party may cancel with 14 days' written notice; impressions delivered before the "
+        "cancellation date are billable. Payment terms: net 30."
+    ),
 )
 
 

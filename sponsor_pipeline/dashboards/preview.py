@@ -28,8 +28,10 @@ def markdown_table(frame: pd.DataFrame, columns: Sequence[str], max_rows: int = 
     """
     head = frame.loc[:, list(columns)].head(max_rows)
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in head.itertuples(index=False):
-        lines.append("| " + " | ".join(_cell(v.item() if hasattr(v, "item") else v) for v in row) + " |")
+    lines.extend(
+        "| " + " | ".join(_cell(v.item() if hasattr(v, "item") else v) for v in row) + " |"
+        for row in head.itertuples(index=False)
+    )
     if len(frame) > max_rows:
         lines.append(f"\n… {len(frame) - max_rows:,} more rows")
     return "\n".join(lines)

@@ -30,7 +30,7 @@ WAREHOUSE_DB = "sponsor_pipeline"
 DAGSTER_DB = "dagster"
 
 
-def _normalise(url: str | URL) -> URL:
+def normalise_url(url: str | URL) -> URL:
     """Parse ``url`` and pin the psycopg 3 driver (``postgresql://`` → ``postgresql+psycopg://``)."""
     parsed = make_url(url) if isinstance(url, str) else url
     if parsed.get_backend_name() != "postgresql":
@@ -76,14 +76,14 @@ def embedded_server_url(pgdata: Path | None = None, *, keep_running: bool = Fals
     """
     pgdata = (pgdata or state_dir() / "pg").resolve()
     server = _embedded_server(str(pgdata), keep_running)
-    return _normalise(server.get_uri())
+    return normalise_url(server.get_uri())
 
 
 def warehouse_url() -> URL:
     """URL of the warehouse database (created if missing on the embedded server)."""
     env = os.environ.get("DATABASE_URL")
     if env:
-        return _normalise(env)
+        return normalise_url(env)
     url = embedded_server_url().set(database=WAREHOUSE_DB)
     ensure_database(url)
     return url

@@ -98,7 +98,7 @@ def history_tables(
 
     campaigns_adv = pd.Series(advertiser_of_campaign)
     campaigns_cat = campaigns_adv.map(category)
-    for level, group_col, keys, evidence in (
+    for _level, group_col, keys, evidence in (
         (1, "category", campaigns_cat, 0.5),
         (0, "advertiser_id", campaigns_adv, 1.0),
     ):

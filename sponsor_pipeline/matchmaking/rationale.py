@@ -74,7 +74,7 @@ def _phrase(cond: np.ndarray, *parts) -> np.ndarray:
 
 
 def _lookup(names: tuple[str, ...] | list[str], idx: np.ndarray) -> np.ndarray:
-    table = np.array(list(names) + [""], dtype=object)
+    table = np.array([*list(names), ""], dtype=object)
     return table[np.where(idx >= 0, idx, len(names))]
 
 

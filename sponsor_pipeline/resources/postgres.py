@@ -27,7 +27,7 @@ class PostgresResource(dg.ConfigurableResource):
 
     def _url(self) -> sa.URL:
         if self.database_url:
-            return server._normalise(self.database_url)  # noqa: SLF001 - one URL normaliser
+            return server.normalise_url(self.database_url)
         return server.warehouse_url()
 
     @property

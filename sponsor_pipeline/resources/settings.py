@@ -25,7 +25,6 @@ import os
 from pathlib import Path
 
 import dagster as dg
-from pydantic import field_validator
 
 from sponsor_pipeline.io_codes import DEFAULT_VANITY_DOMAIN
 from sponsor_pipeline.settings import PROJECT_ROOT
@@ -69,13 +68,6 @@ class PipelineSettings(dg.ConfigurableResource):
     sensor_batch_size: int = DEFAULT_BATCH_SIZE
     vanity_domain: str = DEFAULT_VANITY_DOMAIN
 
-    @field_validator("sensor_batch_size")
-    @classmethod
-    def _positive(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError(f"sensor_batch_size (SPONSOR_SENSOR_BATCH_SIZE) must be a positive integer, got {value}")
-        return value
-
     def state(self) -> Path:
         """Folder of the embedded PostgreSQL, Dagster's home and generated files."""
         return _folder(self.state_dir, PROJECT_ROOT / ".state")
@@ -99,6 +91,20 @@ class PipelineSettings(dg.ConfigurableResource):
     def io_documents(self, override: str | None = None) -> Path:
         """Folder of the PDF insertion orders, ``<tenant>/IO-<io_id>.pdf``."""
         return _folder(override or self.io_documents_dir, self.state() / "io_documents")
+
+    def change_log_batch_size(self) -> int:
+        """change_log transitions a sensor tick handles (a tick of 500 takes well under a second).
+
+        Checked here, when a tick reads it: an ``EnvVar`` field holds no value until then.
+
+        Raises:
+            ValueError: not a positive integer, naming the variable.
+        """
+        if self.sensor_batch_size < 1:
+            raise ValueError(
+                f"sensor_batch_size (SPONSOR_SENSOR_BATCH_SIZE) must be a positive integer, got {self.sensor_batch_size}"
+            )
+        return self.sensor_batch_size
 
     def impression_source_list(self) -> list[str]:
         """metrics_daily sources whose downloads count as delivered impressions (never empty)."""

@@ -31,7 +31,11 @@ _FILL = (
 )
 
 
-def fill_missing_codes(conn: psycopg.Connection, import_id: int, vanity_domain: str = DEFAULT_VANITY_DOMAIN) -> int:
+def fill_missing_codes(
+    conn: psycopg.Connection,
+    import_id: int,  # noqa: ARG001 - Target.finalize hook signature
+    vanity_domain: str = DEFAULT_VANITY_DOMAIN,
+) -> int:
     """Give every IO of the imported tenants that lacks one a promo code and a vanity URL.
 
     Runs inside the import transaction, after the upsert (``Target.finalize``). Returns the number

@@ -38,10 +38,11 @@ SELECT show_id, source, dimension, bucket, share::float8 AS share
 FROM audience_profiles WHERE tenant_id = %(tenant_id)s
 """
 SHOW_TOPICS = "SELECT show_id, topic_id FROM show_topics WHERE tenant_id = %(tenant_id)s"
-SHOW_SAFETY = "SELECT show_id, {garm} FROM show_brand_safety WHERE tenant_id = %(tenant_id)s".format(
+# The GARM column names come from vocabulary.py (identifiers, never values).
+SHOW_SAFETY = "SELECT show_id, {garm} FROM show_brand_safety WHERE tenant_id = %(tenant_id)s".format(  # noqa: S608
     garm=", ".join(GARM_COLUMNS)
 )
-CAMPAIGN_SAFETY = (
+CAMPAIGN_SAFETY = (  # noqa: S608
     "SELECT campaign_id, {garm}, excludes_explicit FROM campaign_brand_safety WHERE tenant_id = %(tenant_id)s"
 ).format(garm=", ".join(GARM_COLUMNS))
 CAMPAIGN_TARGETS = """
@@ -154,7 +155,7 @@ def read_inputs(
     ``as_of`` is the tenant's last day in metrics_daily (yesterday when it has none).
     """
     as_of = conn.execute(AS_OF, {"tenant_id": tenant_id}).fetchone()[0]
-    as_of = as_of or (today or dt.date.today()) - dt.timedelta(days=1)
+    as_of = as_of or (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=1)
     p = {
         "tenant_id": tenant_id,
         "campaign_ids": list(campaign_ids) if campaign_ids else None,

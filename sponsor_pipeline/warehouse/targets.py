@@ -56,7 +56,8 @@ class Target:
 
 
 def _exists(table: str, condition: str) -> str:
-    return f"NOT EXISTS (SELECT 1 FROM {table} x WHERE x.tenant_id = s.tenant_id AND {condition})"
+    # Identifiers and fixed conditions of this module only; values are always bound parameters.
+    return f"NOT EXISTS (SELECT 1 FROM {table} x WHERE x.tenant_id = s.tenant_id AND {condition})"  # noqa: S608
 
 
 UNKNOWN_TENANT = RefCheck(
@@ -92,8 +93,10 @@ LISTENER_METRICS = Target(
     ),
     range_column="day",
     prepare=(
-        "UPDATE import_stage s SET show_id = e.show_id FROM episodes e "
-        "WHERE s.show_id IS NULL AND e.tenant_id = s.tenant_id AND e.episode_id = s.episode_id",
+        (
+            "UPDATE import_stage s SET show_id = e.show_id FROM episodes e "
+            "WHERE s.show_id IS NULL AND e.tenant_id = s.tenant_id AND e.episode_id = s.episode_id"
+        ),
     ),
     stamp_import_id=True,
     touch_updated_at=False,

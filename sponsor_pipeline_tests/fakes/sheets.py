@@ -116,7 +116,7 @@ class FakeGoogleAdapter(BaseAdapter):
     def close(self) -> None:  # pragma: no cover - nothing to release
         pass
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # noqa: ARG002 - requests adapter API
         self.google.requests.append(f"{request.method} {request.url}")
         if self.google.fail_next:
             failure = self.google.fail_next.pop(0)

@@ -84,7 +84,7 @@ def io_status_sensor(
 ) -> dg.SensorResult:
     with postgres.connect() as conn:
         batch = change_log.process_changes(
-            conn, change_log.IO_BOOKING, Cursor.parse(context.cursor), batch_size=settings.sensor_batch_size
+            conn, change_log.IO_BOOKING, Cursor.parse(context.cursor), batch_size=settings.change_log_batch_size()
         )
     if not batch.transitions:
         return dg.SensorResult(skip_reason="no new IO status transitions", cursor=batch.cursor.dumps())
@@ -132,7 +132,7 @@ def deal_stage_sensor_fn(context: dg.SensorEvaluationContext) -> dg.SensorResult
     settings: PipelineSettings = context.resources.settings
     with postgres.connect() as conn:
         batch = change_log.process_changes(
-            conn, change_log.CAMPAIGN, Cursor.parse(context.cursor), batch_size=settings.sensor_batch_size
+            conn, change_log.CAMPAIGN, Cursor.parse(context.cursor), batch_size=settings.change_log_batch_size()
         )
     if not batch.transitions:
         return dg.SensorResult(skip_reason="no new deal stage transitions", cursor=batch.cursor.dumps())

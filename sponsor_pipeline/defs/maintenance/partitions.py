@@ -19,7 +19,7 @@ from sponsor_pipeline.warehouse import partitions
     ),
 )
 def ensure_listener_metrics_partitions(context: dg.OpExecutionContext, postgres: PostgresResource) -> list:
-    from_day, to_day = partitions.months_ahead(dt.date.today())
+    from_day, to_day = partitions.months_ahead(dt.datetime.now(dt.UTC).date())
     with postgres.connect() as conn:
         if not partitions.is_partitioned(conn):
             raise dg.Failure(
