@@ -233,7 +233,7 @@ IO_BOOKINGS = pa.DataFrameSchema(
 LISTENER_METRICS_EXPORT = pa.DataFrameSchema(
     {**LISTENER_METRICS.columns, "downloads": _count(nullable=True)},
     checks=[
-        *LISTENER_METRICS.checks,
+        *(LISTENER_METRICS.checks or []),
         pa.Check(
             lambda df: df[["downloads", "listeners", "listen_seconds"]].notna().any(axis=1),
             error="no measure reported (downloads, listeners and listen_seconds all empty)",

@@ -90,7 +90,8 @@ def _as_categorical(values: pd.Series) -> pd.Categorical:
     new_categories = pd.Index(stripped[keep]).unique()
     mapping = np.full(len(stripped) + 1, -1, dtype=np.int64)  # last slot: code -1 (missing) stays missing
     mapping[: len(stripped)][keep] = new_categories.get_indexer(stripped[keep])
-    return pd.Categorical.from_codes(mapping[cat.codes], categories=new_categories)
+    codes = mapping[cat.codes]
+    return pd.Categorical.from_codes(codes, categories=new_categories)  # pyright: ignore[reportArgumentType] - an ndarray of codes is what pandas takes
 
 
 def _take(converted: pd.Series, codes: np.ndarray, dtype: str) -> pd.api.extensions.ExtensionArray | np.ndarray:
@@ -130,7 +131,8 @@ def _convert(values: pd.Series, column: pa.Column) -> object:
         days = pd.to_datetime(categories, format="%Y-%m-%d", errors="coerce")
         if days.notna().all():
             return _take(days, codes, dtype)
-    return pd.Series(np.asarray(cat, dtype=object)).where(lambda s: s.notna(), None).to_numpy()
+    values = pd.Series(np.asarray(cat, dtype=object))
+    return values.where(values.notna(), None).to_numpy()  # pyright: ignore[reportArgumentType] - None is the missing value here
 
 
 def _raw_dict(row: pd.Series) -> dict[str, str | None]:
@@ -201,24 +203,24 @@ def split_valid(chunk: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[pd.Dat
         problems = failing[row_number]
         columns = tuple(dict.fromkeys(c for c, _ in problems if c))
         reason = "; ".join(dict.fromkeys(f"{c}: {why}" if c else why for c, why in problems))
-        rejects.append(Reject(row_number, columns, reason, _raw_dict(chunk.loc[row_number])))
+        rejects.append(Reject(row_number, columns, reason, _raw_dict(chunk.loc[row_number])))  # pyright: ignore[reportArgumentType] - row numbers are unique: .loc gives a row
     return valid, rejects
 
 
 def _failures_by_row(cases: pd.DataFrame) -> dict[int, list[tuple[str | None, str]]]:
     found: dict[int, list[tuple[str | None, str]]] = {}
-    for case in cases.itertuples(index=False):
-        idx = case.index
+    fields = cases[["index", "schema_context", "column", "check", "failure_case"]]
+    for idx, schema_context, case_column, case_check, failure_case in fields.itertuples(index=False, name=None):
         if idx is None or (isinstance(idx, float) and math.isnan(idx)):
             continue
         # A DataFrame-wide check is reported once per column; it concerns the row, not a column.
-        row_level = case.schema_context == "DataFrameSchema"
-        column = None if row_level or not isinstance(case.column, str) else case.column
-        check = str(case.check)
+        row_level = schema_context == "DataFrameSchema"
+        column = None if row_level or not isinstance(case_column, str) else case_column
+        check = str(case_check)
         problems = found.setdefault(int(idx), [])
         if check.startswith("dtype(") and any(c == column for c, _ in problems):
             continue  # the coercion failure of this cell already says it
-        problems.append((column, check if row_level else _describe(check, case.failure_case)))
+        problems.append((column, check if row_level else _describe(check, failure_case)))
     return found
 
 

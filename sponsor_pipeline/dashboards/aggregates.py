@@ -15,7 +15,13 @@ Units and formulas:
   pacing is Σ delivered / Σ expected over its IOs whose flight has started.
 """
 
+# pandas-stubs types the fields of itertuples() rows and .loc scalars as the union ``Scalar``, which
+# float()/int()/round() reject; the frames here hold numbers in those columns (read from numeric SQL).
+# pyright: reportArgumentType=false, reportCallIssue=false, reportOperatorIssue=false
+
 from __future__ import annotations
+
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -39,7 +45,7 @@ def revenue_usd(impressions: float, cpm: float) -> float:
 
 def billable_impressions(delivered: pd.Series, booked: pd.Series) -> pd.Series:
     """Delivered impressions capped at booked (over-delivery is not billed); element-wise."""
-    return np.minimum(delivered.astype("int64"), booked.astype("int64"))
+    return cast(pd.Series, np.minimum(delivered.astype("int64"), booked.astype("int64")))
 
 
 def effective_cpm(spend: float, delivered: float) -> float | None:
@@ -116,7 +122,7 @@ def build_creator(
         row; an episode gets a row when it has downloads in the 90 days or an IO booked on it.
         ``episode_rank`` ranks a show's episodes by 30-day downloads (ties: the newer episode first).
     """
-    as_of = pd.Timestamp(as_of).date()
+    as_of = pd.Timestamp(as_of).date()  # pyright: ignore[reportAssignmentType] - compared with day columns from here on
     win = windows.copy()
     for col in WINDOW_COLUMNS:
         win[col] = win[col].fillna(0).astype("int64")
@@ -197,7 +203,7 @@ def build_creator(
     creator = creator.sort_values(["tenant_id", "show_id", "episode_rank"], na_position="first")
 
     # Source split per show, 30 days.
-    split = win.groupby(["tenant_id", "show_id", "source"], as_index=False)["downloads_30d"].sum()
+    split = cast(pd.DataFrame, win.groupby(["tenant_id", "show_id", "source"], as_index=False)["downloads_30d"].sum())
     totals = split.groupby(["tenant_id", "show_id"])["downloads_30d"].transform("sum")
     split["share_pct"] = np.where(
         totals > 0, (split["downloads_30d"] / totals.where(totals > 0, 1) * 100).round(2), 0.0

@@ -4,6 +4,10 @@ Pure pandas: no Dagster, no database. Business dates (pacing, flights, source fr
 against the reference day ``as_of``; operational timestamps (imports, sensor lag) against ``now``.
 """
 
+# pandas-stubs types the fields of itertuples() rows and .loc scalars as the union ``Scalar``, which
+# float()/int()/round() reject; the frames here hold numbers in those columns (read from numeric SQL).
+# pyright: reportArgumentType=false, reportCallIssue=false, reportOperatorIssue=false
+
 from __future__ import annotations
 
 from dataclasses import dataclass

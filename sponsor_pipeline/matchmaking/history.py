@@ -107,14 +107,14 @@ def history_tables(
             continue
         # Pivot to (groups × shows), then pick each campaign's group row: vectorised lookup.
         groups = pd.Index(sorted(table["group"].astype(str).unique()))
-        gi = groups.get_indexer(table["group"].astype(str))
-        si = show_index.get_indexer(table["show_id"])
+        gi = groups.get_indexer(pd.Index(table["group"].astype(str)))
+        si = show_index.get_indexer(pd.Index(table["show_id"]))
         ok = si >= 0
         g_ratio = np.ones((len(groups), n_s))
         g_n = np.zeros((len(groups), n_s))
         g_ratio[gi[ok], si[ok]] = table["ratio"].to_numpy()[ok]
         g_n[gi[ok], si[ok]] = table["n"].to_numpy()[ok]
-        ci = groups.get_indexer(keys.astype(str))
+        ci = groups.get_indexer(pd.Index(keys.astype(str)))
         levels.append((g_ratio, g_n, ci, evidence))
     return levels
 

@@ -156,7 +156,7 @@ def _risk_matrix(frame: pd.DataFrame, key: str, ids: pd.Index, default: str) -> 
     has = np.zeros(len(ids), dtype=bool)
     if not frame.empty:
         f = frame[frame[key].isin(ids)].drop_duplicates(key)
-        rows = ids.get_indexer(f[key])
+        rows = ids.get_indexer(pd.Index(f[key]))
         for k, col in enumerate(GARM_COLUMNS):
             ranks = f[col].map(GARM_RISK_RANK)
             if ranks.isna().any():
@@ -177,7 +177,7 @@ def row_fingerprints(frame: pd.DataFrame, key: str, ids: pd.Index) -> np.ndarray
         return out
     cols = sorted(f.columns)
     hashed = pd.util.hash_pandas_object(f[cols].astype(str), index=False).to_numpy(dtype=np.uint64)
-    idx = ids.get_indexer(f[key])
+    idx = ids.get_indexer(pd.Index(f[key]))
     np.add.at(out, idx, hashed)
     return out
 
@@ -189,7 +189,7 @@ def mix(*parts: np.ndarray) -> np.ndarray:
         for p in parts:
             h = (h ^ p.astype(np.uint64)) * np.uint64(0xBF58476D1CE4E5B9)
             h = h ^ (h >> np.uint64(31))
-    return h
+    return np.asarray(h)
 
 
 _SORT_KEYS = {
@@ -287,7 +287,9 @@ def _geo(audience: pd.DataFrame, targets: pd.DataFrame, show_index: pd.Index, ca
     show_country, has_country = _distribution(audience, show_index, "country", countries)
     target_country = np.zeros((len(campaign_index), len(countries)))
     tc = targets[targets["dimension"] == "country"]
-    target_country[campaign_index.get_indexer(tc["campaign_id"]), pd.Index(countries).get_indexer(tc["value"])] = 1.0
+    target_country[
+        campaign_index.get_indexer(pd.Index(tc["campaign_id"])), pd.Index(countries).get_indexer(pd.Index(tc["value"]))
+    ] = 1.0
     return {
         "countries": tuple(countries),
         "show_country": show_country,
@@ -308,13 +310,13 @@ def _demographics(
     band_w = np.zeros((n_c, len(AGE_BANDS)))
     gender_w = np.zeros((n_c, len(GENDERS)))
     tb = targets[targets["dimension"] == "age_band"]
-    band_w[campaign_index.get_indexer(tb["campaign_id"]), pd.Index(AGE_BANDS).get_indexer(tb["value"])] = tb[
-        "weight"
-    ].astype(float)
+    band_w[
+        campaign_index.get_indexer(pd.Index(tb["campaign_id"])), pd.Index(AGE_BANDS).get_indexer(pd.Index(tb["value"]))
+    ] = tb["weight"].astype(float)
     tg = targets[targets["dimension"] == "gender"]
-    gender_w[campaign_index.get_indexer(tg["campaign_id"]), pd.Index(GENDERS).get_indexer(tg["value"])] = tg[
-        "weight"
-    ].astype(float)
+    gender_w[
+        campaign_index.get_indexer(pd.Index(tg["campaign_id"])), pd.Index(GENDERS).get_indexer(pd.Index(tg["value"]))
+    ] = tg["weight"].astype(float)
     targets_demo = (band_w.sum(1) > 0) | (gender_w.sum(1) > 0)
     band_w[band_w.sum(1) == 0] = 1.0
     gender_w[gender_w.sum(1) == 0] = 1.0
@@ -348,14 +350,16 @@ def _topics(
     cat = cat[~cat["campaign_id"].isin(ct["campaign_id"])].dropna(subset=["topic_id"])
     cat = cat[cat["topic_id"].astype(str).isin(taxonomy.index)]
     from_category = np.zeros(len(campaign_index), dtype=bool)
-    from_category[campaign_index.get_indexer(cat["campaign_id"])] = True
+    from_category[campaign_index.get_indexer(pd.Index(cat["campaign_id"]))] = True
     ct = pd.concat([ct, cat[["campaign_id", "topic_id"]].astype(str)], ignore_index=True)
     topic_ids = tuple(sorted(set(st["topic_id"]) | set(ct["topic_id"])))
     t_index = pd.Index(topic_ids)
     show_topic = np.zeros((len(show_index), len(topic_ids)), dtype=np.float32)
-    show_topic[show_index.get_indexer(st["show_id"]), t_index.get_indexer(st["topic_id"])] = 1.0
+    show_topic[show_index.get_indexer(pd.Index(st["show_id"])), t_index.get_indexer(pd.Index(st["topic_id"]))] = 1.0
     campaign_topic = np.zeros((len(campaign_index), len(topic_ids)), dtype=np.float32)
-    campaign_topic[campaign_index.get_indexer(ct["campaign_id"]), t_index.get_indexer(ct["topic_id"])] = 1.0
+    campaign_topic[
+        campaign_index.get_indexer(pd.Index(ct["campaign_id"])), t_index.get_indexer(pd.Index(ct["topic_id"]))
+    ] = 1.0
     tax_idx = np.array([taxonomy.index[t] for t in topic_ids], dtype=np.int64)
     topic_similarity = taxonomy.similarity[np.ix_(tax_idx, tax_idx)] if len(tax_idx) else np.zeros((0, 0), np.float32)
     return {
@@ -454,7 +458,7 @@ def _held_inventory(ios: pd.DataFrame, show_index: pd.Index, as_of_n: float) -> 
     )
     io_daily = np.where(remaining_days > 0, remaining / np.maximum(remaining_days, 1), 0.0)
     return {
-        "io_show": show_index.get_indexer(holding["show_id"]),
+        "io_show": show_index.get_indexer(pd.Index(holding["show_id"])),
         "io_daily": io_daily,
         "io_start": io_start,
         "io_end": io_end,
@@ -478,7 +482,9 @@ def _brand_safety(inputs: MatchInputs, shows: pd.DataFrame, show_index: pd.Index
     excludes = np.zeros(len(campaign_index), dtype=bool)
     if not inputs.campaign_safety.empty:
         cs = inputs.campaign_safety[inputs.campaign_safety["campaign_id"].isin(campaign_index)]
-        excludes[campaign_index.get_indexer(cs["campaign_id"])] = cs["excludes_explicit"].astype(bool).to_numpy()
+        excludes[campaign_index.get_indexer(pd.Index(cs["campaign_id"]))] = (
+            cs["excludes_explicit"].astype(bool).to_numpy()
+        )
     return {
         "show_risk": show_risk,
         "has_safety": has_safety,
