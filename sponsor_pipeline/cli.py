@@ -1,4 +1,5 @@
-"""Owns the ``sponsor-pipeline`` command: ``db migrate|rollback|verify|status|url`` and ``dev``.
+"""Owns the ``sponsor-pipeline`` command: ``db migrate|rollback|verify|status|url``, ``tenant grant|revoke|list``
+and ``dev``.
 
 The demo runs from a source checkout (``make demo``, ``sponsor_pipeline_dev.demo``): it needs ``samples/``.
 """
@@ -107,6 +108,69 @@ def db_status(partitioned: bool | None) -> None:
 def db_url() -> None:
     """Print the warehouse URL (password hidden)."""
     click.echo(_warehouse().render_as_string(hide_password=True))
+
+
+@main.group()
+def tenant() -> None:
+    """Per-tenant database logins: each sees only its own tenant's rows, whatever it SETs.
+
+    Run as the schema owner (a role with CREATEROLE). See README, "Tenant logins".
+    """
+
+
+@tenant.command("grant")
+@click.argument("tenant_id")
+@click.argument("role_name")
+@click.option(
+    "--password-env",
+    default="SPONSOR_TENANT_PASSWORD",
+    show_default=True,
+    help="Environment variable holding the password; when unset, the password is prompted for (not echoed).",
+)
+def tenant_grant(tenant_id: str, role_name: str, password_env: str) -> None:
+    """Create (or reuse) ROLE_NAME as the database login of TENANT_ID."""
+    import psycopg
+
+    from sponsor_pipeline.warehouse import tenant_logins
+
+    password = os.environ.get(password_env) or click.prompt(
+        f"Password for {role_name}", hide_input=True, confirmation_prompt=True
+    )
+    with psycopg.connect(server.libpq_dsn(_warehouse())) as conn:
+        try:
+            login = tenant_logins.grant_tenant_login(conn, tenant_id, role_name, password)
+        except tenant_logins.TenantLoginError as err:
+            raise click.ClickException(str(err)) from err
+    verb = "created" if login.created else "reused (password replaced)"
+    click.echo(f"tenant login {login.role_name} for {login.tenant_id}: {verb}")
+
+
+@tenant.command("revoke")
+@click.argument("role_name")
+def tenant_revoke(role_name: str) -> None:
+    """Drop the tenant login ROLE_NAME and end its open sessions."""
+    import psycopg
+
+    from sponsor_pipeline.warehouse import tenant_logins
+
+    with psycopg.connect(server.libpq_dsn(_warehouse())) as conn:
+        try:
+            tenant_id = tenant_logins.revoke_tenant_login(conn, role_name)
+        except tenant_logins.TenantLoginError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"tenant login {role_name} of {tenant_id}: dropped")
+
+
+@tenant.command("list")
+def tenant_list() -> None:
+    """List tenant logins and their tenants."""
+    import psycopg
+
+    from sponsor_pipeline.warehouse import tenant_logins
+
+    with psycopg.connect(server.libpq_dsn(_warehouse())) as conn:
+        for role_name, tenant_id in tenant_logins.tenant_logins(conn):
+            click.echo(f"{role_name}\t{tenant_id}")
 
 
 @main.command()
