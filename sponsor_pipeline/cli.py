@@ -20,9 +20,12 @@ from sponsor_pipeline.db import server
 
 
 def _warehouse(keep_running: bool = False):
-    if not os.environ.get("DATABASE_URL"):
-        server.embedded_server_url(keep_running=keep_running)
-    return server.warehouse_url()
+    try:
+        if not os.environ.get("DATABASE_URL"):
+            server.embedded_server_url(keep_running=keep_running)
+        return server.warehouse_url()
+    except server.DatabaseUrlRequired as err:  # SPONSOR_ENV=production: one clear line, no traceback
+        raise click.ClickException(str(err)) from err
 
 
 @click.group()
