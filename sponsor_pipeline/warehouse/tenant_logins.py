@@ -8,8 +8,8 @@ A tenant login (migration ``0008_tenant_logins``) is a LOGIN role that
 * is mapped to exactly one tenant in ``tenant_roles``; row-level security resolves the tenant from
   the session's authenticated role (``session_user``), so ``SET app.tenant_id``, ``set_config``,
   ``SET ROLE`` and ``SET SESSION AUTHORIZATION`` do not change what it sees;
-* is a member of ``sponsor_tenant_login`` WITH INHERIT TRUE, SET FALSE (it holds the group's
-  privileges but cannot act as the group) and of no other role: :func:`grant_tenant_login` refuses to
+* is a member of ``sponsor_tenant_login`` WITH INHERIT TRUE, SET FALSE (PostgreSQL 16+: it holds the
+  group's privileges but cannot act as the group) and of no other role: :func:`grant_tenant_login` refuses to
   reuse a role that is a member of anything else, or that has any of SUPERUSER, CREATEDB,
   CREATEROLE, REPLICATION or BYPASSRLS;
 * cannot connect to Dagster's database (:func:`restrict_dagster_database` revokes CONNECT from PUBLIC
@@ -93,10 +93,12 @@ def grant_tenant_login(conn: psycopg.Connection, tenant_id: str, role_name: str,
                 "INHERIT PASSWORD {}"
             ).format(role, sql.Literal(verifier))
         )
-    # Re-granting replaces the options of an existing membership (PostgreSQL 16+).
-    conn.execute(
-        sql.SQL("GRANT {} TO {} WITH INHERIT TRUE, SET FALSE, ADMIN FALSE").format(sql.Identifier(GROUP_ROLE), role)
-    )
+    group = sql.Identifier(GROUP_ROLE)
+    if conn.info.server_version >= 160000:
+        # Re-granting replaces the options of an existing membership.
+        conn.execute(sql.SQL("GRANT {} TO {} WITH INHERIT TRUE, SET FALSE, ADMIN FALSE").format(group, role))
+    else:  # PostgreSQL 15: no per-grant SET option; SET ROLE to the group gains nothing (policies key on session_user)
+        conn.execute(sql.SQL("GRANT {} TO {}").format(group, role))
     conn.execute(
         "INSERT INTO tenant_roles (role_name, tenant_id) VALUES (%s, %s) ON CONFLICT (role_name) DO NOTHING",
         (role_name, tenant_id),
