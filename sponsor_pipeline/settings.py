@@ -77,6 +77,30 @@ def state_dir() -> Path:
     return Path(os.environ.get("SPONSOR_STATE_DIR") or PROJECT_ROOT / ".state").resolve()
 
 
+ENVIRONMENTS = ("development", "production")
+
+
+def environment() -> str:
+    """``SPONSOR_ENV``: ``development`` (default) or ``production``.
+
+    In production a missing ``DATABASE_URL`` is an error instead of an embedded PostgreSQL
+    (``sponsor_pipeline.db.server``).
+
+    Raises:
+        ValueError: any other value, naming the variable.
+    """
+    raw = os.environ.get("SPONSOR_ENV", "")
+    value = raw.strip().lower() or "development"
+    if value not in ENVIRONMENTS:
+        raise ValueError(f"SPONSOR_ENV={raw!r} is not one of {', '.join(ENVIRONMENTS)}")
+    return value
+
+
+def is_production() -> bool:
+    """True when ``SPONSOR_ENV=production``."""
+    return environment() == "production"
+
+
 def partition_listener_metrics() -> bool:
     """``SPONSOR_PARTITION_LISTENER_METRICS`` (default false): apply ``sql/partitioning`` after the
     core migrations, so listener_metrics is range-partitioned by month."""

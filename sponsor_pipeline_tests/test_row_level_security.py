@@ -19,6 +19,11 @@ TENANT_A, TENANT_B = "northwind-audio", "harbor-pods"
 
 @pytest.fixture
 def loaded(reference, tmp_path, postgres):
+    return load_two_tenants(reference, postgres, tmp_path)
+
+
+def load_two_tenants(reference: psycopg.Connection, postgres, tmp_path) -> psycopg.Connection:
+    """Rows of both tenants in every business table (reference data loaded into ``reference``)."""
     # single-tenant files give etl_imports rows of each tenant (multi-tenant files have tenant NULL)
     frame = pd.read_csv(SAMPLES / "metrics_daily.csv", dtype=str)
     for tenant in (TENANT_A, TENANT_B):

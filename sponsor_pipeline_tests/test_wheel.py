@@ -52,15 +52,17 @@ def _uv() -> str | None:
 
 
 def _build_wheel(tmp_path: Path) -> Path:
-    """``pip wheel --no-deps`` on a copy of the source tree (the build writes build/ and egg-info)."""
+    """``uv build --wheel`` (or ``pip wheel --no-deps`` without uv; a uv-synced environment has no pip)
+    on a copy of the source tree (the build writes build/ and egg-info)."""
     source = tmp_path / "source"
     shutil.copytree(PROJECT_ROOT, source, ignore=_NOT_SOURCE)
     dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(source)],
-        check=True,
-        cwd=tmp_path,
-    )
+    uv = _uv()
+    if uv:
+        command = [uv, "build", "--quiet", "--wheel", "--out-dir", str(dist), "--python", sys.executable, str(source)]
+    else:
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(source)]
+    subprocess.run(command, check=True, cwd=tmp_path)
     (wheel,) = dist.glob("sponsor_pipeline-*.whl")
     return wheel
 

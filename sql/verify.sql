@@ -43,7 +43,16 @@ WITH required (kind, name, detail) AS (
     ('table', 'advertiser_recommendations', NULL), ('rls', 'advertiser_recommendations', NULL),
     ('table', 'ops_alerts', NULL), ('rls', 'ops_alerts', NULL),
     ('unique_index', 'ux_ops_alerts_key', 'ops_alerts'),
-    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL)
+    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL),
+    -- 0008_tenant_logins: the mapping, the group role, the functions policies call, and on every
+    -- table with a tenant_isolation policy both tenant-login policies
+    ('table', 'tenant_roles', NULL),
+    ('role', 'sponsor_tenant_login', NULL),
+    ('function', 'login_tenant_id', NULL), ('function', 'is_tenant_login', NULL),
+    ('function', 'tenant_login_policies', NULL),
+    ('tenant_login_policies', 'every table with tenant_isolation', NULL),
+    ('security_definer', 'change_log_io_booking_status', NULL),
+    ('security_definer', 'change_log_campaign_stage', NULL)
 )
 SELECT kind, name, detail
 FROM required r
@@ -74,6 +83,20 @@ WHERE NOT CASE r.kind
         SELECT 1 FROM pg_policies p
         WHERE p.schemaname = current_schema() AND p.tablename = r.name
           AND p.policyname = 'tenant_isolation' AND 'sponsor_tenant' = ANY (p.roles))
+    -- tables whose tenant_isolation policy lacks tenant_login_isolation or tenant_login_scope
+    WHEN 'tenant_login_policies' THEN NOT EXISTS (
+        SELECT 1 FROM pg_policies p
+        WHERE p.schemaname = current_schema() AND p.policyname = 'tenant_isolation'
+          AND (NOT EXISTS (SELECT 1 FROM pg_policies q
+                           WHERE q.schemaname = p.schemaname AND q.tablename = p.tablename
+                             AND q.policyname = 'tenant_login_isolation' AND q.permissive = 'PERMISSIVE'
+                             AND 'sponsor_tenant_login' = ANY (q.roles))
+               OR NOT EXISTS (SELECT 1 FROM pg_policies q
+                              WHERE q.schemaname = p.schemaname AND q.tablename = p.tablename
+                                AND q.policyname = 'tenant_login_scope' AND q.permissive = 'RESTRICTIVE')))
+    WHEN 'security_definer' THEN EXISTS (
+        SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = current_schema() AND p.proname = r.name AND p.prosecdef)
     WHEN 'trigger' THEN EXISTS (
         SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
         WHERE t.tgname = r.name AND c.relname = r.detail AND NOT t.tgisinternal)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,7 +18,9 @@ class PostgresResource(dg.ConfigurableResource):
     """The warehouse database.
 
     ``database_url`` is a SQLAlchemy/libpq URL (``postgresql://user:pass@host:5432/db``); when empty,
-    ``DATABASE_URL`` is used, and without it the embedded PostgreSQL in the state folder is started.
+    ``DATABASE_URL`` is used, and without it the embedded PostgreSQL in the state folder is started,
+    except with ``SPONSOR_ENV=production``: then a missing URL raises
+    :class:`~sponsor_pipeline.db.server.DatabaseUrlRequired` when the resource is set up.
     Connections use psycopg 3 (``COPY`` for bulk loads); pandas reads go through :attr:`engine`.
     """
 
@@ -28,6 +31,8 @@ class PostgresResource(dg.ConfigurableResource):
     def _url(self) -> sa.URL:
         if self.database_url:
             return server.normalise_url(self.database_url)
+        if not os.environ.get("DATABASE_URL"):
+            server.refuse_embedded_in_production()
         return server.warehouse_url()
 
     @property

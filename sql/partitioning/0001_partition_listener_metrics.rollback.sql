@@ -56,3 +56,13 @@ BEGIN
     GRANT SELECT ON tenant_metrics_daily TO sponsor_tenant;
 END
 $$;
+
+-- 0008_tenant_logins: listener_metrics and tenant_metrics_daily were recreated above; give them the
+-- tenant-login policies and grants again.
+DO $$
+BEGIN
+    IF to_regprocedure('tenant_login_policies()') IS NOT NULL THEN
+        PERFORM tenant_login_policies();
+    END IF;
+END
+$$;

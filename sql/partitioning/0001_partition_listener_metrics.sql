@@ -154,3 +154,13 @@ CREATE INDEX IF NOT EXISTS ix_metrics_daily_show_day ON metrics_daily (tenant_id
 CREATE OR REPLACE VIEW tenant_metrics_daily WITH (security_barrier) AS
 SELECT * FROM metrics_daily WHERE tenant_id = current_setting('app.tenant_id', true);
 GRANT SELECT ON tenant_metrics_daily TO sponsor_tenant;
+
+-- 0008_tenant_logins: listener_metrics and tenant_metrics_daily were recreated above; give them the
+-- tenant-login policies and grants again.
+DO $$
+BEGIN
+    IF to_regprocedure('tenant_login_policies()') IS NOT NULL THEN
+        PERFORM tenant_login_policies();
+    END IF;
+END
+$$;
