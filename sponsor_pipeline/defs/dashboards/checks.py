@@ -8,6 +8,7 @@ import dagster as dg
 
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import dashboards as sql
+from sponsor_pipeline.warehouse.metrics import json_safe
 
 SAMPLE = 10
 
@@ -17,7 +18,7 @@ def _result(problems: list[dict], what: str) -> dg.AssetCheckResult:
         passed=not problems,
         severity=dg.AssetCheckSeverity.WARN,
         description=f"{len(problems)} {what}" if problems else None,
-        metadata={"mismatches": len(problems), "sample": dg.MetadataValue.json(problems[:SAMPLE])},
+        metadata={"mismatches": len(problems), "sample": dg.MetadataValue.json(json_safe(problems[:SAMPLE]))},
     )
 
 
