@@ -37,14 +37,16 @@ FLAG_OWNS = {
         "assets": {"listener_metrics", "sheet_metrics", "platform_exports"},
         "checks": {"listener_metrics_matches_schema"},
         "sensors": {"landing_sensor", "sheets_sensor"},
+        "jobs": {"landing_import_job", "sheets_import_job"},
     },
     "io_bookings": {
         "assets": {"io_bookings", "io_responses", "io_delivery", "io_documents"},
         "checks": {"io_delivery_covers_every_io"},
         "sensors": {"io_status_sensor"},
+        "jobs": {"io_delivery_job"},
     },
-    "deal_pipeline": {"sensors": {"deal_stage_sensor"}},
-    "matchmaking": {"assets": {"match_scores"}, "checks": {"match_scores_in_range"}},
+    "deal_pipeline": {"sensors": {"deal_stage_sensor"}, "jobs": {"match_scores_job"}},
+    "matchmaking": {"assets": {"match_scores"}, "checks": {"match_scores_in_range"}, "jobs": {"match_scores_job"}},
     "new_dashboard_cards": {
         "assets": {"creator_dashboard", "advertiser_dashboard", "ops_dashboard"},
         "checks": {"creator_dashboard_reconciles", "advertiser_dashboard_reconciles", "ops_dashboard_reconciles"},

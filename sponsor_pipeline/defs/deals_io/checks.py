@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from sponsor_pipeline.defs.automation import CHECK_AUTOMATION
 from sponsor_pipeline.resources import PostgresResource
 
 SAMPLE = 10
@@ -16,7 +17,11 @@ ORDER BY 1, 2, 3
 """
 
 
-@dg.asset_check(asset="io_delivery", description="io_delivery has exactly one row per IO in io_bookings.")
+@dg.asset_check(
+    asset="io_delivery",
+    automation_condition=CHECK_AUTOMATION,
+    description="io_delivery has exactly one row per IO in io_bookings.",
+)
 def io_delivery_covers_every_io(postgres: PostgresResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         rows = conn.execute(COVERAGE).fetchall()
