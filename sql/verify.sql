@@ -43,7 +43,10 @@ WITH required (kind, name, detail) AS (
     ('table', 'advertiser_recommendations', NULL), ('rls', 'advertiser_recommendations', NULL),
     ('table', 'ops_alerts', NULL), ('rls', 'ops_alerts', NULL),
     ('unique_index', 'ux_ops_alerts_key', 'ops_alerts'),
-    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL)
+    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL),
+    -- 0009_source_isolation
+    ('unique_index', 'ux_etl_imports_failed_content', 'etl_imports'),
+    ('index', 'ix_etl_imports_running', 'etl_imports')
 )
 SELECT kind, name, detail
 FROM required r
