@@ -91,7 +91,8 @@ def io_alerts(ios: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
         ios: ``tenant_id, io_id, status, flight_start, flight_end, promo_code, vanity_url,
             pacing_ratio, make_good_impressions`` (the last two from ``io_delivery``, NULL when absent).
 
-    Rules: ``io_under_pacing`` — running IO in flight on ``as_of`` with pacing below the threshold;
+    Rules: ``io_under_pacing`` — running IO in flight on ``as_of`` with pacing below the threshold
+    (the text says when the IO is paused, so a pause is not read as a delivery problem);
     ``flight_ending`` — running IO whose flight ends within ``flight_ending_days``;
     ``make_good_owed`` — completed IO with make-good impressions > 0; ``missing_promo_code`` /
     ``missing_vanity_url`` — an IO not cancelled or completed without one (direct-response
@@ -118,7 +119,8 @@ def io_alerts(ios: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
                     "io_booking",
                     io.io_id,
                     pacing,
-                    f"{io.io_id} pacing {float(pacing):.2f} < {t.under_pacing_ratio:.2f}, flight ends {end}",
+                    f"{io.io_id} pacing {float(pacing):.2f} < {t.under_pacing_ratio:.2f}, flight ends {end}"
+                    + (" — the IO is paused: no delivery until it is resumed" if io.status == "paused" else ""),
                 )
             )
         if running and as_of <= end <= as_of + timedelta(days=t.flight_ending_days):
