@@ -87,7 +87,9 @@ def test_a_landing_file_is_carried_to_metrics_daily_and_the_dashboards_by_automa
         asset_selection=list(request.asset_selection),
     )
     assert imported.success
-    assert all(c.passed for c in imported.get_asset_check_evaluations())  # the blocking schema check ran
+    checks = {c.check_name: c.passed for c in imported.get_asset_check_evaluations()}
+    # the blocking schema check ran and passed (the sample's data-time freshness check may fail: not blocking)
+    assert checks["listener_metrics_matches_schema"] and checks["listener_metrics_sources_loaded"]
 
     # the automation sensor's ticks, each requested set run as the daemon would launch it
     tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=idle.cursor)
