@@ -12,7 +12,14 @@ sensors, schedules, its own resources) for the feature flags, and applies its ow
 * ``maintenance`` — listener_metrics partition job (``SPONSOR_PARTITION_LISTENER_METRICS``)
 
 The root adds what is global, once: the shared resources (``postgres``, ``settings``), the
-whole-graph job and its daily schedule, the executor (``SPONSOR_EXECUTOR``) and freshness. Flags and
+whole-graph job and its daily schedule, the executor (``SPONSOR_EXECUTOR``), freshness and
+declarative automation.
+
+Automation: metrics_daily, io_delivery, match_scores and the dashboards carry :data:`AUTOMATION`
+(eager: requested when any upstream asset updates, once every upstream blocking check has passed),
+evaluated by :data:`AUTOMATION_SENSOR` (running by default, every 30 s, in the daemon of
+``make dev``). A file the landing sensor imports therefore reaches the dashboards without a click;
+the daily schedule stays as the backstop. Flags and
 the schedule are read when the Definitions are built, never at import time.
 
 The domains are merged with ``dg.Definitions.merge`` rather than ``dg.load_from_defs_folder``: the
@@ -26,6 +33,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from sponsor_pipeline.defs.automation import ASSET_AUTOMATION
 from sponsor_pipeline.defs.dashboards import definitions as dashboards
 from sponsor_pipeline.defs.deals_io import definitions as deals_io
 from sponsor_pipeline.defs.ingestion import definitions as ingestion
@@ -46,6 +54,22 @@ DAILY_SCHEDULE = "daily_all_assets_schedule"
 # after a day without a materialization and fail after a day and two hours.
 DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=24))
 FRESHNESS_SELECTION = dg.AssetSelection.assets("metrics_daily") | dg.AssetSelection.groups("dashboards")
+
+# See sponsor_pipeline/defs/automation.py for the condition and why it is not plain eager().
+AUTOMATION = ASSET_AUTOMATION
+AUTOMATED_ASSETS = frozenset({"metrics_daily", "io_delivery", "match_scores"})
+AUTOMATED_GROUPS = frozenset({"dashboards"})
+AUTOMATION_SENSOR_NAME = "automation_condition_sensor"
+AUTOMATION_SENSOR = dg.AutomationConditionSensorDefinition(
+    AUTOMATION_SENSOR_NAME,
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description=(
+        "Evaluates the automation conditions: metrics_daily, io_delivery, match_scores and the dashboards "
+        "run when an upstream asset updates and its blocking checks passed."
+    ),
+)
 
 
 def shared_resources() -> dict[str, object]:
@@ -78,9 +102,22 @@ def with_freshness(definitions: dg.Definitions) -> dg.Definitions:
     )
 
 
+def _automated(spec: dg.AssetSpec) -> bool:
+    return spec.key.to_user_string() in AUTOMATED_ASSETS or spec.group_name in AUTOMATED_GROUPS
+
+
+def with_automation(definitions: dg.Definitions) -> dg.Definitions:
+    """``definitions`` with :data:`AUTOMATION` on metrics_daily, io_delivery, match_scores and every
+    dashboard asset (those present for the flags), and :data:`AUTOMATION_SENSOR` evaluating them."""
+    mapped = definitions.map_resolved_asset_specs(
+        func=lambda spec: spec.replace_attributes(automation_condition=AUTOMATION) if _automated(spec) else spec
+    )
+    return dg.Definitions.merge(mapped, dg.Definitions(sensors=[AUTOMATION_SENSOR]))
+
+
 def build_definitions(flags: Flags | None = None) -> dg.Definitions:
     """Merge every domain's Definitions for ``flags`` (default: from the environment), then add the
-    shared resources, the whole-graph job and schedule, the executor and freshness."""
+    shared resources, the whole-graph job and schedule, the executor, freshness and automation."""
     flags = flags or Flags.from_env()
     all_assets_job = dg.define_asset_job(
         ALL_ASSETS_JOB, selection=dg.AssetSelection.all(), description="Materialize the whole graph (with its checks)."
@@ -91,7 +128,9 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
         resources=shared_resources(),
         executor=executor_named(executor_name()),
     )
-    return with_freshness(dg.Definitions.merge(*(domain.build_defs(flags) for domain in DOMAINS), root))
+    return with_automation(
+        with_freshness(dg.Definitions.merge(*(domain.build_defs(flags) for domain in DOMAINS), root))
+    )
 
 
 @dg.definitions

@@ -15,7 +15,10 @@ from sponsor_pipeline.defs.dashboards.checks import (
     ops_dashboard_reconciles,
 )
 from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
-from sponsor_pipeline.defs.metrics.checks import metrics_daily_key_unique
+from sponsor_pipeline.defs.metrics.checks import (
+    metrics_daily_key_unique,
+    metrics_daily_reconciles_with_listener_metrics,
+)
 from sponsor_pipeline.resources.settings import settings_from_env
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.metrics import duplicate_metrics_daily_keys, refresh_metrics_daily
@@ -243,3 +246,47 @@ def test_metrics_daily_key_check_passes_and_its_query_finds_duplicates(warehouse
     count, sample = duplicate_metrics_daily_keys(warehouse)
     assert count == 1 and sample[0]["copies"] == 2
     warehouse.rollback()
+
+
+def test_metrics_daily_key_check_fails_on_duplicate_keys_and_names_them(warehouse, postgres):
+    # The view cannot hold duplicates (unique index), so a plain table stands in for it while the check runs.
+    warehouse.execute("ALTER MATERIALIZED VIEW metrics_daily RENAME TO metrics_daily_kept")
+    warehouse.execute("CREATE TABLE metrics_daily AS SELECT * FROM metrics_daily_kept")
+    warehouse.execute("INSERT INTO metrics_daily SELECT * FROM metrics_daily_kept ORDER BY day LIMIT 2")
+    warehouse.commit()
+    try:
+        result = metrics_daily_key_unique(postgres=postgres)
+    finally:
+        warehouse.execute("DROP TABLE metrics_daily")
+        warehouse.execute("ALTER MATERIALIZED VIEW metrics_daily_kept RENAME TO metrics_daily")
+        warehouse.commit()
+    assert not result.passed and result.metadata["duplicate_keys"].value == 2
+    sample = result.metadata["sample"].value
+    assert {row["copies"] for row in sample} == {2} and all(row["tenant_id"] and row["day"] for row in sample)
+
+
+def test_metrics_daily_reconciliation_fails_with_the_drifted_keys_in_json_metadata(warehouse, postgres):
+    assert metrics_daily_reconciles_with_listener_metrics(postgres=postgres).passed
+    # five keys written to listener_metrics after the last refresh: the view has drifted from its source
+    warehouse.execute(
+        "INSERT INTO listener_metrics (tenant_id, day, show_id, episode_id, source, downloads, listeners, "
+        "listen_seconds) SELECT 'northwind-audio', date '2026-12-01' + g, 'nw-tech-talk', NULL, 'megaphone', "
+        "100 + g, 10, 3600 FROM generate_series(0, 4) g"
+    )
+    warehouse.commit()
+    result = metrics_daily_reconciles_with_listener_metrics(postgres=postgres)
+    assert not result.passed and result.metadata["mismatched_keys"].value == 5
+    sample = result.metadata["sample"].value  # Decimal sums arrive as JSON numbers, not an error
+    assert sample[0] == {
+        "tenant_id": "northwind-audio",
+        "day": "2026-12-01",
+        "show_id": "nw-tech-talk",
+        "episode_id": None,
+        "source": "megaphone",
+        "source_downloads": 100,
+        "view_downloads": None,
+        "source_listeners": 10,
+        "view_listeners": None,
+        "source_listen_seconds": 3600,
+        "view_listen_seconds": None,
+    }

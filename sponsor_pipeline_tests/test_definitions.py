@@ -35,16 +35,23 @@ def _inventory(definitions: dg.Definitions) -> dict[str, set[str]]:
 FLAG_OWNS = {
     "etl_csv_upload": {
         "assets": {"listener_metrics", "sheet_metrics", "platform_exports"},
-        "checks": {"listener_metrics_matches_schema"},
+        "checks": {
+            "listener_metrics_matches_schema",
+            "listener_metrics_data_is_fresh",
+            "platform_exports_data_is_fresh",
+            "sheet_metrics_data_is_fresh",
+        },
         "sensors": {"landing_sensor", "sheets_sensor"},
+        "jobs": {"landing_import_job", "sheets_import_job"},
     },
     "io_bookings": {
         "assets": {"io_bookings", "io_responses", "io_delivery", "io_documents"},
         "checks": {"io_delivery_covers_every_io"},
         "sensors": {"io_status_sensor"},
+        "jobs": {"io_delivery_job"},
     },
-    "deal_pipeline": {"sensors": {"deal_stage_sensor"}},
-    "matchmaking": {"assets": {"match_scores"}, "checks": {"match_scores_in_range"}},
+    "deal_pipeline": {"sensors": {"deal_stage_sensor"}, "jobs": {"match_scores_job"}},
+    "matchmaking": {"assets": {"match_scores"}, "checks": {"match_scores_in_range"}, "jobs": {"match_scores_job"}},
     "new_dashboard_cards": {
         "assets": {"creator_dashboard", "advertiser_dashboard", "ops_dashboard"},
         "checks": {"creator_dashboard_reconciles", "advertiser_dashboard_reconciles", "ops_dashboard_reconciles"},
@@ -128,7 +135,10 @@ def test_flag_parsing_rejects_garbage(monkeypatch):
 
 
 @pytest.mark.slow  # every asset of the graph, once (over 10 s)
-def test_whole_graph_materializes_against_postgres(conn, postgres):
+def test_whole_graph_materializes_against_postgres(conn, postgres, monkeypatch):
+    # The sample network's data ends 2026-11-15: data-time freshness is judged in test_freshness.py.
+    monkeypatch.setenv("SPONSOR_FRESHNESS_WARN_DAYS", "36500")
+    monkeypatch.setenv("SPONSOR_FRESHNESS_FAIL_DAYS", "36500")
     definitions = build_definitions(Flags())
     job = definitions.resolve_job_def(ALL_ASSETS_JOB)
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), resources={"postgres": postgres})

@@ -121,8 +121,8 @@ def test_k8s_executor_is_set_on_the_definitions_only_when_asked(monkeypatch):
 
     monkeypatch.delenv("SPONSOR_EXECUTOR")
     defs = build_definitions()
-    assert defs.executor is None
-    assert defs.resolve_job_def(ALL_ASSETS_JOB).executor_def.name == "multi_or_in_process_executor"
+    assert defs.executor is dg.in_process_executor  # local runs: no process start-up per step
+    assert defs.resolve_job_def(ALL_ASSETS_JOB).executor_def is dg.in_process_executor
 
 
 def test_unknown_executor_name_is_an_error(monkeypatch):
@@ -135,4 +135,6 @@ def test_in_process_and_multiprocess_executors_are_chosen_by_name(monkeypatch):
     monkeypatch.setenv("SPONSOR_EXECUTOR", "in_process")
     assert build_definitions().resolve_job_def(ALL_ASSETS_JOB).executor_def is dg.in_process_executor
     assert executor_named("multiprocess") is dg.multiprocess_executor
-    assert executor_named("") is None
+    monkeypatch.setenv("SPONSOR_EXECUTOR", "multiprocess")
+    assert build_definitions().resolve_job_def(ALL_ASSETS_JOB).executor_def is dg.multiprocess_executor
+    assert executor_named("") is dg.in_process_executor

@@ -59,7 +59,7 @@ def _row(conn, io_id):
         "pacing_ratio, projected_delivery, make_good_impressions FROM io_delivery WHERE io_id = %s",
         (io_id,),
     )
-    return dict(zip([d.name for d in cur.description], cur.fetchone()))
+    return dict(zip([d.name for d in cur.description], cur.fetchone(), strict=True))
 
 
 def test_io_delivery_matches_hand_computed_figures(delivery_data, postgres):
@@ -128,3 +128,4 @@ def test_io_delivery_check_catches_a_missing_row(delivery_data, postgres):
     delivery_data.commit()
     result = io_delivery_covers_every_io(postgres=postgres)
     assert not result.passed and result.metadata["ios_without_row"].value == 1
+    assert result.metadata["sample_ios_without_row"].value == ["northwind-audio/nw-io-003"]

@@ -75,6 +75,12 @@ def test_under_pacing_uses_the_configured_threshold_and_flags_critical():
     assert _ids(stricter, "io_under_pacing") == {"ok"}
 
 
+def test_an_under_pacing_alert_says_when_the_io_is_paused():
+    frame = _alerts([_io("held", status="paused", pacing=0.5), _io("running", pacing=0.5)])
+    detail = frame[frame.alert_type == "io_under_pacing"].set_index("entity_id").detail
+    assert "paused" in detail["held"] and "paused" not in detail["running"]
+
+
 def test_flights_ending_within_seven_days_inclusive():
     frame = _alerts(
         [

@@ -52,7 +52,10 @@ WITH required (kind, name, detail) AS (
     ('function', 'tenant_login_policies', NULL),
     ('tenant_login_policies', 'every table with tenant_isolation', NULL),
     ('security_definer', 'change_log_io_booking_status', NULL),
-    ('security_definer', 'change_log_campaign_stage', NULL)
+    ('security_definer', 'change_log_campaign_stage', NULL),
+    -- 0009_source_isolation
+    ('unique_index', 'ux_etl_imports_failed_content', 'etl_imports'),
+    ('index', 'ix_etl_imports_running', 'etl_imports')
 )
 SELECT kind, name, detail
 FROM required r

@@ -95,7 +95,8 @@ def io_alerts(ios: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
         ios: ``tenant_id, io_id, status, flight_start, flight_end, promo_code, vanity_url,
             pacing_ratio, make_good_impressions`` (the last two from ``io_delivery``, NULL when absent).
 
-    Rules: ``io_under_pacing`` — running IO in flight on ``as_of`` with pacing below the threshold;
+    Rules: ``io_under_pacing`` — running IO in flight on ``as_of`` with pacing below the threshold
+    (the text says when the IO is paused, so a pause is not read as a delivery problem);
     ``flight_ending`` — running IO whose flight ends within ``flight_ending_days``;
     ``make_good_owed`` — completed IO with make-good impressions > 0; ``missing_promo_code`` /
     ``missing_vanity_url`` — an IO not cancelled or completed without one (direct-response
@@ -122,7 +123,8 @@ def io_alerts(ios: pd.DataFrame, as_of: date, t: OpsThresholds) -> list[dict]:
                     "io_booking",
                     io.io_id,
                     pacing,
-                    f"{io.io_id} pacing {float(pacing):.2f} < {t.under_pacing_ratio:.2f}, flight ends {end}",
+                    f"{io.io_id} pacing {float(pacing):.2f} < {t.under_pacing_ratio:.2f}, flight ends {end}"
+                    + (" — the IO is paused: no delivery until it is resumed" if io.status == "paused" else ""),
                 )
             )
         if running and as_of <= end <= as_of + timedelta(days=t.flight_ending_days):
@@ -175,13 +177,19 @@ def import_alerts(imports: pd.DataFrame, now: datetime, t: OpsThresholds) -> lis
     Args:
         imports: ``import_id, tenant_id, source_uri, status, error, started_at, quarantined`` — one
             row per (import, tenant of its quarantined rows); ``quarantined`` is that tenant's count.
+            Optional: ``failure_reason`` (``content``, ``error``, ``interrupted``) and ``unresolved``
+            (failed on its content, not retried: alerted whatever its age).
 
-    Rules: ``import_failed`` (critical) per failed import; ``import_quarantined`` (warning) per
-    import and tenant with quarantined rows.
+    Rules: ``import_failed`` (critical) per failed import — one per failed source, since a source
+    that failed on its content is recorded once per checksum; an ``interrupted`` import (its process
+    died) says so; ``import_quarantined`` (warning) per import and tenant with quarantined rows.
     """
     out: list[dict] = []
     since = _utc(now) - pd.Timedelta(days=t.import_lookback_days)
-    recent = imports[pd.to_datetime(imports["started_at"], utc=True) >= since]
+    keep = pd.to_datetime(imports["started_at"], utc=True) >= since
+    if "unresolved" in imports:
+        keep = keep | imports["unresolved"].fillna(False).astype(bool)
+    recent = imports[keep]
     failed: set = set()
     for row in recent.itertuples(index=False):
         tenant = None if row.tenant_id is None or pd.isna(row.tenant_id) else row.tenant_id
@@ -190,17 +198,17 @@ def import_alerts(imports: pd.DataFrame, now: datetime, t: OpsThresholds) -> lis
             if row.import_id in failed:
                 continue
             failed.add(row.import_id)
-            out.append(
-                _alert(
-                    tenant,
-                    "import_failed",
-                    "critical",
-                    "etl_import",
-                    row.import_id,
-                    None,
-                    f"import {row.import_id} of {name} failed: {row.error or 'no error recorded'}",
+            reason = getattr(row, "failure_reason", None)
+            if reason == "interrupted":
+                detail = f"import {row.import_id} of {name} was interrupted (its process died); imported again"
+            elif reason == "content":
+                detail = (
+                    f"import {row.import_id} of {name} failed on its content, not retried until the file "
+                    f"changes or a run sets retry_failed: {row.error or 'no error recorded'}"
                 )
-            )
+            else:
+                detail = f"import {row.import_id} of {name} failed: {row.error or 'no error recorded'}"
+            out.append(_alert(tenant, "import_failed", "critical", "etl_import", row.import_id, None, detail))
         elif row.quarantined and int(row.quarantined) > 0:
             out.append(
                 _alert(

@@ -17,6 +17,8 @@ takes the default below. The launchpad can override any field in the resource co
 | ``impression_sources`` | ``SPONSOR_IMPRESSION_SOURCES`` | ``megaphone`` |
 | ``sensor_batch_size`` | ``SPONSOR_SENSOR_BATCH_SIZE`` | 500 change_log rows per tick |
 | ``vanity_domain`` | ``SPONSOR_VANITY_DOMAIN`` | ``listen.example.com`` |
+| ``freshness_warn_days`` | ``SPONSOR_FRESHNESS_WARN_DAYS`` | 2: newest day of data older than this warns |
+| ``freshness_fail_days`` | ``SPONSOR_FRESHNESS_FAIL_DAYS`` | 7: older than this fails (ERROR) |
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ ENVIRONMENT = {
     "impression_sources": "SPONSOR_IMPRESSION_SOURCES",
     "sensor_batch_size": "SPONSOR_SENSOR_BATCH_SIZE",
     "vanity_domain": "SPONSOR_VANITY_DOMAIN",
+    "freshness_warn_days": "SPONSOR_FRESHNESS_WARN_DAYS",
+    "freshness_fail_days": "SPONSOR_FRESHNESS_FAIL_DAYS",
 }
-_INTEGERS = {"sensor_batch_size"}
+_INTEGERS = {"sensor_batch_size", "freshness_warn_days", "freshness_fail_days"}
 
 
 def _folder(value: str | None, default: Path) -> Path:
@@ -67,6 +71,8 @@ class PipelineSettings(dg.ConfigurableResource):
     impression_sources: str = DEFAULT_IMPRESSION_SOURCES  # comma-separated metrics_daily sources
     sensor_batch_size: int = DEFAULT_BATCH_SIZE
     vanity_domain: str = DEFAULT_VANITY_DOMAIN
+    freshness_warn_days: int = 2  # data-time freshness checks: days behind today before a warning
+    freshness_fail_days: int = 7  # ... and before an ERROR
 
     def state(self) -> Path:
         """Folder of the embedded PostgreSQL, Dagster's home and generated files."""

@@ -67,14 +67,18 @@ GROUP BY m.tenant_id, m.show_id, s.title, m.day
 ORDER BY m.tenant_id, m.show_id, m.day
 """
 
-# Imports since a timestamp, one row per (import, tenant of its quarantined rows).
+# Imports since a timestamp, plus every source still failed on its content whatever its age (it is
+# not retried until it changes, so it stays an alert until then); one row per (import, tenant of its
+# quarantined rows). ``unresolved``: failed on its content and not retried yet.
 RECENT_IMPORTS = """
 SELECT i.import_id, coalesce(q.tenant_id, i.tenant_id) AS tenant_id, i.source_uri, i.status, i.error,
-       i.started_at, count(q.quarantine_id) AS quarantined
+       i.started_at, count(q.quarantine_id) AS quarantined, i.failure_reason,
+       (i.status = 'failed' AND i.failure_reason = 'content' AND i.retried_at IS NULL) AS unresolved
 FROM etl_imports i
 LEFT JOIN quarantined_rows q USING (import_id)
-WHERE i.started_at >= %(since)s
-GROUP BY i.import_id, coalesce(q.tenant_id, i.tenant_id), i.source_uri, i.status, i.error, i.started_at
+WHERE i.started_at >= %(since)s OR (i.status = 'failed' AND i.failure_reason = 'content' AND i.retried_at IS NULL)
+GROUP BY i.import_id, coalesce(q.tenant_id, i.tenant_id), i.source_uri, i.status, i.error, i.started_at,
+         i.failure_reason, i.retried_at
 ORDER BY i.import_id
 """
 

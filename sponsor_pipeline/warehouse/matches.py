@@ -16,6 +16,7 @@ import psycopg
 from sponsor_pipeline.matchmaking import MATCH_COLUMNS, SIGNALS, MatchInputs
 from sponsor_pipeline.vocabulary import GARM_COLUMNS, OPEN_DEAL_STAGES
 from sponsor_pipeline.warehouse.events import record_event
+from sponsor_pipeline.warehouse.metrics import json_safe
 
 TENANTS = "SELECT tenant_id FROM tenants ORDER BY tenant_id"
 TENANTS_OF_CAMPAIGNS = (
@@ -260,7 +261,9 @@ def range_violations(conn: psycopg.Connection, limit: int = 5) -> tuple[int, lis
         cur.execute(RANGE_VIOLATIONS, {"signals": list(SIGNALS)})
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
-    return len(rows), [{k: (str(v) if k == "score" else v) for k, v in zip(names, r)} for r in rows[:limit]]
+    return len(rows), [
+        json_safe({k: (str(v) if k == "score" else v) for k, v in zip(names, r, strict=True)}) for r in rows[:limit]
+    ]
 
 
 def top_matches(conn: psycopg.Connection, top: int = 3) -> list[tuple]:

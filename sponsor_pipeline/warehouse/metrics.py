@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -23,14 +25,36 @@ WITH source AS (
     FROM listener_metrics GROUP BY 1, 2, 3, 4, 5
 )
 SELECT coalesce(s.tenant_id, m.tenant_id) AS tenant_id, coalesce(s.day, m.day)::text AS day,
+       coalesce(s.show_id, m.show_id) AS show_id,
        coalesce(s.episode_id, m.episode_id) AS episode_id, coalesce(s.source, m.source) AS source,
-       s.downloads AS source_downloads, m.downloads AS view_downloads
+       s.downloads AS source_downloads, m.downloads AS view_downloads,
+       s.listeners AS source_listeners, m.listeners AS view_listeners,
+       s.listen_seconds AS source_listen_seconds, m.listen_seconds AS view_listen_seconds
 FROM source s
 FULL JOIN metrics_daily m
   ON m.tenant_id = s.tenant_id AND m.day = s.day AND m.show_id = s.show_id
  AND m.episode_id IS NOT DISTINCT FROM s.episode_id AND m.source = s.source
 WHERE (s.downloads, s.listeners, s.listen_seconds) IS DISTINCT FROM (m.downloads, m.listeners, m.listen_seconds)
+ORDER BY 1, 2, 3, 4, 5
 """
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as JSON-serialisable Python: ``Decimal`` → int when integral else float, dates and
+    timestamps → ISO text, dicts and lists recursively; other values unchanged.
+
+    PostgreSQL ``sum()`` over integer columns returns ``numeric`` (a ``Decimal`` in psycopg), which
+    Dagster's JSON metadata rejects (``DagsterInvalidMetadata``).
+    """
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def refresh_metrics_daily(conn: psycopg.Connection) -> None:
@@ -53,12 +77,14 @@ def metrics_daily_summary(conn: psycopg.Connection) -> dict[str, Any]:
 
 
 def reconcile_metrics_daily(conn: psycopg.Connection, sample_size: int = 5) -> tuple[int, list[dict]]:
-    """Returns (number of mismatching keys, up to ``sample_size`` of them as dicts)."""
+    """Returns (number of mismatching keys, up to ``sample_size`` of them as JSON-safe dicts:
+    ``tenant_id, day, show_id, episode_id, source`` and ``source_*`` / ``view_*`` downloads,
+    listeners and listen_seconds, NULL where the key is missing on that side)."""
     with conn.cursor() as cur:
         cur.execute(RECONCILE)
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
-    return len(rows), [dict(zip(names, r)) for r in rows[:sample_size]]
+    return len(rows), [json_safe(dict(zip(names, r, strict=True))) for r in rows[:sample_size]]
 
 
 # Keys of metrics_daily that occur more than once (GROUP BY compares NULL episode_id as equal).
@@ -72,9 +98,9 @@ ORDER BY tenant_id, day, show_id, episode_id, source
 
 
 def duplicate_metrics_daily_keys(conn: psycopg.Connection, sample_size: int = 5) -> tuple[int, list[dict]]:
-    """Returns (number of duplicated keys, up to ``sample_size`` of them as dicts)."""
+    """Returns (number of duplicated keys, up to ``sample_size`` of them as JSON-safe dicts)."""
     with conn.cursor() as cur:
         cur.execute(DUPLICATE_KEYS)
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
-    return len(rows), [dict(zip(names, r)) for r in rows[:sample_size]]
+    return len(rows), [json_safe(dict(zip(names, r, strict=True))) for r in rows[:sample_size]]

@@ -57,16 +57,23 @@ def load_reference(conn: psycopg.Connection, folder: Path) -> list[imports.Impor
 
 
 def import_payload(
-    conn: psycopg.Connection, path: Path, tenant_id: str, shows: dict[tuple[str, str], str]
+    conn: psycopg.Connection,
+    path: Path,
+    tenant_id: str,
+    shows: dict[tuple[str, str], str],
+    *,
+    retry_failed: bool = False,
 ) -> tuple[imports.ImportResult, exports.ParsedExport | None]:
-    """Parse and import one payload file for ``tenant_id``.
+    """Parse and import one payload file for ``tenant_id`` (``retry_failed``: even if the same bytes
+    failed on their content before).
 
     ``shows`` maps (provider, platform show id) to the warehouse show_id (``platform_shows.csv``).
     Returns the import result and the parsed payload (None when the file was already imported).
 
     Raises:
         imports.ImportFailed: unreadable or unknown payload, unmapped show, or a database error; the
-            import is recorded as failed with ``etl.error`` and nothing is loaded.
+            import is recorded as failed with ``etl.error`` and nothing is loaded (or, with
+            ``recorded_before``, the same bytes failed on their content before: nothing recorded).
     """
     path = Path(path).resolve()
     checksum = file_checksum(path)
@@ -95,6 +102,7 @@ def import_payload(
         source_uri=str(path),
         checksum=checksum,
         tenant_id=tenant_id,
+        retry_failed=retry_failed,
     )
     return result, parsed
 

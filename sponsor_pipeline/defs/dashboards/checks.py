@@ -6,8 +6,10 @@ feed the advertiser dashboard's recommendations, so an out-of-range score is a b
 
 import dagster as dg
 
+from sponsor_pipeline.defs.automation import CHECK_AUTOMATION
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import dashboards as sql
+from sponsor_pipeline.warehouse.metrics import json_safe
 
 SAMPLE = 10
 
@@ -17,12 +19,13 @@ def _result(problems: list[dict], what: str) -> dg.AssetCheckResult:
         passed=not problems,
         severity=dg.AssetCheckSeverity.WARN,
         description=f"{len(problems)} {what}" if problems else None,
-        metadata={"mismatches": len(problems), "sample": dg.MetadataValue.json(problems[:SAMPLE])},
+        metadata={"mismatches": len(problems), "sample": dg.MetadataValue.json(json_safe(problems[:SAMPLE]))},
     )
 
 
 @dg.asset_check(
     asset="creator_dashboard",
+    automation_condition=CHECK_AUTOMATION,
     description=(
         "Per tenant, the show rows' 90- and 30-day downloads equal metrics_daily over the same window, the "
         "source split adds up to the 30-day downloads, and booked revenue equals Σ booked impressions × "
@@ -36,6 +39,7 @@ def creator_dashboard_reconciles(postgres: PostgresResource) -> dg.AssetCheckRes
 
 @dg.asset_check(
     asset="advertiser_dashboard",
+    automation_condition=CHECK_AUTOMATION,
     description=(
         "Per campaign, the campaign row equals the sum of its IO rows, and booked and delivered "
         "impressions and spend to date (billable impressions × CPM / 1000) equal io_bookings and io_delivery."
@@ -48,6 +52,7 @@ def advertiser_dashboard_reconciles(postgres: PostgresResource) -> dg.AssetCheck
 
 @dg.asset_check(
     asset="ops_dashboard",
+    automation_condition=CHECK_AUTOMATION,
     description=(
         "Every IO or import alert points at an existing row, and the make-good and missing-promo-code "
         "alerts match a recount from io_delivery and io_bookings."

@@ -2,18 +2,37 @@
 
 import dagster as dg
 
+from sponsor_pipeline.defs.automation import CHECK_AUTOMATION
 from sponsor_pipeline.resources import PostgresResource
 
+SAMPLE = 10
+# Named statement: IOs without an io_delivery row ('missing') and io_delivery rows without an IO ('extra').
+COVERAGE = """
+SELECT 'missing', b.tenant_id, b.io_id FROM io_bookings b
+WHERE NOT EXISTS (SELECT 1 FROM io_delivery d WHERE d.tenant_id = b.tenant_id AND d.io_id = b.io_id)
+UNION ALL
+SELECT 'extra', d.tenant_id, d.io_id FROM io_delivery d
+WHERE NOT EXISTS (SELECT 1 FROM io_bookings b WHERE d.tenant_id = b.tenant_id AND d.io_id = b.io_id)
+ORDER BY 1, 2, 3
+"""
 
-@dg.asset_check(asset="io_delivery", description="io_delivery has exactly one row per IO in io_bookings.")
+
+@dg.asset_check(
+    asset="io_delivery",
+    automation_condition=CHECK_AUTOMATION,
+    description="io_delivery has exactly one row per IO in io_bookings.",
+)
 def io_delivery_covers_every_io(postgres: PostgresResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
-        missing, extra = conn.execute(
-            "SELECT (SELECT count(*) FROM io_bookings b WHERE NOT EXISTS ("
-            "  SELECT 1 FROM io_delivery d WHERE d.tenant_id = b.tenant_id AND d.io_id = b.io_id)),"
-            " (SELECT count(*) FROM io_delivery d WHERE NOT EXISTS ("
-            "  SELECT 1 FROM io_bookings b WHERE d.tenant_id = b.tenant_id AND d.io_id = b.io_id))"
-        ).fetchone()
+        rows = conn.execute(COVERAGE).fetchall()
+    missing = [f"{t}/{i}" for side, t, i in rows if side == "missing"]
+    extra = [f"{t}/{i}" for side, t, i in rows if side == "extra"]
     return dg.AssetCheckResult(
-        passed=missing == 0 and extra == 0, metadata={"ios_without_row": missing, "rows_without_io": extra}
+        passed=not missing and not extra,
+        metadata={
+            "ios_without_row": len(missing),
+            "rows_without_io": len(extra),
+            "sample_ios_without_row": dg.MetadataValue.json(missing[:SAMPLE]),
+            "sample_rows_without_io": dg.MetadataValue.json(extra[:SAMPLE]),
+        },
     )

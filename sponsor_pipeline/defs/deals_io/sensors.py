@@ -23,6 +23,17 @@ MATCH_SCORES = dg.AssetKey("match_scores")
 IO_RERUN_SELECTION = dg.AssetSelection.keys(IO_DELIVERY).downstream()
 # String selection: resolves to nothing (instead of failing to load) while match_scores is absent.
 DEAL_RERUN_SELECTION = dg.AssetSelection.from_string('key:"match_scores"')
+# Named jobs, so sensor runs show as io_delivery_job / match_scores_job rather than anonymous asset jobs.
+IO_DELIVERY_JOB = dg.define_asset_job(
+    "io_delivery_job",
+    selection=IO_RERUN_SELECTION,
+    description="Reruns io_delivery and what reads it after IO status transitions (io_status_sensor).",
+)
+MATCH_SCORES_JOB = dg.define_asset_job(
+    "match_scores_job",
+    selection=DEAL_RERUN_SELECTION,
+    description="Rescores the campaigns whose deal stage moved (deal_stage_sensor).",
+)
 CAMPAIGN_IDS_TAG = "sponsor_pipeline/campaign_ids"
 CHANGE_IDS_TAG = "sponsor_pipeline/change_ids"
 MAX_CAMPAIGNS_PER_RUN = 100
@@ -71,7 +82,7 @@ def _log_batch(context: dg.SensorEvaluationContext, name: str, batch: Batch) -> 
 
 @dg.sensor(
     name="io_status_sensor",
-    target=IO_RERUN_SELECTION,
+    target=IO_DELIVERY_JOB,
     minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
@@ -158,7 +169,7 @@ def build_deal_stage_sensor(reruns: bool) -> dg.SensorDefinition:
     return dg.SensorDefinition(
         name="deal_stage_sensor",
         evaluation_fn=deal_stage_sensor_fn,
-        target=DEAL_RERUN_SELECTION if reruns else None,
+        target=MATCH_SCORES_JOB if reruns else None,
         minimum_interval_seconds=MINIMUM_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
         required_resource_keys={"postgres", "settings"},

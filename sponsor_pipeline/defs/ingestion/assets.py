@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_pandera import pandera_schema_to_dagster_type
 
+from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.schemas import LISTENER_METRICS as LISTENER_METRICS_SCHEMA
@@ -16,6 +17,7 @@ class MetricsCsvConfig(dg.Config):
     landing_dir: str | None = None  # default: the settings resource's landing folder (SPONSOR_LANDING_DIR)
     pattern: str = "*metrics*.csv"  # glob of metrics files inside the landing folder
     chunk_rows: int = imports.DEFAULT_CHUNK_ROWS
+    retry_failed: bool = False  # read again files whose same bytes failed on their content before
 
 
 @dg.asset(
@@ -28,12 +30,14 @@ class MetricsCsvConfig(dg.Config):
         "dagster/column_schema": pandera_schema_to_dagster_type(LISTENER_METRICS_SCHEMA).metadata["schema"].schema
     },
     deps=["episodes", "shows"],
+    check_specs=[sources_check_spec("listener_metrics")],
     description=(
         "Daily listener metrics per (tenant, day, show, episode, source): downloads, unique "
         "listeners, seconds listened. Each CSV in the landing folder is validated with the "
         "listener_metrics pandera schema and upserted; invalid rows go to quarantined_rows with "
         "file, row number, column and reason; each file is one etl_imports row (skipped when its "
-        "checksum was already imported)."
+        "checksum was already imported). A file that fails is recorded once per checksum and fails the "
+        "listener_metrics_sources_loaded check; the other files still load."
     ),
 )
 def listener_metrics(
@@ -42,17 +46,20 @@ def listener_metrics(
     postgres: PostgresResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
-    """Import every file matching ``config.pattern``; fails after the others when any file failed."""
+    """Import every file matching ``config.pattern``; a failed file fails the sources check, not the step."""
     folder = settings.landing(config.landing_dir)
     files = list(imports.iter_files(folder, config.pattern))
-    results, failures = [], []
+    results: list[imports.ImportResult] = []
+    failures: list[FailedSource] = []
     with postgres.connect() as conn:
         for path in files:
             try:
-                result = imports.import_csv(conn, path, LISTENER_METRICS, chunk_rows=config.chunk_rows)
+                result = imports.import_csv(
+                    conn, path, LISTENER_METRICS, chunk_rows=config.chunk_rows, retry_failed=config.retry_failed
+                )
             except imports.ImportFailed as err:
-                context.log.error(str(err))
-                failures.append(err)
+                (context.log.warning if err.recorded_before else context.log.error)(str(err))
+                failures.append(FailedSource.from_import(err))
                 continue
             context.log.info(
                 f"{path.name}: {result.status}, {result.rows_loaded} loaded, "
@@ -67,7 +74,7 @@ def listener_metrics(
             f"{r.rows_changed} | {r.rows_quarantined} |"
             for r in results
         ]
-        + [f"| {Path(f.source_uri).name} | failed | | | | |" for f in failures]
+        + [f"| {f.name} | {'failed before' if f.recorded_before else 'failed'} | | | | |" for f in failures]
     )
     metadata = {
         "landing_dir": str(folder),
@@ -75,12 +82,13 @@ def listener_metrics(
         "files_imported": sum(r.status == "completed" for r in results),
         "files_skipped": sum(r.status == "skipped" for r in results),
         "files_failed": len(failures),
+        "failed_files": dg.MetadataValue.json([f.name for f in failures]),
         "rows_loaded": sum(r.rows_loaded for r in results),
         "rows_changed": sum(r.rows_changed for r in results),
         "rows_quarantined": sum(r.rows_quarantined for r in results),
         "table_rows": dg.MetadataValue.int(total_rows),
         "imports": dg.MetadataValue.md(table),
     }
-    if failures:
-        raise dg.Failure(description="; ".join(str(f) for f in failures), metadata=metadata, allow_retries=False)
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(
+        metadata=metadata, check_results=[sources_check_result("listener_metrics", failures, len(files))]
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from sponsor_pipeline.defs.freshness_checks import build_freshness_check
 from sponsor_pipeline.defs.ingestion.assets import listener_metrics
 from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
 from sponsor_pipeline.defs.ingestion.exports import platform_exports
@@ -25,7 +26,12 @@ def build_defs(flags: Flags) -> dg.Definitions:
     landing_assets = ["listener_metrics", "platform_exports"] + (["io_bookings"] if flags.io_bookings else [])
     return dg.Definitions(
         assets=[listener_metrics, sheet_metrics, platform_exports],
-        asset_checks=[listener_metrics_matches_schema],
+        asset_checks=[
+            listener_metrics_matches_schema,
+            build_freshness_check("listener_metrics", "csv"),
+            build_freshness_check("platform_exports", "export"),
+            build_freshness_check("sheet_metrics", "sheet"),
+        ],
         sensors=[sheets_sensor, build_landing_sensor(landing_assets)],
         resources={"sheets": sheets_from_env()},
     )

@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from sponsor_pipeline import exports
+from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.warehouse import imports
@@ -14,6 +15,7 @@ from sponsor_pipeline.warehouse import platform_exports as payloads
 class PlatformExportsConfig(dg.Config):
     exports_dir: str | None = None  # default: the settings resource's exports folder (SPONSOR_EXPORTS_DIR)
     files: list[str] | None = None  # only these payload files (the landing sensor sets it)
+    retry_failed: bool = False  # read again payloads whose same bytes failed on their content before
 
 
 @dg.asset(
@@ -22,11 +24,13 @@ class PlatformExportsConfig(dg.Config):
     owners=["team:data-platform"],
     kinds={"postgres", "json", "pandera"},
     deps=["episodes", "shows"],
+    check_specs=[sources_check_spec("platform_exports")],
     description=(
         "Platform dashboard exports (Spotify for Podcasters, Apple Podcasts Connect, the host, Anchor) "
         "per tenant folder: daily plays/listeners into listener_metrics (show-level series with "
         "episode_id NULL), listener shares by country and age band × gender into audience_profiles. "
-        "Each payload is one etl_imports row (source_kind export), validated and quarantined like a CSV."
+        "Each payload is one etl_imports row (source_kind export), validated and quarantined like a CSV. A payload that fails (e.g. an unsupported endpoint) is "
+        "recorded once per checksum and fails the platform_exports_sources_loaded check; the others load."
     ),
 )
 def platform_exports(
@@ -35,11 +39,12 @@ def platform_exports(
     postgres: PostgresResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult:
-    """Load each tenant folder's reference rows, then every payload; fails after the others on errors."""
+    """Load each tenant folder's reference rows, then every payload; a failed payload fails the sources
+    check, not the step."""
     root = settings.exports(config.exports_dir)
     only = {str(Path(f).resolve()) for f in config.files} if config.files else None
     lines = ["| file | format | target | status | read | loaded | quarantined |", "|---|---|---|---|---|---|---|"]
-    failures: list[str] = []
+    failures: list[FailedSource] = []
     totals = {"payloads": 0, "listener_metrics_rows": 0, "audience_rows": 0, "rows_quarantined": 0, "rows_changed": 0}
     with postgres.connect() as conn:
         for folder in payloads.tenant_folders(root):
@@ -52,11 +57,14 @@ def platform_exports(
             for path in files:
                 totals["payloads"] += 1
                 try:
-                    result, parsed = payloads.import_payload(conn, path, tenant, shows)
+                    result, parsed = payloads.import_payload(
+                        conn, path, tenant, shows, retry_failed=config.retry_failed
+                    )
                 except imports.ImportFailed as err:
-                    context.log.error(str(err))
-                    failures.append(str(err))
-                    lines.append(f"| {tenant}/{path.name} | | | failed | | | |")
+                    (context.log.warning if err.recorded_before else context.log.error)(str(err))
+                    failures.append(FailedSource.from_import(err))
+                    status = "failed before" if err.recorded_before else "failed"
+                    lines.append(f"| {tenant}/{path.name} | | | {status} | | | |")
                     continue
                 target = parsed.target if parsed else ""
                 if target == "audience_profiles":
@@ -81,10 +89,11 @@ def platform_exports(
         "rows_loaded": totals["listener_metrics_rows"] + totals["audience_rows"],
         "table_rows": dg.MetadataValue.int(metrics_rows),
         "payloads_failed": len(failures),
+        "failed_payloads": dg.MetadataValue.json([f.name for f in failures]),
         "listener_metrics_table_rows": dg.MetadataValue.int(metrics_rows),
         "audience_profiles_table_rows": dg.MetadataValue.int(audience_rows),
         "imports": dg.MetadataValue.md("\n".join(lines)),
     }
-    if failures:
-        raise dg.Failure(description="; ".join(failures), metadata=metadata, allow_retries=False)
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(
+        metadata=metadata, check_results=[sources_check_result("platform_exports", failures, totals["payloads"])]
+    )

@@ -13,10 +13,15 @@ grows between ticks); the cursor holds ``{relative path: size}``. A ready file w
 has a completed ``etl_imports`` row is skipped; otherwise the run is keyed by that checksum
 (``run_key``), so a file is imported once however many ticks see it.
 
+Each sensor launches a named job (``landing_import_job``, ``sheets_import_job``) with the assets of
+its run request as the selection, so its runs show by name in the Dagster UI.
+
 ``sheets_sensor``: polls each configured spreadsheet's Drive ``modifiedTime`` (JSON cursor
 ``{spreadsheet_id: modifiedTime}``) and requests a ``sheet_metrics`` run when it changed; on a 5xx or
 a timeout it keeps that spreadsheet's cursor entry and tries again next tick.
 """
+
+from __future__ import annotations
 
 import json
 from pathlib import Path
@@ -28,6 +33,9 @@ from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError
 from sponsor_pipeline.validation import file_checksum
+
+LANDING_JOB = "landing_import_job"
+SHEETS_JOB = "sheets_import_job"
 
 KINDS = (
     ("listener_metrics", "csv", "*metrics*.csv"),
@@ -68,13 +76,30 @@ def _imported(postgres: PostgresResource, kind: str, checksum: str) -> bool:
         )
 
 
+def landing_import_job(assets: list[str]) -> dg.UnresolvedAssetJobDefinition:
+    """``landing_import_job`` over the landing assets present (feature flags), with their checks."""
+    return dg.define_asset_job(
+        LANDING_JOB,
+        selection=dg.AssetSelection.assets(*[k[0] for k in KINDS if k[0] in assets]),
+        description="Imports the landing folder's files the landing sensor found (one file per run).",
+    )
+
+
+sheets_import_job = dg.define_asset_job(
+    SHEETS_JOB,
+    selection=dg.AssetSelection.assets("sheet_metrics"),
+    description="Imports the configured Google Sheets worksheets (launched by sheets_sensor).",
+)
+
+
 def build_landing_sensor(assets: list[str], folder: str | None = None) -> dg.SensorDefinition:
-    """The landing sensor over the assets present in the Definitions (feature flags)."""
+    """The landing sensor over the assets present in the Definitions (feature flags), launching
+    :func:`landing_import_job`."""
     kinds = [k for k in KINDS if k[0] in assets]
 
     @dg.sensor(
         name="landing_sensor",
-        asset_selection=[k[0] for k in kinds],
+        job=landing_import_job(assets),
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Imports new or changed CSV and export files of the landing folder once their size is stable.",
@@ -130,7 +155,7 @@ def _transient(err: BaseException) -> bool:
 
 @dg.sensor(
     name="sheets_sensor",
-    asset_selection=["sheet_metrics"],
+    job=sheets_import_job,
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Polls each configured spreadsheet's Drive modifiedTime; a change requests a sheet_metrics run.",

@@ -2,12 +2,14 @@
 
 import dagster as dg
 
+from sponsor_pipeline.defs.automation import CHECK_AUTOMATION
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import matches as matches_sql
 
 
 @dg.asset_check(
     asset="match_scores",
+    automation_condition=CHECK_AUTOMATION,
     blocking=True,
     description=(
         "Every matches row has a score within [0, 100], all six signals (columns and jsonb) within [0, 1] "

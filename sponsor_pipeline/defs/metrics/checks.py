@@ -2,12 +2,14 @@
 
 import dagster as dg
 
+from sponsor_pipeline.defs.automation import CHECK_AUTOMATION
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import metrics as metrics_sql
 
 
 @dg.asset_check(
     asset="metrics_daily",
+    automation_condition=CHECK_AUTOMATION,
     blocking=True,
     description=(
         "metrics_daily has one row per (tenant_id, day, show_id, episode_id, source), NULL episode_id "
@@ -26,6 +28,7 @@ def metrics_daily_key_unique(postgres: PostgresResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset="metrics_daily",
+    automation_condition=CHECK_AUTOMATION,
     blocking=True,
     description=(
         "Per (tenant, day, show, episode, source), metrics_daily's downloads, listeners and "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from sponsor_pipeline.defs.freshness_checks import build_freshness_check
 from sponsor_pipeline.defs.metrics.assets import metrics_daily
 from sponsor_pipeline.defs.metrics.checks import (
     metrics_daily_key_unique,
@@ -16,8 +17,12 @@ from sponsor_pipeline.settings import Flags
 
 
 def build_defs(flags: Flags) -> dg.Definitions:  # noqa: ARG001 - every domain takes the flags
-    """metrics_daily with its reconciliation and key-uniqueness checks."""
+    """metrics_daily with its reconciliation, key-uniqueness and data-freshness checks."""
     return dg.Definitions(
         assets=[metrics_daily],
-        asset_checks=[metrics_daily_reconciles_with_listener_metrics, metrics_daily_key_unique],
+        asset_checks=[
+            metrics_daily_reconciles_with_listener_metrics,
+            metrics_daily_key_unique,
+            build_freshness_check("metrics_daily", None, automated=True),
+        ],
     )

@@ -2,8 +2,10 @@
 
 The path of every import:
 
+0. A session advisory lock on the checksum is taken (held to the end), and ``running`` rows of the
+   same source whose lock is free — their process died — are marked failed as ``interrupted``.
 1. ``etl_imports`` gets a ``running`` row (committed, so failures stay visible).
-2. In one transaction, holding an advisory lock on the checksum: the rows are loaded by
+2. In one transaction: the rows are loaded by
    :mod:`~sponsor_pipeline.warehouse.imports.load` (validated chunk by chunk, valid rows ``COPY``-ed,
    invalid and referentially failing rows quarantined with their source row numbers). Memory holds
    one chunk.
@@ -11,7 +13,10 @@ The path of every import:
    and the transaction commits. Any exception rolls the whole import back, marks the row ``failed``
    and records ``etl.error``: no half-written import is ever left.
 
-A source whose checksum already has a completed import of the same kind is skipped.
+A source whose checksum already has a completed import of the same kind is skipped. Content that
+failed on its content (:data:`CONTENT_ERRORS`: one failed row, one ``etl.error``) is not imported
+again — :class:`ImportFailed` with ``recorded_before`` — until it changes or ``retry_failed``;
+other failures (database, network) are retried by the next run.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from pathlib import Path
 
 import psycopg
 
-from sponsor_pipeline.validation import file_checksum, read_csv_chunks
+from sponsor_pipeline.exports import ExportFormatError
+from sponsor_pipeline.validation import InputShapeError, file_checksum, read_csv_chunks
 from sponsor_pipeline.warehouse.events import record_event
 from sponsor_pipeline.warehouse.imports.load import (
     Chunks,
@@ -38,6 +44,10 @@ from sponsor_pipeline.warehouse.targets import Target
 
 DEFAULT_CHUNK_ROWS = 100_000
 
+# Failures of the bytes themselves: the same checksum would fail the same way, so the content is
+# recorded failed once and not read again until it changes or a run asks (``retry_failed``).
+CONTENT_ERRORS: tuple[type[BaseException], ...] = (InputShapeError, ExportFormatError)
+
 
 def import_csv(
     conn: psycopg.Connection,
@@ -46,6 +56,7 @@ def import_csv(
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     after_chunk: ChunkHook | None = None,
+    retry_failed: bool = False,
 ) -> ImportResult:
     """Import one CSV file into ``target`` (see the module docstring for the steps).
 
@@ -54,6 +65,7 @@ def import_csv(
         path: the CSV file; its absolute path is the ``source_uri``.
         chunk_rows: rows validated and copied at a time (bounds memory).
         after_chunk: called with the chunk number after each chunk is staged (tests inject failures).
+        retry_failed: import the file even if the same bytes failed on their content before.
 
     Raises:
         ImportFailed: the import was rolled back (bad encoding, missing columns, database error...).
@@ -67,6 +79,7 @@ def import_csv(
         source_uri=str(path),
         checksum=file_checksum(path),
         after_chunk=after_chunk,
+        retry_failed=retry_failed,
     )
 
 
@@ -80,17 +93,99 @@ def import_frames(
     checksum: str,
     tenant_id: str | None = None,
     after_chunk: ChunkHook | None = None,
+    retry_failed: bool = False,
 ) -> ImportResult:
     """Import string chunks (index = 1-based source row numbers) into ``target``.
 
     ``chunks`` is called once, inside the transaction, so a generator reading a file streams.
     ``tenant_id`` is recorded on ``etl_imports`` when the whole source belongs to one tenant.
-    Returns an :class:`ImportResult`; raises :class:`ImportFailed` after rolling back.
+    ``retry_failed`` imports content whose earlier import failed on its content (otherwise that
+    content is not read again, see :data:`CONTENT_ERRORS`).
+
+    The whole import holds a session advisory lock on the checksum, taken before its ``running``
+    row is written, so a ``running`` row whose lock is free belongs to a process that died: it is
+    marked failed (``failure_reason = 'interrupted'``, ``etl.error``) before this import goes on.
+
+    Returns an :class:`ImportResult`; raises :class:`ImportFailed` after rolling back, or with
+    ``recorded_before`` set (nothing written) when the same content already failed on its content.
     """
+    key = (checksum,)
+    conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", key)  # waits for a concurrent import
+    conn.commit()
+    try:
+        mark_interrupted(conn, source_kind, source_uri, checksum)
+        return _import_locked(
+            conn, chunks, target, source_kind, source_uri, checksum, tenant_id, after_chunk, retry_failed
+        )
+    finally:
+        try:
+            conn.rollback()
+            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", key)
+            conn.commit()
+        except psycopg.OperationalError:
+            pass  # the connection is gone, and the session lock with it
+
+
+def mark_interrupted(conn: psycopg.Connection, source_kind: str, source_uri: str, checksum: str) -> list[int]:
+    """Mark ``running`` imports of this source (same ``source_uri``, or same kind and checksum) whose
+    process died as failed with ``failure_reason = 'interrupted'`` and one ``etl.error`` each.
+
+    The caller holds the advisory lock of ``checksum``, so a running row with that checksum is dead;
+    a running row with another checksum is dead when its lock can be taken (and is released at once).
+    Returns the import ids marked, committed.
+    """
+    rows = conn.execute(
+        "SELECT import_id, checksum, tenant_id, source_uri FROM etl_imports WHERE status = 'running' "
+        "AND (source_uri = %s OR (source_kind = %s AND checksum = %s)) ORDER BY import_id",
+        (source_uri, source_kind, checksum),
+    ).fetchall()
+    conn.commit()
+    marked = []
+    for import_id, other, tenant, uri in rows:
+        if other != checksum:
+            free = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (other,)).fetchone()[0]
+            if not free:
+                conn.commit()
+                continue  # a live import of other content of the same source
+            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (other,))
+            conn.commit()
+        _record_failure(
+            conn,
+            import_id,
+            uri,
+            tenant,
+            "interrupted: the importing process ended without completing or failing this import "
+            "(its advisory lock was free while the row said running); the source is imported again",
+            reason="interrupted",
+            error_type="Interrupted",
+            retried=True,
+        )
+        marked.append(import_id)
+    return marked
+
+
+def _import_locked(
+    conn: psycopg.Connection,
+    chunks: Chunks,
+    target: Target,
+    source_kind: str,
+    source_uri: str,
+    checksum: str,
+    tenant_id: str | None,
+    after_chunk: ChunkHook | None,
+    retry_failed: bool,
+) -> ImportResult:
     previous = _completed_import(conn, source_kind, checksum)
+    failed_before = _content_failure(conn, source_kind, checksum)
     conn.commit()
     if previous is not None:
         return ImportResult(source_uri, checksum, "skipped", previous_import_id=previous)
+    if failed_before is not None:
+        failed_id, error = failed_before
+        if not retry_failed:
+            raise ImportFailed(source_uri, failed_id, RuntimeError(error or "failed"), recorded_before=True)
+        with conn.transaction():
+            conn.execute("UPDATE etl_imports SET retried_at = now() WHERE import_id = %s", (failed_id,))
 
     import_id = conn.execute(
         "INSERT INTO etl_imports (tenant_id, source_kind, source_uri, checksum, status) "
@@ -102,11 +197,6 @@ def import_frames(
     result = ImportResult(source_uri, checksum, "completed", import_id=import_id)
     try:
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (checksum,))
-            previous = _completed_import(conn, source_kind, checksum)
-            if previous is not None:  # a concurrent run finished the same content first
-                conn.execute("DELETE FROM etl_imports WHERE import_id = %s", (import_id,))
-                return ImportResult(source_uri, checksum, "skipped", previous_import_id=previous)
             staged = None
             if target.direct_load:
                 try:
@@ -136,9 +226,20 @@ def import_frames(
             _record_completed(conn, result, target, staged)
     except Exception as err:
         conn.rollback()
-        _record_failure(conn, import_id, source_uri, tenant_id, err)
+        reason = "content" if isinstance(err, CONTENT_ERRORS) else "error"
+        _record_failure(conn, import_id, source_uri, tenant_id, str(err), reason=reason, error_type=type(err).__name__)
         raise ImportFailed(source_uri, import_id, err) from err
     return result
+
+
+def _content_failure(conn: psycopg.Connection, source_kind: str, checksum: str) -> tuple[int, str | None] | None:
+    """(import_id, error) of an unretried import of this content that failed on its content."""
+    row = conn.execute(
+        "SELECT import_id, error FROM etl_imports WHERE source_kind = %s AND checksum = %s "
+        "AND status = 'failed' AND failure_reason = 'content' AND retried_at IS NULL",
+        (source_kind, checksum),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def _completed_import(conn: psycopg.Connection, source_kind: str, checksum: str) -> int | None:
@@ -186,13 +287,24 @@ def _record_completed(conn: psycopg.Connection, result: ImportResult, target: Ta
 
 
 def _record_failure(
-    conn: psycopg.Connection, import_id: int, source_uri: str, tenant_id: str | None, err: BaseException
+    conn: psycopg.Connection,
+    import_id: int,
+    source_uri: str,
+    tenant_id: str | None,
+    error: str,
+    *,
+    reason: str,
+    error_type: str,
+    retried: bool = False,
 ) -> None:
-    message = str(err)[:4_000]
+    """Mark the import failed with ``reason`` (``content``, ``error`` or ``interrupted``) and record
+    one ``etl.error`` (payload: import_id, source_uri, error, error_type, reason); committed."""
+    message = error[:4_000]
     with conn.transaction():
         conn.execute(
-            "UPDATE etl_imports SET status = 'failed', error = %s, finished_at = now() WHERE import_id = %s",
-            (message, import_id),
+            "UPDATE etl_imports SET status = 'failed', error = %s, failure_reason = %s, finished_at = now(), "
+            "retried_at = CASE WHEN %s THEN now() END WHERE import_id = %s",
+            (message, reason, retried, import_id),
         )
         record_event(
             conn,
@@ -205,6 +317,7 @@ def _record_failure(
                 "import_id": import_id,
                 "source_uri": source_uri,
                 "error": message,
-                "error_type": type(err).__name__,
+                "error_type": error_type,
+                "reason": reason,
             },
         )

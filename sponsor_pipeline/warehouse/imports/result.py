@@ -11,13 +11,19 @@ ChunkHook = Callable[[int], None]
 
 
 class ImportFailed(RuntimeError):
-    """An import was rolled back; the message names the source and the cause."""
+    """An import was rolled back, or not tried; the message names the source and the cause.
 
-    def __init__(self, source_uri: str, import_id: int | None, cause: BaseException):
+    ``recorded_before``: the same content already failed on its content (``etl_imports`` #import_id);
+    nothing was read or written this time.
+    """
+
+    def __init__(self, source_uri: str, import_id: int | None, cause: BaseException, *, recorded_before: bool = False):
         self.source_uri = source_uri
         self.import_id = import_id
         self.cause = cause
-        super().__init__(f"import of {source_uri} failed (etl_imports #{import_id}): {cause}")
+        self.recorded_before = recorded_before
+        when = "failed before, not retried" if recorded_before else "failed"
+        super().__init__(f"import of {source_uri} {when} (etl_imports #{import_id}): {cause}")
 
 
 @dataclass
