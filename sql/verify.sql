@@ -43,7 +43,11 @@ WITH required (kind, name, detail) AS (
     ('table', 'advertiser_recommendations', NULL), ('rls', 'advertiser_recommendations', NULL),
     ('table', 'ops_alerts', NULL), ('rls', 'ops_alerts', NULL),
     ('unique_index', 'ux_ops_alerts_key', 'ops_alerts'),
-    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL)
+    ('table', 'io_documents', NULL), ('rls', 'io_documents', NULL),
+    -- 0010_data_points
+    ('column', 'rows_dropped', 'etl_imports'), ('column', 'feed_url', 'shows'),
+    ('column', 'guid', 'episodes'),
+    ('unique_index', 'ux_episodes_show_guid', 'episodes')
 )
 SELECT kind, name, detail
 FROM required r
@@ -80,6 +84,9 @@ WHERE NOT CASE r.kind
     WHEN 'function' THEN EXISTS (
         SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = current_schema() AND p.proname = r.name)
+    WHEN 'column' THEN EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = r.detail AND column_name = r.name)
     ELSE false
 END
 ORDER BY kind, name;

@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from sponsor_pipeline import exports
+from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.warehouse import imports
@@ -38,9 +39,20 @@ def platform_exports(
     """Load each tenant folder's reference rows, then every payload; fails after the others on errors."""
     root = settings.exports(config.exports_dir)
     only = {str(Path(f).resolve()) for f in config.files} if config.files else None
-    lines = ["| file | format | target | status | read | loaded | quarantined |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| file | format | target | status | read | loaded | quarantined | dropped | reasons |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     failures: list[str] = []
-    totals = {"payloads": 0, "listener_metrics_rows": 0, "audience_rows": 0, "rows_quarantined": 0, "rows_changed": 0}
+    totals = {
+        "payloads": 0,
+        "listener_metrics_rows": 0,
+        "audience_rows": 0,
+        "rows_read": 0,
+        "rows_quarantined": 0,
+        "rows_dropped": 0,
+        "rows_changed": 0,
+    }
     with postgres.connect() as conn:
         for folder in payloads.tenant_folders(root):
             files = [p for p in payloads.payload_files(folder) if only is None or str(p.resolve()) in only]
@@ -56,21 +68,21 @@ def platform_exports(
                 except imports.ImportFailed as err:
                     context.log.error(str(err))
                     failures.append(str(err))
-                    lines.append(f"| {tenant}/{path.name} | | | failed | | | |")
+                    lines.append(f"| {report.md_cell(f'{tenant}/{path.name}')} | | | failed | | | | | |")
                     continue
                 target = parsed.target if parsed else ""
                 if target == "audience_profiles":
                     totals["audience_rows"] += result.rows_loaded
                 else:
                     totals["listener_metrics_rows"] += result.rows_loaded
+                totals["rows_read"] += result.rows_read
                 totals["rows_quarantined"] += result.rows_quarantined
+                totals["rows_dropped"] += result.rows_dropped
                 totals["rows_changed"] += result.rows_changed
-                extra = ""
-                if parsed is not None and parsed.apps:
-                    extra = f" ({len(parsed.apps)} app shares, not stored)"
                 lines.append(
-                    f"| {tenant}/{path.name} | {parsed.format if parsed else ''}{extra} | {target} | "
-                    f"{result.status} | {result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} |"
+                    f"| {report.md_cell(f'{tenant}/{path.name}')} | {parsed.format if parsed else ''} | {target} | "
+                    f"{result.status} | {result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} | "
+                    f"{result.rows_dropped} | {report.md_cell(report.reasons_text(result))} |"
                 )
         metrics_rows = imports.table_rows(conn, "listener_metrics")
         audience_rows = imports.table_rows(conn, "audience_profiles")

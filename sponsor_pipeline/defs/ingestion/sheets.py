@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError, WorksheetSpec
 from sponsor_pipeline.sheet_values import values_checksum, values_to_frame
@@ -45,8 +46,9 @@ def import_worksheet(conn, sheets: GoogleSheetsResource, spec: WorksheetSpec) ->
     description=(
         "Listener metrics kept by hand in Google Sheets worksheets (configured on the `sheets` "
         "resource / SPONSOR_SHEETS), read through gspread with unformatted values, validated with "
-        "the listener_metrics pandera schema and upserted into listener_metrics; invalid rows are "
-        "quarantined with the sheet row number. An unchanged worksheet loads nothing."
+        "the listener_metrics pandera schema and upserted into listener_metrics; invalid rows, and rows "
+        "naming a tenant other than the worksheet's, are quarantined with the sheet row number. An "
+        "unchanged worksheet loads nothing."
     ),
 )
 def sheet_metrics(
@@ -60,7 +62,7 @@ def sheet_metrics(
                 "note": "no worksheets configured (set SPONSOR_SHEETS or the sheets resource's worksheets); nothing read",
             }
         )
-    lines = ["| worksheet | status | read | loaded | changed | quarantined |", "|---|---|---|---|---|---|"]
+    lines: list[str] = []
     results, failures = [], []
     with postgres.connect() as conn:
         for spec in sheets.worksheets:
@@ -70,20 +72,17 @@ def sheet_metrics(
                 raise dg.Failure(description=str(err), allow_retries=False) from None
             except (imports.ImportFailed, InputShapeError) as err:
                 failures.append(str(err))
-                lines.append(f"| {source_uri(spec)} | failed | | | | |")
+                lines.append(report.failed_row(source_uri(spec)))
                 context.log.error(str(err))
                 continue
             except Exception as err:  # noqa: BLE001 - API/network errors: report the sheet, go on
                 message = f"{source_uri(spec)}: could not read ({type(err).__name__}: {str(err)[:300]})"
                 failures.append(message)
-                lines.append(f"| {source_uri(spec)} | unreadable | | | | |")
+                lines.append(report.failed_row(source_uri(spec), "unreadable"))
                 context.log.error(message)
                 continue
             results.append(result)
-            lines.append(
-                f"| {source_uri(spec)} | {result.status} | {result.rows_read} | {result.rows_loaded} | "
-                f"{result.rows_changed} | {result.rows_quarantined} |"
-            )
+            lines.append(report.result_row(source_uri(spec), result))
         total = imports.table_rows(conn, "listener_metrics")
     imported = sum(r.status == "completed" for r in results)
     metadata = {
@@ -95,8 +94,9 @@ def sheet_metrics(
         "rows_loaded": sum(r.rows_loaded for r in results),
         "rows_changed": sum(r.rows_changed for r in results),
         "rows_quarantined": sum(r.rows_quarantined for r in results),
+        "rows_dropped": sum(r.rows_dropped for r in results),
         "table_rows": dg.MetadataValue.int(total),
-        "imports": dg.MetadataValue.md("\n".join(lines)),
+        "imports": dg.MetadataValue.md(report.table("worksheet", lines)),
     }
     if failures:
         raise dg.Failure(description="; ".join(failures), metadata=metadata, allow_retries=False)

@@ -16,11 +16,13 @@ A source whose checksum already has a completed import of the same kind is skipp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import psycopg
+from psycopg.types.json import Jsonb
 
-from sponsor_pipeline.validation import file_checksum, read_csv_chunks
+from sponsor_pipeline.validation import file_snapshot, read_csv_chunks
 from sponsor_pipeline.warehouse.events import record_event
 from sponsor_pipeline.warehouse.imports.load import (
     Chunks,
@@ -45,6 +47,7 @@ def import_csv(
     target: Target,
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    tenant_id: str | None = None,
     after_chunk: ChunkHook | None = None,
 ) -> ImportResult:
     """Import one CSV file into ``target`` (see the module docstring for the steps).
@@ -53,19 +56,23 @@ def import_csv(
         conn: a psycopg connection owned by the caller, not inside a transaction.
         path: the CSV file; its absolute path is the ``source_uri``.
         chunk_rows: rows validated and copied at a time (bounds memory).
+        tenant_id: the one tenant this file may feed (a tenant's export folder); rows naming
+            another tenant are quarantined. None: the file's rows name their tenants.
         after_chunk: called with the chunk number after each chunk is staged (tests inject failures).
 
     Raises:
         ImportFailed: the import was rolled back (bad encoding, missing columns, database error...).
     """
     path = Path(path).resolve()
+    snapshot = file_snapshot(path)  # the checksum covers exactly the bytes read below
     return import_frames(
         conn,
-        lambda: read_csv_chunks(path, chunk_rows),
+        lambda: read_csv_chunks(path, chunk_rows, snapshot=snapshot),
         target,
         source_kind="csv",
         source_uri=str(path),
-        checksum=file_checksum(path),
+        checksum=snapshot.checksum,
+        tenant_id=tenant_id,
         after_chunk=after_chunk,
     )
 
@@ -80,11 +87,16 @@ def import_frames(
     checksum: str,
     tenant_id: str | None = None,
     after_chunk: ChunkHook | None = None,
+    dropped: Mapping[str, int] | None = None,
 ) -> ImportResult:
     """Import string chunks (index = 1-based source row numbers) into ``target``.
 
     ``chunks`` is called once, inside the transaction, so a generator reading a file streams.
-    ``tenant_id`` is recorded on ``etl_imports`` when the whole source belongs to one tenant.
+    ``tenant_id`` is the one tenant the source may feed (a worksheet's or an export folder's
+    tenant): recorded on ``etl_imports``, and rows naming another tenant are quarantined with
+    reason ``tenant_id B outside this source's tenant A`` (issue 11, tenant scope of inputs).
+    ``dropped`` counts source entries the parser deliberately did not turn into rows, by reason;
+    they are part of ``rows_read``, so rows read = loaded + quarantined + dropped.
     Returns an :class:`ImportResult`; raises :class:`ImportFailed` after rolling back.
     """
     previous = _completed_import(conn, source_kind, checksum)
@@ -94,7 +106,7 @@ def import_frames(
 
     import_id = conn.execute(
         "INSERT INTO etl_imports (tenant_id, source_kind, source_uri, checksum, status) "
-        "VALUES (%s, %s, %s, %s, 'running') RETURNING import_id",
+        "VALUES ((SELECT tenant_id FROM tenants WHERE tenant_id = %s), %s, %s, %s, 'running') RETURNING import_id",
         (tenant_id, source_kind, source_uri, checksum),
     ).fetchone()[0]
     conn.commit()
@@ -111,16 +123,19 @@ def import_frames(
             if target.direct_load:
                 try:
                     with conn.transaction():  # a savepoint: a failed attempt leaves nothing behind
-                        staged = direct_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result)
+                        staged = direct_attempt(
+                            conn, chunks, target, import_id, source_uri, after_chunk, result, tenant_id
+                        )
                 except (psycopg.errors.IntegrityError, UseStage):
                     staged = None  # an existing key, a duplicate, a missing show_id, a bad reference
                 if staged is None:
                     result = ImportResult(source_uri, checksum, "completed", import_id=import_id)
             if staged is None:
-                staged = staged_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result)
+                staged = staged_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result, tenant_id)
             for hook in target.finalize:
                 hook(conn, import_id)
             result.tenants = _tenants(conn, import_id, staged)
+            result.add_dropped(dropped or {})
             conn.execute(
                 "UPDATE etl_imports SET status = 'completed', rows_read = %s, rows_loaded = %s, "
                 "rows_quarantined = %s, finished_at = now(), "
@@ -133,12 +148,21 @@ def import_frames(
                     import_id,
                 ),
             )
+            _record_counts(conn, result)
             _record_completed(conn, result, target, staged)
     except Exception as err:
         conn.rollback()
         _record_failure(conn, import_id, source_uri, tenant_id, err)
         raise ImportFailed(source_uri, import_id, err) from err
     return result
+
+
+def _record_counts(conn: psycopg.Connection, result: ImportResult) -> None:
+    """Dropped rows and the rows per reason (dropped and quarantined) on the ``etl_imports`` row."""
+    conn.execute(
+        "UPDATE etl_imports SET rows_dropped = %s, dropped_reasons = %s, quarantined_reasons = %s WHERE import_id = %s",
+        (result.rows_dropped, Jsonb(dict(result.dropped)), Jsonb(dict(result.reasons)), result.import_id),
+    )
 
 
 def _completed_import(conn: psycopg.Connection, source_kind: str, checksum: str) -> int | None:
@@ -181,6 +205,7 @@ def _record_completed(conn: psycopg.Connection, result: ImportResult, target: Ta
                 "rows_read": result.rows_read,
                 "rows_loaded": staged.rows.get(tenant, 0) if tenant else result.rows_loaded,
                 "rows_quarantined": quarantined.get(tenant, 0),
+                "rows_dropped": result.rows_dropped,
             },
         )
 
