@@ -18,7 +18,7 @@ Units and sources of the rules:
   "Streams") are ``downloads``; ``starts`` are not stored. ``listeners``: unique listeners per day.
   Episode ``aggregate``: ``ageFacetedCounts`` / ``countryFacetedCounts`` are listener counts by age
   band × gender and by country; shares are counts over the total of the reported buckets (the
-  ``unknown`` age band is left out). Spotify's ``60-150`` band is ``60+``.
+  ``unknown`` age band is left out and counted in ``ParsedExport.dropped``). Spotify's ``60-150`` band is ``60+``.
 * Apple Podcasts Connect ``showTrends/Listeners``: the ``content`` rows
   ``[episode id, title, published, value, null]`` carry a value of ``-1.0`` when Apple does not
   report it (below its privacy threshold): that is *not reported*, never zero. Daily figures come
@@ -31,9 +31,12 @@ Units and sources of the rules:
 * Anchor (Spotify for Creators) dashboard: ``playsByEpisode`` ``data.data.rows`` =
   ``[unix day start (s, UTC), episode label key, plays]`` with titles in
   ``data.data.labels.EpisodeTitle``; ``plays`` rows = ``[unix day start, plays]``; ``playsByGeo``
-  rows = ``[country name, share of plays]`` (country names resolved to ISO 3166-1 alpha-2 with
-  pycountry); ``playsByApp`` rows = ``[app name, share of plays]`` (kept as app shares: the
-  warehouse has no listening-app table, so they are parsed and reported, not loaded).
+  rows = ``[country name, share of plays]`` (country names resolved to ISO 3166-1 alpha-2 by
+  :func:`country_code`; an unresolved name is quarantined); ``playsByApp`` rows =
+  ``[app name, share of plays]`` (the warehouse has no listening-app table: parsed, counted as dropped).
+
+Every payload entry not turned into a row is counted in :attr:`ParsedExport.dropped` under its reason,
+so an import can show rows read = loaded + quarantined + dropped.
 """
 
 from __future__ import annotations

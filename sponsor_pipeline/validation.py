@@ -59,6 +59,8 @@ def prepare_chunk(raw: pd.DataFrame, schema: pa.DataFrameSchema, source: str) ->
     pandas Categoricals; numeric and date columns whose distinct values all parse are converted here
     (per distinct value), the others stay strings for pandera to coerce and report row by row.
 
+    A schema column declared ``required=False`` may be absent: it is added with every cell empty.
+
     Raises:
         InputShapeError: a column the schema requires is absent (names the source and the columns).
     """
@@ -67,9 +69,12 @@ def prepare_chunk(raw: pd.DataFrame, schema: pa.DataFrameSchema, source: str) ->
         dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
         raise InputShapeError(f"{source}: duplicate columns {dupes}")
     required = list(schema.columns)
-    missing = [c for c in required if c not in frame.columns]
+    missing = [c for c in required if c not in frame.columns and schema.columns[c].required]
     if missing:
         raise InputShapeError(f"{source}: missing required column(s) {missing}; found {list(frame.columns)}")
+    for column in required:
+        if column not in frame.columns:  # an optional column (``required=False``): every cell empty
+            frame[column] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     return pd.DataFrame(
         {column: _convert(frame[column], schema.columns[column]) for column in required}, index=frame.index
     )
