@@ -14,6 +14,7 @@ import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -214,7 +215,7 @@ def split_valid(chunk: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[pd.Dat
         problems = failing[row_number]
         columns = tuple(dict.fromkeys(c for c, _ in problems if c))
         reason = "; ".join(dict.fromkeys(f"{c}: {why}" if c else why for c, why in problems))
-        rejects.append(Reject(row_number, columns, reason, _raw_dict(chunk.loc[row_number])))
+        rejects.append(Reject(row_number, columns, reason, _raw_dict(cast(pd.Series, chunk.loc[row_number]))))
     return valid, rejects
 
 
@@ -237,7 +238,7 @@ def outside_tenant(valid: pd.DataFrame, chunk: pd.DataFrame, tenant_id: str) -> 
             int(row_number),
             ("tenant_id",),
             f"tenant_id {tenants[row_number]} outside this source's tenant {tenant_id}",
-            _raw_dict(chunk.loc[row_number]),
+            _raw_dict(cast(pd.Series, chunk.loc[row_number])),
         )
         for row_number in valid.index[outside]
     ]
@@ -258,7 +259,7 @@ def _parse_dates(
     under their column and left out of the returned frame, whose date columns are then typed.
     """
     bad_rows: set[int] = set()
-    converted: dict[str, object] = {}
+    converted: dict[str, pd.Series] = {}
     for name, column in schema.columns.items():
         dtype = str(column.dtype)
         if not dtype.startswith("datetime64") or name not in chunk or chunk[name].dtype != object:
