@@ -34,6 +34,7 @@ from datetime import timedelta
 import dagster as dg
 
 from sponsor_pipeline.defs.automation import ASSET_AUTOMATION
+from sponsor_pipeline.defs.catalogue import definitions as catalogue
 from sponsor_pipeline.defs.dashboards import definitions as dashboards
 from sponsor_pipeline.defs.deals_io import definitions as deals_io
 from sponsor_pipeline.defs.ingestion import definitions as ingestion
@@ -46,7 +47,7 @@ from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import settings_from_env
 from sponsor_pipeline.settings import Flags, daily_cron, daily_timezone, executor_name
 
-DOMAINS = (reference, ingestion, metrics, deals_io, matchmaking, dashboards, maintenance)
+DOMAINS = (reference, catalogue, ingestion, metrics, deals_io, matchmaking, dashboards, maintenance)
 ALL_ASSETS_JOB = "all_assets_job"
 DAILY_SCHEDULE = "daily_all_assets_schedule"
 

@@ -18,7 +18,7 @@ Units and sources of the rules:
   "Streams") are ``downloads``; ``starts`` are not stored. ``listeners``: unique listeners per day.
   Episode ``aggregate``: ``ageFacetedCounts`` / ``countryFacetedCounts`` are listener counts by age
   band × gender and by country; shares are counts over the total of the reported buckets (the
-  ``unknown`` age band is left out). Spotify's ``60-150`` band is ``60+``.
+  ``unknown`` age band is left out and counted in ``ParsedExport.dropped``). Spotify's ``60-150`` band is ``60+``.
 * Apple Podcasts Connect ``showTrends/Listeners``: the ``content`` rows
   ``[episode id, title, published, value, null]`` carry a value of ``-1.0`` when Apple does not
   report it (below its privacy threshold): that is *not reported*, never zero. Daily figures come
@@ -31,15 +31,19 @@ Units and sources of the rules:
 * Anchor (Spotify for Creators) dashboard: ``playsByEpisode`` ``data.data.rows`` =
   ``[unix day start (s, UTC), episode label key, plays]`` with titles in
   ``data.data.labels.EpisodeTitle``; ``plays`` rows = ``[unix day start, plays]``; ``playsByGeo``
-  rows = ``[country name, share of plays]`` (country names resolved to ISO 3166-1 alpha-2 with
-  pycountry); ``playsByApp`` rows = ``[app name, share of plays]`` (kept as app shares: the
-  warehouse has no listening-app table, so they are parsed and reported, not loaded).
+  rows = ``[country name, share of plays]`` (country names resolved to ISO 3166-1 alpha-2 by
+  :func:`country_code`; an unresolved name is quarantined); ``playsByApp`` rows =
+  ``[app name, share of plays]`` (the warehouse has no listening-app table: parsed, counted as dropped).
+
+Every payload entry not turned into a row is counted in :attr:`ParsedExport.dropped` under its reason,
+so an import can show rows read = loaded + quarantined + dropped.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,16 +170,89 @@ def _unix_day(value: Any) -> str:
         return str(value)
 
 
-def country_code(name: str) -> str:
-    """Country name or code as a platform writes it → ISO 3166-1 alpha-2; ``'ZZ'`` when unknown."""
-    text = str(name).strip()
+# Country names platforms write that ISO 3166-1 (pycountry) spells otherwise: former or English
+# short names (ISO renamed Turkey to Türkiye in 2022), and names fuzzy search gets wrong or finds
+# ambiguous. Keys are lower case. XK (Kosovo) is the user-assigned code the EU and the platforms use.
+COUNTRY_ALIASES: dict[str, str] = {
+    "turkey": "TR",
+    "czech republic": "CZ",
+    "russia": "RU",
+    "south korea": "KR",
+    "korea, south": "KR",
+    "republic of korea": "KR",
+    "north korea": "KP",
+    "vietnam": "VN",
+    "iran": "IR",
+    "laos": "LA",
+    "syria": "SY",
+    "moldova": "MD",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "taiwan": "TW",
+    "macau": "MO",
+    "macao": "MO",
+    "hong kong": "HK",
+    "ivory coast": "CI",
+    "cote d'ivoire": "CI",
+    "cape verde": "CV",
+    "swaziland": "SZ",
+    "burma": "MM",
+    "east timor": "TL",
+    "macedonia": "MK",
+    "north macedonia": "MK",
+    "palestine": "PS",
+    "vatican city": "VA",
+    "micronesia": "FM",
+    "brunei": "BN",
+    "kosovo": "XK",
+    "republic of the congo": "CG",
+    "congo-brazzaville": "CG",
+    "democratic republic of the congo": "CD",
+    "dr congo": "CD",
+    "congo-kinshasa": "CD",
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "usa": "US",
+    "united states of america": "US",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "the bahamas": "BS",
+    "the gambia": "GM",
+}
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: ``'Türkiye'`` → ``'turkiye'``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def country_code(name: object) -> str | None:
+    """Country name or code as a platform writes it → ISO 3166-1 alpha-2, or ``None`` when unresolved.
+
+    In order: an alpha-2 or alpha-3 code, pycountry's name / common name / official name, the
+    :data:`COUNTRY_ALIASES` table, then ``pycountry.countries.search_fuzzy`` accepted only when
+    exactly one of its candidates has the text in one of its names (``'Iran'`` → IR; ``'Congo'``,
+    ``'Korea'`` are ambiguous and ``'Kosovo'`` would match a Serbian subdivision, so they are not
+    guessed). Callers quarantine what stays unresolved; nothing becomes ``ZZ`` silently.
+    """
+    text = " ".join(str(name).split())
     if not text:
-        return "ZZ"
+        return None
+    alias = COUNTRY_ALIASES.get(_fold(text))
+    if alias:
+        return alias
     for lookup in (
         lambda t: pycountry.countries.get(alpha_2=t.upper()) if len(t) == 2 else None,
         lambda t: pycountry.countries.get(alpha_3=t.upper()) if len(t) == 3 else None,
         lambda t: pycountry.countries.get(name=t),
         lambda t: pycountry.countries.get(common_name=t),
+        lambda t: pycountry.countries.get(official_name=t),
     ):
         try:
             found = lookup(text)
@@ -183,10 +260,25 @@ def country_code(name: str) -> str:
             found = None
         if found is not None:
             return found.alpha_2
+    if len(text) > 100:
+        return None
     try:
-        return pycountry.countries.search_fuzzy(text)[0].alpha_2
+        candidates = pycountry.countries.search_fuzzy(text)
     except LookupError:
-        return "ZZ"
+        return None
+    folded = _fold(text)
+    named = [
+        c
+        for c in candidates
+        if any(folded in _fold(getattr(c, attr, "") or "") for attr in ("name", "common_name", "official_name"))
+    ]
+    return named[0].alpha_2 if len(named) == 1 else None
+
+
+def unresolved_country(name: object) -> str:
+    """The bucket written for a country name :func:`country_code` cannot resolve: it fails the
+    audience_profiles schema's alpha-2 check, so the row is quarantined with the name in its raw values."""
+    return f"unresolved country {str(name)[:40]!r}"
 
 
 # --- Spotify for Podcasters -------------------------------------------------------------------
@@ -219,12 +311,15 @@ def _spotify_aggregate(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
             continue
         for gender, n in ((facet or {}).get("counts") or {}).items():
             key = f"{AGE_BANDS[band]}|{GENDERS.get(gender, str(gender).lower())}"
-            counts[key] = counts.get(key, 0) + (n if isinstance(n, (int, float)) else 0)
+            if not isinstance(n, (int, float)) or isinstance(n, bool) or n < 0:
+                out.dropped["age × gender count that is not a non-negative number"] += 1
+                continue
+            counts[key] = counts.get(key, 0) + n
     for bucket, share in sorted(_shares(counts).items()):
         out.audience.append(_audience(ctx, out.source, "age_gender", bucket, share, counts[bucket], as_of))
     countries: dict[str, float] = {}
     for name, facet in (data.get("countryFacetedCounts") or {}).items():
-        code = (facet or {}).get("countryCode") or country_code(name)
+        code = (facet or {}).get("countryCode") or country_code(name) or unresolved_country(name)
         total = sum(n for n in ((facet or {}).get("counts") or {}).values() if isinstance(n, (int, float)))
         countries[code] = countries.get(code, 0) + total
     for code, share in sorted(_shares(countries).items()):
@@ -249,6 +344,21 @@ def _apple_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
             raise ExportFormatError(f"data.content row {row!r} is not [id, title, published, value, ...]")
         value = _reported(row[3])
         out.episodes.append((str(row[0]), str(row[1]), None if value is None else float(value)))
+    for row in out.episodes:
+        out.dropped[
+            "episode listeners over the payload range: a range total, not a daily value"
+            if row[2] is not None
+            else "episode listeners over the payload range: not reported by Apple (-1)"
+        ] += 1
+    for key, why in (
+        ("episodesPlayCount", "episode running totals (latestValue/previousValue), not daily values"),
+        ("showPlayCount", "show running totals (latestValue/previousValue), not daily values"),
+        ("showTopCities", "ranked city ids without counts or shares"),
+        ("showTopCountries", "ranked country ids without counts or shares"),
+    ):
+        value = data.get(key)
+        if isinstance(value, (list, dict)) and value:
+            out.dropped[f"{key}: {why}"] += len(value)
     trends = data.get("episodesPlayCountTrends") or {}
     for episode_id in sorted(trends):
         for item in trends[episode_id]:
@@ -281,25 +391,37 @@ def _apple_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
 
 
 def _host_metrics(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    """Daily ``downloads`` / ``total`` (or no subdimension) become rows; every other entry is counted
+    in ``out.dropped`` under its reason: an exact duplicate, an app dimension (clients, platforms,
+    sources), or a total over a range longer than a day (``hosterPodcastMetricsTotals``: downloads,
+    listeners and subscribers over 30 days), which listener_metrics, holding daily values, cannot take.
+    """
     seen: set[str] = set()
     for item in _list(p["data"], "metrics"):
         fingerprint = json.dumps(item, sort_keys=True, default=str)
         if fingerprint in seen:
-            out.dropped["exact duplicate row"] += 1
+            out.dropped["exact duplicate row (the host's API repeats rows across pages)"] += 1
             continue
         seen.add(fingerprint)
         if not isinstance(item, dict):
             raise ExportFormatError(f"data.metrics entry {item!r} is not an object")
-        if item.get("dimension") != "downloads" or item.get("subdimension") not in ("total", None):
-            out.dropped[f"dimension {item.get('dimension')!r} (not a listener metric)"] += 1
-            continue
+        dimension, subdimension = item.get("dimension"), item.get("subdimension")
         start, end = item.get("start"), item.get("end")
         try:
             days = (date.fromisoformat(str(end)) - date.fromisoformat(str(start))).days
         except ValueError:
             days = 1  # a bad date is left for validation to quarantine with its value
+        if dimension not in ("downloads", "listeners", "subscribers"):
+            out.dropped[f"dimension {str(dimension)[:40]!r} describes apps, not listeners"] += 1
+            continue
         if days != 1:
-            out.dropped["downloads over more than one day"] += 1
+            out.dropped[
+                f"{str(dimension)[:40]}/{str(subdimension)[:40]} is a total over {days} days; "
+                "listener_metrics holds daily values"
+            ] += 1
+            continue
+        if dimension != "downloads" or subdimension not in ("total", None):
+            out.dropped[f"daily {str(dimension)[:40]}/{str(subdimension)[:40]} has no listener_metrics column"] += 1
             continue
         out.metrics.append(_metric(ctx, out.source, start, p["meta"].get("episode"), downloads=item.get("value")))
 
@@ -340,7 +462,7 @@ def _anchor_plays_by_geo(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     for row in rows:
         if not isinstance(row, list) or len(row) != 2:
             raise ExportFormatError(f"data.data.rows entry {row!r} is not [country, share]")
-        code = country_code(row[0])
+        code = country_code(row[0]) or unresolved_country(row[0])
         share = row[1] if isinstance(row[1], (int, float)) and not isinstance(row[1], bool) else None
         if share is None:
             out.audience.append(_audience_raw(ctx, out.source, code, row[1], as_of))
@@ -356,12 +478,14 @@ def _audience_raw(ctx: ShowContext, source: str, code: str, share: Any, as_of: A
     return row
 
 
-def _anchor_plays_by_app(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - parser signature
+def _anchor_plays_by_app(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
     rows, _ = _anchor_rows(p)
     for row in rows:
         if not isinstance(row, list) or len(row) != 2 or not isinstance(row[1], (int, float)):
             raise ExportFormatError(f"data.data.rows entry {row!r} is not [app name, share]")
         out.apps.append((str(row[0]), float(row[1])))
+    if out.apps:
+        out.dropped["app share: the warehouse has no listening-app table"] += len(out.apps)
 
 
 Parser = Callable[[dict, ShowContext, ParsedExport], None]

@@ -136,6 +136,8 @@ SHOWS = pa.DataFrameSchema(
         "explicit": _bool(),
         "language": pa.Column(TEXT, checks=pa.Check.str_length(2, 16), nullable=False),
         "description": _text(nullable=True, max_len=10_000),
+        # the show's RSS feed, read by the episode catalogue; optional in a shows file
+        "feed_url": pa.Column(TEXT, checks=pa.Check.str_matches(r"^https?://\S+$"), nullable=True, required=False),
     },
     coerce=True,
     name="shows",

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from sponsor_pipeline.validation import InputShapeError, normalise_header
+from sponsor_pipeline.validation import InputShapeError, header_duplicates, normalise_header
 
 SERIAL_EPOCH = date(1899, 12, 30)
 MAX_SERIAL = (date(9999, 12, 31) - SERIAL_EPOCH).days
@@ -96,7 +96,8 @@ def values_to_frame(
     ``defaults`` fill a column that is absent or empty (e.g. the configured tenant_id).
 
     Raises:
-        InputShapeError: no header row, or a data row longer than the header (names ``source``).
+        InputShapeError: no header row, two header cells naming one column, or a data row longer
+            than the header (names ``source`` and the column or row).
     """
     rows = values or []
     header_at = next((i for i, row in enumerate(rows) if any(cell_text(c).strip() for c in row)), None)
@@ -105,6 +106,10 @@ def values_to_frame(
     header = [normalise_header(cell_text(c)) for c in rows[header_at]]
     while header and not header[-1]:
         header.pop()
+    dupes = header_duplicates(header)
+    if dupes:
+        listed = "; ".join(f"{name!r} at columns {', '.join(map(str, at))}" for name, at in sorted(dupes.items()))
+        raise InputShapeError(f"{source}: duplicate column(s) in the header: {listed}; keep one of each")
     dates, counts = set(date_columns), set(count_columns)
     records, index = [], []
     for offset, row in enumerate(rows[header_at + 1 :], start=1):
@@ -117,7 +122,7 @@ def values_to_frame(
             )
         cells = cells[: len(header)] + [""] * (len(header) - len(cells))
         record = {}
-        for name, value in zip(header, cells):
+        for name, value in zip(header, cells, strict=True):
             if name in dates:
                 record[name] = _date_text(value)
             elif name in counts:

@@ -84,6 +84,7 @@ def test_every_domain_folder_has_its_definitions_and_the_root_merges_them_all():
     folders = {p.parent.name for p in (Path(root.__file__).parent / "defs").glob("*/__init__.py")}
     merged = {domain.__name__.split(".")[-2] for domain in root.DOMAINS}
     assert folders == merged
+    assert {"reference", "catalogue", "ingestion"} <= merged
     for domain in root.DOMAINS:
         assert isinstance(domain.build_defs(Flags()), dg.Definitions), domain.__name__
 

@@ -55,7 +55,11 @@ WITH required (kind, name, detail) AS (
     ('security_definer', 'change_log_campaign_stage', NULL),
     -- 0009_source_isolation
     ('unique_index', 'ux_etl_imports_failed_content', 'etl_imports'),
-    ('index', 'ix_etl_imports_running', 'etl_imports')
+    ('index', 'ix_etl_imports_running', 'etl_imports'),
+    -- 0010_data_points
+    ('column', 'rows_dropped', 'etl_imports'), ('column', 'feed_url', 'shows'),
+    ('column', 'guid', 'episodes'),
+    ('unique_index', 'ux_episodes_show_guid', 'episodes')
 )
 SELECT kind, name, detail
 FROM required r
@@ -106,6 +110,9 @@ WHERE NOT CASE r.kind
     WHEN 'function' THEN EXISTS (
         SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = current_schema() AND p.proname = r.name)
+    WHEN 'column' THEN EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = r.detail AND column_name = r.name)
     ELSE false
 END
 ORDER BY kind, name;

@@ -6,14 +6,20 @@ Folder layout (the exports folder, or ``exports/`` inside the landing folder)::
     <exports>/<tenant_id>/reference/*.csv       optional: the tenant's tenants/shows/episodes rows
     <exports>/<tenant_id>/*.json                payloads in the {provider, meta, data} wrapper
 
-Each payload is one ``etl_imports`` row (source_kind ``export``, checksum = sha256 of the file)
-through :func:`sponsor_pipeline.warehouse.imports.import_frames`: same validation, quarantine,
-events and all-or-nothing rules as a CSV. A payload the parser rejects is a failed import with
-``etl.error``, nothing loaded.
+Each payload is one ``etl_imports`` row (source_kind ``export``, checksum = sha256 of the bytes
+parsed: the file is read once) through :func:`sponsor_pipeline.warehouse.imports.import_frames`:
+same validation, quarantine, events and all-or-nothing rules as a CSV. A payload the parser
+rejects is a failed import with ``etl.error``, nothing loaded. Entries the parser does not turn
+into rows are counted as dropped with their reason, so rows read = loaded + quarantined + dropped.
+
+A tenant folder feeds only its tenant: its payloads' rows are that tenant's, and rows of its
+``reference/`` files naming another tenant are quarantined ("tenant_id B outside this source's
+tenant A"), never written over that tenant's rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -21,7 +27,6 @@ import pandas as pd
 import psycopg
 
 from sponsor_pipeline import exports
-from sponsor_pipeline.validation import file_checksum
 from sponsor_pipeline.warehouse import imports, targets
 
 REFERENCE = (("tenants.csv", targets.TENANTS), ("shows.csv", targets.SHOWS), ("episodes.csv", targets.EPISODES))
@@ -47,12 +52,16 @@ def payload_files(folder: Path) -> list[Path]:
 
 
 def load_reference(conn: psycopg.Connection, folder: Path) -> list[imports.ImportResult]:
-    """Import ``<folder>/reference/{tenants,shows,episodes}.csv`` that exist, parents first."""
+    """Import ``<folder>/reference/{tenants,shows,episodes}.csv`` that exist, parents first.
+
+    The folder's name is the only tenant these files may write: rows naming another tenant are
+    quarantined. Raises :class:`imports.ImportFailed` as :func:`imports.import_csv` does.
+    """
     results = []
     for name, target in REFERENCE:
         path = folder / "reference" / name
         if path.exists():
-            results.append(imports.import_csv(conn, path, target))
+            results.append(imports.import_csv(conn, path, target, tenant_id=folder.name))
     return results
 
 
@@ -76,11 +85,12 @@ def import_payload(
             ``recorded_before``, the same bytes failed on their content before: nothing recorded).
     """
     path = Path(path).resolve()
-    checksum = file_checksum(path)
+    body = path.read_bytes()  # parsed and hashed once: the checksum covers exactly these bytes
+    checksum = hashlib.sha256(body).hexdigest()
     parsed: exports.ParsedExport | None = None
     error: exports.ExportFormatError | None = None
     try:
-        parsed = _parse(path, tenant_id, shows)
+        parsed = _parse(path, body, tenant_id, shows)
     except exports.ExportFormatError as err:
         error = err
     if parsed is not None and parsed.target == "audience_profiles":
@@ -103,13 +113,14 @@ def import_payload(
         checksum=checksum,
         tenant_id=tenant_id,
         retry_failed=retry_failed,
+        dropped=parsed.dropped if parsed is not None else None,
     )
     return result, parsed
 
 
-def _parse(path: Path, tenant_id: str, shows: dict[tuple[str, str], str]) -> exports.ParsedExport:
+def _parse(path: Path, body: bytes, tenant_id: str, shows: dict[tuple[str, str], str]) -> exports.ParsedExport:
     try:
-        payload = json.loads(path.read_bytes().decode("utf-8-sig"))
+        payload = json.loads(body.decode("utf-8-sig"))
         exports.detect_format(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise exports.ExportFormatError(f"{path}: not JSON text ({err})") from err

@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_pandera import pandera_schema_to_dagster_type
 
 from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
+from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.schemas import LISTENER_METRICS as LISTENER_METRICS_SCHEMA
@@ -15,7 +16,7 @@ from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
 
 class MetricsCsvConfig(dg.Config):
     landing_dir: str | None = None  # default: the settings resource's landing folder (SPONSOR_LANDING_DIR)
-    pattern: str = "*metrics*.csv"  # glob of metrics files inside the landing folder
+    pattern: str = "*metrics*.csv"  # glob of metrics files inside the landing folder (may not leave it)
     chunk_rows: int = imports.DEFAULT_CHUNK_ROWS
     retry_failed: bool = False  # read again files whose same bytes failed on their content before
 
@@ -48,7 +49,10 @@ def listener_metrics(
 ) -> dg.MaterializeResult:
     """Import every file matching ``config.pattern``; a failed file fails the sources check, not the step."""
     folder = settings.landing(config.landing_dir)
-    files = list(imports.iter_files(folder, config.pattern))
+    try:
+        files = list(imports.iter_files(folder, config.pattern))
+    except ValueError as err:
+        raise dg.Failure(description=str(err), allow_retries=False) from None
     results: list[imports.ImportResult] = []
     failures: list[FailedSource] = []
     with postgres.connect() as conn:
@@ -63,18 +67,15 @@ def listener_metrics(
                 continue
             context.log.info(
                 f"{path.name}: {result.status}, {result.rows_loaded} loaded, "
-                f"{result.rows_quarantined} quarantined" + (f" ({dict(result.reasons)})" if result.reasons else "")
+                f"{result.rows_quarantined} quarantined, {result.rows_dropped} dropped"
+                + (f" ({dict(result.reasons)})" if result.reasons else "")
             )
             results.append(result)
         total_rows = imports.table_rows(conn, "listener_metrics")
-    table = "\n".join(
-        ["| file | status | read | loaded | changed | quarantined |", "|---|---|---|---|---|---|"]
-        + [
-            f"| {Path(r.source_uri).name} | {r.status} | {r.rows_read} | {r.rows_loaded} | "
-            f"{r.rows_changed} | {r.rows_quarantined} |"
-            for r in results
-        ]
-        + [f"| {f.name} | {'failed before' if f.recorded_before else 'failed'} | | | | |" for f in failures]
+    table = report.table(
+        "file",
+        [report.result_row(Path(r.source_uri).name, r) for r in results]
+        + [report.failed_row(f.name, "failed before" if f.recorded_before else "failed") for f in failures],
     )
     metadata = {
         "landing_dir": str(folder),
@@ -86,6 +87,8 @@ def listener_metrics(
         "rows_loaded": sum(r.rows_loaded for r in results),
         "rows_changed": sum(r.rows_changed for r in results),
         "rows_quarantined": sum(r.rows_quarantined for r in results),
+        "rows_dropped": sum(r.rows_dropped for r in results),
+        "rows_read": sum(r.rows_read for r in results),
         "table_rows": dg.MetadataValue.int(total_rows),
         "imports": dg.MetadataValue.md(table),
     }

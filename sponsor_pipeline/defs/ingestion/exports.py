@@ -6,6 +6,7 @@ import dagster as dg
 
 from sponsor_pipeline import exports
 from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
+from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.warehouse import imports
@@ -43,9 +44,20 @@ def platform_exports(
     check, not the step."""
     root = settings.exports(config.exports_dir)
     only = {str(Path(f).resolve()) for f in config.files} if config.files else None
-    lines = ["| file | format | target | status | read | loaded | quarantined |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| file | format | target | status | read | loaded | quarantined | dropped | reasons |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     failures: list[FailedSource] = []
-    totals = {"payloads": 0, "listener_metrics_rows": 0, "audience_rows": 0, "rows_quarantined": 0, "rows_changed": 0}
+    totals = {
+        "payloads": 0,
+        "listener_metrics_rows": 0,
+        "audience_rows": 0,
+        "rows_read": 0,
+        "rows_quarantined": 0,
+        "rows_dropped": 0,
+        "rows_changed": 0,
+    }
     with postgres.connect() as conn:
         for folder in payloads.tenant_folders(root):
             files = [p for p in payloads.payload_files(folder) if only is None or str(p.resolve()) in only]
@@ -64,21 +76,21 @@ def platform_exports(
                     (context.log.warning if err.recorded_before else context.log.error)(str(err))
                     failures.append(FailedSource.from_import(err))
                     status = "failed before" if err.recorded_before else "failed"
-                    lines.append(f"| {tenant}/{path.name} | | | {status} | | | |")
+                    lines.append(f"| {report.md_cell(f'{tenant}/{path.name}')} | | | {status} | | | | | |")
                     continue
                 target = parsed.target if parsed else ""
                 if target == "audience_profiles":
                     totals["audience_rows"] += result.rows_loaded
                 else:
                     totals["listener_metrics_rows"] += result.rows_loaded
+                totals["rows_read"] += result.rows_read
                 totals["rows_quarantined"] += result.rows_quarantined
+                totals["rows_dropped"] += result.rows_dropped
                 totals["rows_changed"] += result.rows_changed
-                extra = ""
-                if parsed is not None and parsed.apps:
-                    extra = f" ({len(parsed.apps)} app shares, not stored)"
                 lines.append(
-                    f"| {tenant}/{path.name} | {parsed.format if parsed else ''}{extra} | {target} | "
-                    f"{result.status} | {result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} |"
+                    f"| {report.md_cell(f'{tenant}/{path.name}')} | {parsed.format if parsed else ''} | {target} | "
+                    f"{result.status} | {result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} | "
+                    f"{result.rows_dropped} | {report.md_cell(report.reasons_text(result))} |"
                 )
         metrics_rows = imports.table_rows(conn, "listener_metrics")
         audience_rows = imports.table_rows(conn, "audience_profiles")

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
+from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError, WorksheetSpec
 from sponsor_pipeline.sheet_values import values_checksum, values_to_frame
@@ -60,9 +61,10 @@ def import_worksheet(
     description=(
         "Listener metrics kept by hand in Google Sheets worksheets (configured on the `sheets` "
         "resource / SPONSOR_SHEETS), read through gspread with unformatted values, validated with "
-        "the listener_metrics pandera schema and upserted into listener_metrics; invalid rows are "
-        "quarantined with the sheet row number. An unchanged worksheet loads nothing. A worksheet that "
-        "fails, or Google unreachable, fails the sheet_metrics_sources_loaded check, not the step."
+        "the listener_metrics pandera schema and upserted into listener_metrics; invalid rows, and rows "
+        "naming a tenant other than the worksheet's, are quarantined with the sheet row number. An "
+        "unchanged worksheet loads nothing. A worksheet that fails, or Google unreachable, fails the "
+        "sheet_metrics_sources_loaded check, not the step."
     ),
 )
 def sheet_metrics(
@@ -81,7 +83,7 @@ def sheet_metrics(
             },
             check_results=[sources_check_result("sheet_metrics", [], 0)],
         )
-    lines = ["| worksheet | status | read | loaded | changed | quarantined |", "|---|---|---|---|---|---|"]
+    lines: list[str] = []
     results: list[imports.ImportResult] = []
     failures: list[FailedSource] = []
     with postgres.connect() as conn:
@@ -92,26 +94,23 @@ def sheet_metrics(
                 raise dg.Failure(description=str(err), allow_retries=False) from None
             except imports.ImportFailed as err:
                 failures.append(FailedSource.from_import(err))
-                lines.append(f"| {source_uri(spec)} | {'failed before' if err.recorded_before else 'failed'} | | | | |")
+                lines.append(report.failed_row(source_uri(spec), "failed before" if err.recorded_before else "failed"))
                 (context.log.warning if err.recorded_before else context.log.error)(str(err))
                 continue
             except InputShapeError as err:
                 failures.append(FailedSource(source_uri(spec), str(err)))
-                lines.append(f"| {source_uri(spec)} | failed | | | | |")
+                lines.append(report.failed_row(source_uri(spec)))
                 context.log.error(str(err))
                 continue
             except Exception as err:  # noqa: BLE001 - API/network errors: report the sheet, go on
                 message = f"could not read ({type(err).__name__}: {str(err)[:300]})"
                 failures.append(FailedSource(source_uri(spec), message))
                 message = f"{source_uri(spec)}: {message}"
-                lines.append(f"| {source_uri(spec)} | unreadable | | | | |")
+                lines.append(report.failed_row(source_uri(spec), "unreadable"))
                 context.log.error(message)
                 continue
             results.append(result)
-            lines.append(
-                f"| {source_uri(spec)} | {result.status} | {result.rows_read} | {result.rows_loaded} | "
-                f"{result.rows_changed} | {result.rows_quarantined} |"
-            )
+            lines.append(report.result_row(source_uri(spec), result))
         total = imports.table_rows(conn, "listener_metrics")
     imported = sum(r.status == "completed" for r in results)
     metadata = {
@@ -124,8 +123,9 @@ def sheet_metrics(
         "rows_loaded": sum(r.rows_loaded for r in results),
         "rows_changed": sum(r.rows_changed for r in results),
         "rows_quarantined": sum(r.rows_quarantined for r in results),
+        "rows_dropped": sum(r.rows_dropped for r in results),
         "table_rows": dg.MetadataValue.int(total),
-        "imports": dg.MetadataValue.md("\n".join(lines)),
+        "imports": dg.MetadataValue.md(report.table("worksheet", lines)),
     }
     return dg.MaterializeResult(
         metadata=metadata, check_results=[sources_check_result("sheet_metrics", failures, len(sheets.worksheets))]

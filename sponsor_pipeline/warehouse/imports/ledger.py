@@ -21,12 +21,14 @@ other failures (database, network) are retried by the next run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from sponsor_pipeline.exports import ExportFormatError
-from sponsor_pipeline.validation import InputShapeError, file_checksum, read_csv_chunks
+from sponsor_pipeline.validation import InputShapeError, file_snapshot, read_csv_chunks
 from sponsor_pipeline.warehouse.events import record_event
 from sponsor_pipeline.warehouse.imports.load import (
     Chunks,
@@ -55,6 +57,7 @@ def import_csv(
     target: Target,
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    tenant_id: str | None = None,
     after_chunk: ChunkHook | None = None,
     retry_failed: bool = False,
 ) -> ImportResult:
@@ -64,6 +67,8 @@ def import_csv(
         conn: a psycopg connection owned by the caller, not inside a transaction.
         path: the CSV file; its absolute path is the ``source_uri``.
         chunk_rows: rows validated and copied at a time (bounds memory).
+        tenant_id: the one tenant this file may feed (a tenant's export folder); rows naming
+            another tenant are quarantined. None: the file's rows name their tenants.
         after_chunk: called with the chunk number after each chunk is staged (tests inject failures).
         retry_failed: import the file even if the same bytes failed on their content before.
 
@@ -71,13 +76,15 @@ def import_csv(
         ImportFailed: the import was rolled back (bad encoding, missing columns, database error...).
     """
     path = Path(path).resolve()
+    snapshot = file_snapshot(path)  # the checksum covers exactly the bytes read below
     return import_frames(
         conn,
-        lambda: read_csv_chunks(path, chunk_rows),
+        lambda: read_csv_chunks(path, chunk_rows, snapshot=snapshot),
         target,
         source_kind="csv",
         source_uri=str(path),
-        checksum=file_checksum(path),
+        checksum=snapshot.checksum,
+        tenant_id=tenant_id,
         after_chunk=after_chunk,
         retry_failed=retry_failed,
     )
@@ -94,11 +101,16 @@ def import_frames(
     tenant_id: str | None = None,
     after_chunk: ChunkHook | None = None,
     retry_failed: bool = False,
+    dropped: Mapping[str, int] | None = None,
 ) -> ImportResult:
     """Import string chunks (index = 1-based source row numbers) into ``target``.
 
     ``chunks`` is called once, inside the transaction, so a generator reading a file streams.
-    ``tenant_id`` is recorded on ``etl_imports`` when the whole source belongs to one tenant.
+    ``tenant_id`` is the one tenant the source may feed (a worksheet's or an export folder's
+    tenant): recorded on ``etl_imports``, and rows naming another tenant are quarantined with
+    reason ``tenant_id B outside this source's tenant A`` (issue 11, tenant scope of inputs).
+    ``dropped`` counts source entries the parser deliberately did not turn into rows, by reason;
+    they are part of ``rows_read``, so rows read = loaded + quarantined + dropped.
     ``retry_failed`` imports content whose earlier import failed on its content (otherwise that
     content is not read again, see :data:`CONTENT_ERRORS`).
 
@@ -115,7 +127,7 @@ def import_frames(
     try:
         mark_interrupted(conn, source_kind, source_uri, checksum)
         return _import_locked(
-            conn, chunks, target, source_kind, source_uri, checksum, tenant_id, after_chunk, retry_failed
+            conn, chunks, target, source_kind, source_uri, checksum, tenant_id, after_chunk, retry_failed, dropped
         )
     finally:
         try:
@@ -174,6 +186,7 @@ def _import_locked(
     tenant_id: str | None,
     after_chunk: ChunkHook | None,
     retry_failed: bool,
+    dropped: Mapping[str, int] | None,
 ) -> ImportResult:
     previous = _completed_import(conn, source_kind, checksum)
     failed_before = _content_failure(conn, source_kind, checksum)
@@ -189,7 +202,7 @@ def _import_locked(
 
     import_id = conn.execute(
         "INSERT INTO etl_imports (tenant_id, source_kind, source_uri, checksum, status) "
-        "VALUES (%s, %s, %s, %s, 'running') RETURNING import_id",
+        "VALUES ((SELECT tenant_id FROM tenants WHERE tenant_id = %s), %s, %s, %s, 'running') RETURNING import_id",
         (tenant_id, source_kind, source_uri, checksum),
     ).fetchone()[0]
     conn.commit()
@@ -201,16 +214,19 @@ def _import_locked(
             if target.direct_load:
                 try:
                     with conn.transaction():  # a savepoint: a failed attempt leaves nothing behind
-                        staged = direct_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result)
+                        staged = direct_attempt(
+                            conn, chunks, target, import_id, source_uri, after_chunk, result, tenant_id
+                        )
                 except (psycopg.errors.IntegrityError, UseStage):
                     staged = None  # an existing key, a duplicate, a missing show_id, a bad reference
                 if staged is None:
                     result = ImportResult(source_uri, checksum, "completed", import_id=import_id)
             if staged is None:
-                staged = staged_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result)
+                staged = staged_attempt(conn, chunks, target, import_id, source_uri, after_chunk, result, tenant_id)
             for hook in target.finalize:
                 hook(conn, import_id)
             result.tenants = _tenants(conn, import_id, staged)
+            result.add_dropped(dropped or {})
             conn.execute(
                 "UPDATE etl_imports SET status = 'completed', rows_read = %s, rows_loaded = %s, "
                 "rows_quarantined = %s, finished_at = now(), "
@@ -223,6 +239,7 @@ def _import_locked(
                     import_id,
                 ),
             )
+            _record_counts(conn, result)
             _record_completed(conn, result, target, staged)
     except Exception as err:
         conn.rollback()
@@ -230,6 +247,14 @@ def _import_locked(
         _record_failure(conn, import_id, source_uri, tenant_id, str(err), reason=reason, error_type=type(err).__name__)
         raise ImportFailed(source_uri, import_id, err) from err
     return result
+
+
+def _record_counts(conn: psycopg.Connection, result: ImportResult) -> None:
+    """Dropped rows and the rows per reason (dropped and quarantined) on the ``etl_imports`` row."""
+    conn.execute(
+        "UPDATE etl_imports SET rows_dropped = %s, dropped_reasons = %s, quarantined_reasons = %s WHERE import_id = %s",
+        (result.rows_dropped, Jsonb(dict(result.dropped)), Jsonb(dict(result.reasons)), result.import_id),
+    )
 
 
 def _content_failure(conn: psycopg.Connection, source_kind: str, checksum: str) -> tuple[int, str | None] | None:
@@ -282,6 +307,7 @@ def _record_completed(conn: psycopg.Connection, result: ImportResult, target: Ta
                 "rows_read": result.rows_read,
                 "rows_loaded": staged.rows.get(tenant, 0) if tenant else result.rows_loaded,
                 "rows_quarantined": quarantined.get(tenant, 0),
+                "rows_dropped": result.rows_dropped,
             },
         )
 

@@ -22,7 +22,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from sponsor_pipeline.validation import Reject, prepare_chunk, split_valid
+from sponsor_pipeline.validation import Reject, outside_tenant, prepare_chunk, split_valid
 from sponsor_pipeline.warehouse.imports.encode import cols, copy_rows, create_stage
 from sponsor_pipeline.warehouse.imports.prefetch import prefetch
 from sponsor_pipeline.warehouse.imports.quarantine import (
@@ -67,10 +67,15 @@ class Staged:
         return sum(self.rows.values())
 
 
-def _validated(chunks: Chunks, target: Target, source_uri: str) -> Iterator[tuple[int, pd.DataFrame, list[Reject]]]:
+def _validated(
+    chunks: Chunks, target: Target, source_uri: str, tenant_scope: str | None
+) -> Iterator[tuple[int, pd.DataFrame, list[Reject]]]:
     for raw in chunks():
         frame = prepare_chunk(raw, target.schema, source_uri)
         valid, rejects = split_valid(frame, target.schema)
+        if tenant_scope is not None:
+            valid, outside = outside_tenant(valid, frame, tenant_scope)
+            rejects = sorted(rejects + outside, key=lambda r: r.row_number)
         yield len(frame), valid, rejects
 
 
@@ -82,6 +87,7 @@ def direct_attempt(
     source_uri: str,
     after_chunk: ChunkHook | None,
     result: ImportResult,
+    tenant_scope: str | None = None,
 ) -> Staged | None:
     """COPY validated rows straight into the target when its day range holds no row of the file yet.
 
@@ -90,12 +96,15 @@ def direct_attempt(
     needing a derived column) raises an IntegrityError, and a row failing a referential check (its
     distinct reference values are collected while streaming and checked at the end) raises
     :class:`UseStage`; either way the caller's savepoint undoes the attempt and the stage path,
-    which quarantines with source row numbers, runs instead.
+    which quarantines with source row numbers, runs instead. With ``tenant_scope``, rows naming
+    another tenant are quarantined (:func:`~sponsor_pipeline.validation.outside_tenant`).
     """
     staged = Staged()
     uses = target.ref_columns
     refs: set[tuple] = set()
-    for number, (frame_rows, valid, rejects) in enumerate(prefetch(_validated(chunks, target, source_uri))):
+    for number, (frame_rows, valid, rejects) in enumerate(
+        prefetch(_validated(chunks, target, source_uri, tenant_scope))
+    ):
         if number == 0:
             first = Staged()
             first.add(valid, target)
@@ -134,6 +143,7 @@ def staged_attempt(
     source_uri: str,
     after_chunk: ChunkHook | None,
     result: ImportResult,
+    tenant_scope: str | None = None,
 ) -> Staged:
     """Stage every valid row, quarantine what fails referential checks, then insert or upsert.
 
@@ -142,7 +152,9 @@ def staged_attempt(
     """
     create_stage(conn, target)
     staged = Staged()
-    for number, (frame_rows, valid, rejects) in enumerate(prefetch(_validated(chunks, target, source_uri))):
+    for number, (frame_rows, valid, rejects) in enumerate(
+        prefetch(_validated(chunks, target, source_uri, tenant_scope))
+    ):
         result.rows_read += frame_rows
         copy_rows(conn, sql.Identifier("import_stage"), valid, target.columns, source_row=True)
         staged.add(valid, target)

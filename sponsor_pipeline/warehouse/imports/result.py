@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 # Called with the 0-based chunk number after each chunk is written (tests inject failures).
@@ -39,9 +39,19 @@ class ImportResult:
     rows_loaded: int = 0  # valid rows upserted (new, changed or already identical)
     rows_changed: int = 0  # rows inserted or updated with different values
     rows_quarantined: int = 0
-    reasons: Counter = field(default_factory=Counter)  # "column: reason" -> rows
+    rows_dropped: int = 0  # source entries deliberately not turned into rows (counted in rows_read)
+    reasons: Counter = field(default_factory=Counter)  # "column: reason" -> rows quarantined
+    dropped: Counter = field(default_factory=Counter)  # reason -> rows dropped
     tenants: list[str] = field(default_factory=list)
     load_path: str | None = None  # 'copy' (straight into the table), 'insert' or 'upsert' (via the stage)
+
+    def add_dropped(self, dropped: Mapping[str, int]) -> None:
+        """Count entries the parser dropped, by reason, into ``rows_dropped`` and ``rows_read``."""
+        for reason, rows in dropped.items():
+            if rows:
+                self.dropped[reason] += rows
+                self.rows_dropped += rows
+                self.rows_read += rows
 
     def as_metadata(self) -> dict[str, object]:
         return {
@@ -52,5 +62,8 @@ class ImportResult:
             "rows_loaded": self.rows_loaded,
             "rows_changed": self.rows_changed,
             "rows_quarantined": self.rows_quarantined,
+            "rows_dropped": self.rows_dropped,
+            "quarantined_reasons": dict(self.reasons),
+            "dropped_reasons": dict(self.dropped),
             "load_path": self.load_path or "",
         }

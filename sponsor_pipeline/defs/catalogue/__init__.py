@@ -1,0 +1,1 @@
+"""The catalogue domain: episodes read from each show's RSS feed."""
