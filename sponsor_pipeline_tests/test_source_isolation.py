@@ -99,9 +99,7 @@ def test_an_unsupported_export_is_a_failing_check_recorded_once_and_downstream_s
     assert check.metadata["failures"].value[0] == {**check.metadata["failures"].value[0], "recorded_before": True}
 
     # a run that asks retries it: a new failed row supersedes the old one, one more etl.error
-    retried = _run(
-        postgres, [platform_exports], platform_exports={**config["platform_exports"], "retry_failed": True}
-    )
+    retried = _run(postgres, [platform_exports], platform_exports={**config["platform_exports"], "retry_failed": True})
     assert retried.success and not _check(retried, "platform_exports_sources_loaded").passed
     assert [r[1:] for r in _failed_rows(reference, bad)] == [("content", True), ("content", False)]
     assert _errors(reference, bad) == 2

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sponsor_pipeline.matchmaking.fingerprints import input_fingerprints
 from sponsor_pipeline.matchmaking.history import HistoryLevel, history_tables
 from sponsor_pipeline.matchmaking.signals import MatchWeights
 from sponsor_pipeline.matchmaking.taxonomy import ContentTaxonomy, load_taxonomy
@@ -167,29 +168,11 @@ def _risk_matrix(frame: pd.DataFrame, key: str, ids: pd.Index, default: str) -> 
     return out, has
 
 
-def row_fingerprints(frame: pd.DataFrame, key: str, ids: pd.Index) -> np.ndarray:
-    """Order-independent uint64 per id: the wrapped sum of its rows' pandas hashes."""
-    out = np.zeros(len(ids), dtype=np.uint64)
-    if frame.empty:
-        return out
-    f = frame[frame[key].isin(ids)]
-    if f.empty:
-        return out
-    cols = sorted(f.columns)
-    hashed = pd.util.hash_pandas_object(f[cols].astype(str), index=False).to_numpy(dtype=np.uint64)
-    idx = ids.get_indexer(pd.Index(f[key]))
-    np.add.at(out, idx, hashed)
-    return out
-
-
-def mix(*parts: np.ndarray) -> np.ndarray:
-    """splitmix64-style mixing of uint64 arrays (broadcasting)."""
-    with np.errstate(over="ignore"):
-        h = np.uint64(0x9E3779B97F4A7C15)
-        for p in parts:
-            h = (h ^ p.astype(np.uint64)) * np.uint64(0xBF58476D1CE4E5B9)
-            h = h ^ (h >> np.uint64(31))
-    return np.asarray(h)
+def _recent(metrics: pd.DataFrame, as_of_n: float, lookback: int) -> pd.DataFrame:
+    """The metrics rows within ``lookback`` days before day number ``as_of_n``."""
+    if metrics.empty:
+        return metrics
+    return metrics[_day_number(metrics["day"].to_numpy()) > as_of_n - lookback]
 
 
 _SORT_KEYS = {
@@ -240,7 +223,7 @@ def prepare(
     One step per signal's inputs: :func:`_geo`, :func:`_demographics`, :func:`_topics`,
     :func:`~sponsor_pipeline.matchmaking.history.history_tables`, :func:`_daily_capacity`,
     :func:`_flights_and_need`, :func:`_held_inventory`, :func:`_brand_safety`, then
-    :func:`_fingerprints`.
+    :func:`sponsor_pipeline.matchmaking.fingerprints.input_fingerprints`.
 
     Raises:
         ValueError: a GARM column carries an unknown risk level (names the column and id), or a
@@ -271,7 +254,9 @@ def prepare(
         **_flights_and_need(campaigns, inputs.ios, campaign_index, as_of_n),
         **_held_inventory(inputs.ios, show_index, as_of_n),
         **_brand_safety(inputs, shows, show_index, campaign_index),
-        **_fingerprints(inputs, shows, campaigns, show_index, campaign_index, as_of_n, lookback),
+        **input_fingerprints(
+            inputs, shows, campaigns, show_index, campaign_index, _recent(inputs.metrics, as_of_n, lookback)
+        ),
         as_of=inputs.as_of,
     )
 
@@ -493,41 +478,3 @@ def _brand_safety(inputs: MatchInputs, shows: pd.DataFrame, show_index: pd.Index
         "campaign_has_safety": campaign_has_safety,
         "excludes_explicit": excludes,
     }
-
-
-def _fingerprints(
-    inputs: MatchInputs,
-    shows: pd.DataFrame,
-    campaigns: pd.DataFrame,
-    show_index: pd.Index,
-    campaign_index: pd.Index,
-    as_of_n: float,
-    lookback: int,
-) -> dict:
-    """uint64 per show and per campaign over every input row that can change its signals (the
-    metrics only within the inventory look-back)."""
-    m = inputs.metrics
-    category = inputs.advertisers.set_index("advertiser_id")["category"]
-    show_fp = mix(
-        row_fingerprints(shows, "show_id", show_index),
-        row_fingerprints(inputs.audience, "show_id", show_index),
-        row_fingerprints(inputs.show_topics, "show_id", show_index),
-        row_fingerprints(inputs.show_safety, "show_id", show_index),
-        row_fingerprints(inputs.episodes, "show_id", show_index),
-        row_fingerprints(inputs.ios, "show_id", show_index),
-        row_fingerprints(
-            m[_day_number(m["day"].to_numpy()) > as_of_n - lookback] if not m.empty else m, "show_id", show_index
-        ),
-    )
-    campaign_fp = mix(
-        row_fingerprints(campaigns, "campaign_id", campaign_index),
-        row_fingerprints(inputs.campaign_targets, "campaign_id", campaign_index),
-        row_fingerprints(inputs.campaign_safety, "campaign_id", campaign_index),
-        row_fingerprints(inputs.ios, "campaign_id", campaign_index),
-        row_fingerprints(
-            campaigns[["campaign_id"]].assign(category=campaigns["advertiser_id"].map(category)),
-            "campaign_id",
-            campaign_index,
-        ),
-    )
-    return {"show_fp": show_fp, "campaign_fp": campaign_fp}

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sponsor_pipeline.matchmaking.fingerprints import mix
 from sponsor_pipeline.matchmaking.history import history_block
-from sponsor_pipeline.matchmaking.inputs import Prepared, mix
+from sponsor_pipeline.matchmaking.inputs import Prepared
 from sponsor_pipeline.matchmaking.rationale import rationale
 from sponsor_pipeline.matchmaking.signals import (
     NEUTRAL,

@@ -113,8 +113,10 @@ SHOWS = Target(
     checks=(UNKNOWN_TENANT,),
     # a shows file without feed_url (or with it empty) keeps the feed URL already stored
     prepare=(
-        "UPDATE import_stage s SET feed_url = x.feed_url FROM shows x "
-        "WHERE s.feed_url IS NULL AND x.tenant_id = s.tenant_id AND x.show_id = s.show_id",
+        (
+            "UPDATE import_stage s SET feed_url = x.feed_url FROM shows x "
+            "WHERE s.feed_url IS NULL AND x.tenant_id = s.tenant_id AND x.show_id = s.show_id"
+        ),
     ),
 )
 
