@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # headless: no display, safe in Dagster run workers
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DPI = 80
@@ -117,7 +118,7 @@ def alerts_by_kind_png(alerts: pd.DataFrame, kinds: Sequence[str], severities: S
         ax.text(total + 0.05, y, str(int(total)), va="center", fontsize=8)
     ax.set_xlabel("open alerts")
     ax.set_title(f"Ops alerts by kind ({len(alerts)} open)", fontsize=10)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
