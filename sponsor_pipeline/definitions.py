@@ -12,8 +12,9 @@ sensors, schedules, its own resources) for the feature flags, and applies its ow
 * ``maintenance`` — listener_metrics partition job (``SPONSOR_PARTITION_LISTENER_METRICS``)
 
 The root adds what is global, once: the shared resources (``postgres``, ``settings``), the
-whole-graph job and its daily schedule, the executor (``SPONSOR_EXECUTOR``), freshness and
-declarative automation.
+whole-graph job and its daily schedule, the executor (``SPONSOR_EXECUTOR``), freshness, declarative
+automation and code references (each asset's source file and line in the catalogue; with
+``SPONSOR_GIT_URL`` set, a link to the file in the repository).
 
 Automation: metrics_daily, io_delivery, match_scores and the dashboards carry :data:`AUTOMATION`
 (eager: requested when any upstream asset updates, once every upstream blocking check has passed),
@@ -24,12 +25,18 @@ the schedule are read when the Definitions are built, never at import time.
 
 The domains are merged with ``dg.Definitions.merge`` rather than ``dg.load_from_defs_folder``: the
 latter needs the project's ``pyproject.toml`` beside the package, which an installed wheel lacks.
+Freshness and automation are applied with the stable ``dg.map_asset_specs`` over the merged assets
+(``Definitions.map_resolved_asset_specs`` is a preview API); the code references use Dagster's beta
+``with_source_code_references`` / ``link_code_references_to_git``, the only API for them, inside
+:func:`_beta_code_references`, the one place a beta warning is silenced.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
 
@@ -45,7 +52,7 @@ from sponsor_pipeline.defs.reference import definitions as reference
 from sponsor_pipeline.executors import executor_named
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import settings_from_env
-from sponsor_pipeline.settings import Flags, daily_cron, daily_timezone, executor_name
+from sponsor_pipeline.settings import Flags, code_reference_git, daily_cron, daily_timezone, executor_name
 
 DOMAINS = (reference, catalogue, ingestion, metrics, deals_io, matchmaking, dashboards, maintenance)
 ALL_ASSETS_JOB = "all_assets_job"
@@ -54,7 +61,8 @@ DAILY_SCHEDULE = "daily_all_assets_schedule"
 # Freshness: the graph is meant to be materialized daily, so metrics_daily and the dashboards warn
 # after a day without a materialization and fail after a day and two hours.
 DAILY_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=24))
-FRESHNESS_SELECTION = dg.AssetSelection.assets("metrics_daily") | dg.AssetSelection.groups("dashboards")
+FRESHNESS_ASSETS = frozenset({"metrics_daily"})
+FRESHNESS_GROUPS = frozenset({"dashboards"})
 
 # See sponsor_pipeline/defs/automation.py for the condition and why it is not plain eager().
 AUTOMATION = ASSET_AUTOMATION
@@ -96,29 +104,55 @@ def daily_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinitio
     )
 
 
-def with_freshness(definitions: dg.Definitions) -> dg.Definitions:
-    """``definitions`` with :data:`DAILY_FRESHNESS` on metrics_daily and every dashboard asset."""
-    return definitions.map_resolved_asset_specs(
-        func=lambda spec: dg.apply_freshness_policy(spec, DAILY_FRESHNESS), selection=FRESHNESS_SELECTION
-    )
+def _fresh(spec: dg.AssetSpec) -> bool:
+    return spec.key.to_user_string() in FRESHNESS_ASSETS or spec.group_name in FRESHNESS_GROUPS
 
 
 def _automated(spec: dg.AssetSpec) -> bool:
     return spec.key.to_user_string() in AUTOMATED_ASSETS or spec.group_name in AUTOMATED_GROUPS
 
 
-def with_automation(definitions: dg.Definitions) -> dg.Definitions:
-    """``definitions`` with :data:`AUTOMATION` on metrics_daily, io_delivery, match_scores and every
-    dashboard asset (those present for the flags), and :data:`AUTOMATION_SENSOR` evaluating them."""
-    mapped = definitions.map_resolved_asset_specs(
-        func=lambda spec: spec.replace_attributes(automation_condition=AUTOMATION) if _automated(spec) else spec
-    )
-    return dg.Definitions.merge(mapped, dg.Definitions(sensors=[AUTOMATION_SENSOR]))
+def global_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """``spec`` with :data:`DAILY_FRESHNESS` if it is metrics_daily or a dashboard, and :data:`AUTOMATION`
+    if it is metrics_daily, io_delivery, match_scores or a dashboard (those present for the flags)."""
+    if _fresh(spec):
+        spec = dg.apply_freshness_policy(spec, DAILY_FRESHNESS)
+    if _automated(spec):
+        spec = spec.replace_attributes(automation_condition=AUTOMATION)
+    return spec
+
+
+def _beta_code_references(assets: list) -> list:
+    """``assets`` with code references: the file and line of each asset's function, as a link into the
+    repository when :func:`sponsor_pipeline.settings.code_reference_git` names one.
+
+    ``with_source_code_references`` and ``link_code_references_to_git`` are Dagster beta APIs with no
+    stable equivalent; they are used deliberately, and their BetaWarning (otherwise printed by every
+    process that loads the definitions: each run worker and step) is silenced here and nowhere else.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=dg.BetaWarning)
+        referenced = list(dg.with_source_code_references(assets))
+        git = code_reference_git()
+        if git is not None:
+            referenced = list(
+                dg.link_code_references_to_git(
+                    referenced,
+                    git_url=git[0],
+                    git_branch=git[1],
+                    file_path_mapping=dg.AnchorBasedFilePathMapping(
+                        local_file_anchor=Path(__file__),
+                        file_anchor_path_in_repository="sponsor_pipeline/definitions.py",
+                    ),
+                )
+            )
+    return referenced
 
 
 def build_definitions(flags: Flags | None = None) -> dg.Definitions:
     """Merge every domain's Definitions for ``flags`` (default: from the environment), then add the
-    shared resources, the whole-graph job and schedule, the executor, freshness and automation."""
+    shared resources, the whole-graph job and schedule, the executor, freshness, automation (and
+    :data:`AUTOMATION_SENSOR`) and code references."""
     flags = flags or Flags.from_env()
     all_assets_job = dg.define_asset_job(
         ALL_ASSETS_JOB, selection=dg.AssetSelection.all(), description="Materialize the whole graph (with its checks)."
@@ -126,11 +160,22 @@ def build_definitions(flags: Flags | None = None) -> dg.Definitions:
     root = dg.Definitions(
         jobs=[all_assets_job],
         schedules=[daily_schedule(all_assets_job)],
+        sensors=[AUTOMATION_SENSOR],
         resources=shared_resources(),
         executor=executor_named(executor_name()),
     )
-    return with_automation(
-        with_freshness(dg.Definitions.merge(*(domain.build_defs(flags) for domain in DOMAINS), root))
+    merged = dg.Definitions.merge(*(domain.build_defs(flags) for domain in DOMAINS), root)
+    assets = _beta_code_references(list(dg.map_asset_specs(global_policy, list(merged.assets or []))))
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=merged.asset_checks,
+        jobs=merged.jobs,
+        schedules=merged.schedules,
+        sensors=merged.sensors,
+        resources=merged.resources,
+        executor=merged.executor,
+        loggers=merged.loggers,
+        metadata=merged.metadata,
     )
 
 

@@ -352,3 +352,79 @@ CAMPAIGN_TARGETS = pa.DataFrameSchema(
     coerce=True,
     name="campaign_targets",
 )
+
+
+# --- Readable rules: each pandera check as a person reads it (the catalogue's column constraints) ---
+
+
+def _value(value: object) -> str:
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def check_text(check: pa.Check) -> str:
+    """One pandera check as a rule a person reads: ``>= 0``, ``between 1 and 200 characters``,
+    ``matches ^[a-z][a-z0-9_]*$``, ``one of: live, paused``; a custom check reads as its error text
+    (``rejects: day after tomorrow``).
+
+    The comparison and its value come from the check's ``name`` and ``statistics`` (pandera's built-in
+    checks keep their arguments there); a check pandera does not name is described by its ``error``.
+    """
+    stats = {k: v for k, v in (check.statistics or {}).items() if v is not None}
+    comparisons = {
+        "greater_than_or_equal_to": (">=", "min_value"),
+        "greater_than": (">", "min_value"),
+        "less_than_or_equal_to": ("<=", "max_value"),
+        "less_than": ("<", "max_value"),
+        "equal_to": ("==", "value"),
+        "not_equal_to": ("!=", "value"),
+    }
+    name = check.name or ""
+    if name in comparisons and comparisons[name][1] in stats:
+        operator, key = comparisons[name]
+        return f"{operator} {_value(stats[key])}"
+    if name == "in_range" and {"min_value", "max_value"} <= set(stats):
+        low = "[" if stats.get("include_min", True) else "("
+        high = "]" if stats.get("include_max", True) else ")"
+        return f"in {low}{_value(stats['min_value'])}, {_value(stats['max_value'])}{high}"
+    if name == "isin" and "allowed_values" in stats:
+        return f"one of: {_value(stats['allowed_values'])}"
+    if name == "notin" and "forbidden_values" in stats:
+        return f"none of: {_value(stats['forbidden_values'])}"
+    if name == "str_matches" and "pattern" in stats:
+        return f"matches {stats['pattern']}"
+    if name == "str_length":
+        if "exact_value" in stats:
+            return f"exactly {stats['exact_value']} characters"
+        if {"min_value", "max_value"} <= set(stats):
+            return f"between {stats['min_value']} and {stats['max_value']} characters"
+        if "min_value" in stats:
+            return f"at least {stats['min_value']} characters"
+        if "max_value" in stats:
+            return f"at most {stats['max_value']} characters"
+    if name in {"str_startswith", "str_endswith", "str_contains"} and "string" in stats:
+        return f"{name.removeprefix('str_').replace('with', ' with')} {stats['string']!r}"
+    if check.error and check.error != name:
+        return f"rejects: {check.error}"
+    return name or "custom check"
+
+
+def column_rules(schema: pa.DataFrameSchema) -> dict[str, list[str]]:
+    """Per column of ``schema``: its checks as readable rules, ``required`` first when it may not be
+    empty, ``unique`` when pandera requires it."""
+    rules: dict[str, list[str]] = {}
+    for name, column in schema.columns.items():
+        texts = [] if column.nullable else ["required"]
+        texts += ["unique"] if column.unique else []
+        texts += [check_text(check) for check in column.checks]
+        rules[str(name)] = texts
+    return rules
+
+
+def table_rules(schema: pa.DataFrameSchema) -> list[str]:
+    """The dataframe-wide checks of ``schema`` as readable rules (e.g. ``rejects: show_id and
+    episode_id are both empty``)."""
+    return [check_text(check) for check in schema.checks or []]

@@ -125,3 +125,11 @@ def daily_timezone() -> str:
 def executor_name() -> str:
     """``SPONSOR_EXECUTOR``, lower-cased (empty when unset); see ``sponsor_pipeline.executors``."""
     return os.environ.get("SPONSOR_EXECUTOR", "").strip().lower()
+
+
+def code_reference_git() -> tuple[str, str] | None:
+    """``(SPONSOR_GIT_URL, SPONSOR_GIT_BRANCH or "main")`` when ``SPONSOR_GIT_URL`` is set (the
+    repository's web URL, e.g. ``https://github.com/<owner>/sponsor_pipeline``): the catalogue's code
+    references then open the source there instead of naming a local file. ``None`` when unset."""
+    url = os.environ.get("SPONSOR_GIT_URL", "").strip()
+    return (url, os.environ.get("SPONSOR_GIT_BRANCH", "").strip() or "main") if url else None

@@ -290,3 +290,35 @@ def test_metrics_daily_reconciliation_fails_with_the_drifted_keys_in_json_metada
         "source_listen_seconds": 3600,
         "view_listen_seconds": None,
     }
+
+
+def test_ops_dashboard_attaches_a_plot_of_alerts_by_kind(warehouse, postgres, tmp_path):
+    meta = _materialize(postgres, tmp_path, [ops_dashboard])["ops_dashboard"]
+    embedded = meta["alerts_by_kind"].value.split("data:image/png;base64,", 1)[1].rstrip(")")
+    assert base64.b64decode(embedded).startswith(PNG_SIGNATURE)
+    assert Path(meta["alerts_by_kind_png"].value).read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_each_materialization_keeps_its_own_plot_file(warehouse, postgres, tmp_path):
+    first = _materialize(postgres, tmp_path, [creator_dashboard])["creator_dashboard"]["downloads_trend_png"].value
+    kept = Path(first).read_bytes()
+    second = _materialize(postgres, tmp_path, [creator_dashboard], reference_date="2026-10-01")["creator_dashboard"]
+    assert second["downloads_trend_png"].value != first
+    assert Path(first).read_bytes() == kept  # the later run did not overwrite the earlier run's plot
+    assert Path(second["downloads_trend_png"].value).read_bytes() != kept
+
+
+def test_dashboard_materializations_carry_row_counts_and_column_schemas_of_both_tables(warehouse, postgres, tmp_path):
+    meta = _materialize(postgres, tmp_path)
+    for asset, table, other in (
+        ("creator_dashboard", "creator_dashboard", "creator_source_split"),
+        ("advertiser_dashboard", "advertiser_dashboard", "advertiser_recommendations"),
+        ("ops_dashboard", "ops_alerts", None),
+    ):
+        count = warehouse.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert meta[asset]["dagster/row_count"].value == count > 0, asset
+        assert {c.name for c in meta[asset]["dagster/column_schema"].value.columns} >= {"tenant_id", "as_of"}
+        if other:
+            other_count = warehouse.execute(f"SELECT count(*) FROM {other}").fetchone()[0]
+            assert meta[asset][f"{other}/row_count"].value == other_count, other
+            assert meta[asset][f"{other}/column_schema"].value.columns, other

@@ -2,8 +2,10 @@
 
 import dagster as dg
 import pytest
+from psycopg import sql
 
 from sponsor_pipeline.definitions import ALL_ASSETS_JOB, build_definitions, defs
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.settings import Flags, flag
 from sponsor_pipeline.warehouse.targets import REFERENCE_FILES
 
@@ -150,6 +152,19 @@ def test_whole_graph_materializes_against_postgres(conn, postgres, monkeypatch):
     assert lm == md > 20_000
     again = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), resources={"postgres": postgres})
     assert again.success
+    # every table asset's materialization carries its table's row count: on the second run nothing new
+    # is loaded, so each count still holds when the run ends (several assets write listener_metrics)
+    graph = definitions.resolve_asset_graph()
+    counted = set()
+    for event in again.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        table = table_metadata.table_of(graph.get(materialization.asset_key).metadata)
+        assert table, materialization.asset_key
+        expected = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
+        assert materialization.metadata["dagster/row_count"].value == expected, (materialization.asset_key, table)
+        assert materialization.metadata["dagster/column_schema"].value.columns, materialization.asset_key
+        counted.add(materialization.asset_key.to_user_string())
+    assert counted == _keys(definitions)
     # every reference file, the two metrics files, the export tenant's 3 reference files and its
     # 10 platform payloads, each imported once
     expected_imports = len(REFERENCE_FILES) + 2 + 3 + 10

@@ -31,6 +31,8 @@ ALERT_TYPES = (
     "sensor_lag",
     "stale_source",
 )
+# Severities, most urgent first (ops_alerts.severity's CHECK constraint spells the same three).
+SEVERITIES = ("critical", "warning", "info")
 
 
 @dataclass(frozen=True)

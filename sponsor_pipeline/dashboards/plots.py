@@ -6,6 +6,7 @@ No Dagster, no database. Each function returns the PNG file's bytes; callers wri
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -13,6 +14,7 @@ matplotlib.use("Agg")  # headless: no display, safe in Dagster run workers
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DPI = 80
@@ -74,6 +76,49 @@ def pacing_png(ios: pd.DataFrame, threshold: float) -> bytes:
     ax.axvline(threshold, color="#c0392b", linestyle="--", linewidth=1, label=f"at risk < {threshold:.2f}")
     ax.set_xlabel("pacing ratio (delivered / expected to date)")
     ax.set_title("Pacing per live IO", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
+SEVERITY_COLORS = {"critical": "#c0392b", "warning": "#e67e22", "info": "#2e86c1"}
+
+
+def alerts_by_kind_png(alerts: pd.DataFrame, kinds: Sequence[str], severities: Sequence[str]) -> bytes:
+    """Horizontal bars of open alerts per kind, stacked by severity; every kind has a bar (0 included).
+
+    Args:
+        alerts: ``alert_type, severity`` (one row per open alert; may be empty).
+        kinds: the alert types in the order listed, top to bottom (``alerts.ALERT_TYPES``).
+        severities: the severities stacked left to right (critical first).
+
+    Raises:
+        ValueError: ``kinds`` is empty, or an alert's type or severity is not in ``kinds`` / ``severities``.
+    """
+    if not kinds:
+        raise ValueError("no alert kinds to plot")
+    unknown = set(alerts["alert_type"]) - set(kinds) | set(alerts["severity"]) - set(severities)
+    if unknown:
+        raise ValueError(f"alert type or severity outside the vocabulary: {sorted(unknown)}")
+    counts = (
+        pd.crosstab(alerts["alert_type"], alerts["severity"])
+        .reindex(index=list(kinds), columns=list(severities), fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(kinds) + 1.4))
+    labels = list(reversed(kinds))
+    left = pd.Series(0, index=labels)
+    for severity in severities:
+        values = counts[severity].reindex(labels)
+        ax.barh(labels, values, left=left, color=SEVERITY_COLORS.get(severity, "#7f8c8d"), label=severity)
+        left = left + values
+    for y, total in enumerate(left):
+        ax.text(total + 0.05, y, str(int(total)), va="center", fontsize=8)
+    ax.set_xlabel("open alerts")
+    ax.set_title(f"Ops alerts by kind ({len(alerts)} open)", fontsize=10)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from sponsor_pipeline.catalogue import FeedError, parse_feed
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.defs.ingestion.report import md_cell
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.http import FeedFetchError, FeedHttpResource
@@ -15,6 +16,7 @@ from sponsor_pipeline.warehouse import catalogue
     owners=["team:data-platform"],
     kinds={"postgres", "rss"},
     deps=["shows"],
+    metadata=table_metadata.table_spec_metadata("episodes"),
     description=(
         "Episodes from each show's RSS feed (shows.feed_url), parsed with feedparser and upserted into "
         "episodes by (tenant, show, GUID): title, publication time, duration, enclosure URL and size, "
@@ -68,11 +70,14 @@ def episode_catalogue(
                 f"| {md_cell(name)} | {md_cell(show.feed_url)} | fetched | {parsed.items} | {inserted} | "
                 f"{updated} | {dropped} |"
             )
+        catalogue_metadata = table_metadata.materialization_metadata(conn, "episodes")
+        conn.commit()
     metadata = {
         **totals,
         "feeds_failed": len(failures),
         "dropped_reasons": dropped_reasons,
         "feeds_table": dg.MetadataValue.md("\n".join(lines)),
+        **catalogue_metadata,
     }
     if failures:
         raise dg.Failure(description="; ".join(failures), metadata=metadata, allow_retries=False)

@@ -2,7 +2,11 @@
 
 Thin shells: read with the named statements of ``warehouse.dashboards``, aggregate with
 ``dashboards.aggregates`` / ``dashboards.alerts``, rewrite the tables in one transaction, and attach
-a markdown preview and PNG plots (embedded, and as files under the plots folder) to the materialization.
+a markdown preview and PNG plots to the materialization, with ``dagster/row_count`` and
+``dagster/column_schema`` of the tables written (``defs/table_metadata.py``).
+
+Each plot is embedded in the materialization and written to ``<plots>/<name>-<run id>.png``: one
+file per run, so every materialization's ``*_png`` path shows the plot of that run, not the newest.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -13,6 +17,7 @@ import pandas as pd
 
 from sponsor_pipeline.dashboards import aggregates, alerts, plots
 from sponsor_pipeline.dashboards.preview import markdown_table, png_markdown
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.vocabulary import UNDER_PACING_RATIO
@@ -48,10 +53,13 @@ def _as_of(conn, config: DashboardConfig):
         raise dg.Failure(description=str(err), allow_retries=False) from err
 
 
-def _save_plot(config: DashboardConfig, settings: PipelineSettings, name: str, png: bytes) -> Path:
+def _save_plot(
+    context: dg.AssetExecutionContext, config: DashboardConfig, settings: PipelineSettings, name: str, png: bytes
+) -> Path:
+    """Write ``png`` to ``<plots>/<name>-<run id>.png`` (atomically) and return the path."""
     folder = settings.plots(config.plots_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
+    path = folder / f"{name}-{context.run_id}.png"
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(png)
     tmp.replace(path)
@@ -71,6 +79,7 @@ def _plot_metadata(key: str, title: str, path: Path, png: bytes) -> dict:
     owners=OWNERS,
     kinds={"postgres", "pandas", "matplotlib"},
     deps=["metrics_daily", "shows", "episodes", "io_bookings", "io_delivery"],
+    metadata=table_metadata.table_spec_metadata("creator_dashboard"),
     description=(
         "Creator view per show and episode (tables creator_dashboard, creator_source_split): downloads "
         "over 7/30/90 days with 7- and 30-day trends, top episodes (rank by 30-day downloads), the "
@@ -96,6 +105,7 @@ def creator_dashboard(
         daily = sql.read_frame(conn, sql.DAILY_DOWNLOADS_PER_SHOW, {"as_of": as_of, "days": 90})
         sql.replace_rows(conn, "creator_dashboard", creator, aggregates.CREATOR_COLUMNS)
         sql.replace_rows(conn, "creator_source_split", split, aggregates.SOURCE_SPLIT_COLUMNS)
+        catalogue = table_metadata.materialization_metadata(conn, "creator_dashboard", also=["creator_source_split"])
     shows = creator[creator["episode_id"].isna()].sort_values("downloads_30d", ascending=False)
     top_episodes = creator[creator["episode_rank"] == 1].sort_values("downloads_30d", ascending=False)
     metadata: dict = {
@@ -132,8 +142,9 @@ def creator_dashboard(
     }
     if not daily.empty:
         png = plots.downloads_trend_png(daily)
-        path = _save_plot(config, settings, "downloads_trend_per_show.png", png)
+        path = _save_plot(context, config, settings, "downloads_trend_per_show", png)
         metadata.update(_plot_metadata("downloads_trend", "Daily downloads per show", path, png))
+    metadata.update(catalogue)
     context.log.info(f"creator_dashboard as of {as_of}: {len(creator)} rows, {len(split)} source rows")
     return dg.MaterializeResult(metadata=metadata)
 
@@ -144,6 +155,7 @@ def creator_dashboard(
     owners=OWNERS,
     kinds={"postgres", "pandas", "matplotlib"},
     deps=["metrics_daily", "io_bookings", "campaigns", "advertisers", "io_delivery", "match_scores"],
+    metadata=table_metadata.table_spec_metadata("advertiser_dashboard"),
     description=(
         "Advertiser view per campaign and IO (tables advertiser_dashboard, advertiser_recommendations): "
         "booked vs delivered impressions, pacing (delivered / expected to date), spend to date (billable "
@@ -164,6 +176,9 @@ def advertiser_dashboard(
         recs = aggregates.top_recommendations(sql.read_frame(conn, sql.MATCHES), ios, config.top_recommendations)
         sql.replace_rows(conn, "advertiser_dashboard", rows, aggregates.ADVERTISER_COLUMNS)
         sql.replace_rows(conn, "advertiser_recommendations", recs, aggregates.RECOMMENDATION_COLUMNS)
+        catalogue = table_metadata.materialization_metadata(
+            conn, "advertiser_dashboard", also=["advertiser_recommendations"]
+        )
     campaigns = rows[rows["io_id"].isna()]
     live = rows[(rows["status"] == "live") & rows["pacing_ratio"].notna()].sort_values("pacing_ratio")
     worst = live.iloc[0] if len(live) else None
@@ -217,8 +232,9 @@ def advertiser_dashboard(
     }
     if len(live):
         png = plots.pacing_png(live, config.under_pacing_ratio)
-        path = _save_plot(config, settings, "pacing_per_live_io.png", png)
+        path = _save_plot(context, config, settings, "pacing_per_live_io", png)
         metadata.update(_plot_metadata("pacing", "Pacing per live IO", path, png))
+    metadata.update(catalogue)
     context.log.info(f"advertiser_dashboard as of {as_of}: {len(campaigns)} campaigns, {len(recs)} recommendations")
     return dg.MaterializeResult(metadata=metadata)
 
@@ -227,17 +243,22 @@ def advertiser_dashboard(
     name="ops_dashboard",
     group_name=GROUP,
     owners=OWNERS,
-    kinds={"postgres", "pandas"},
+    kinds={"postgres", "pandas", "matplotlib"},
     deps=["io_bookings", "io_delivery", "listener_metrics", "metrics_daily"],
+    metadata=table_metadata.table_spec_metadata("ops_alerts"),
     description=(
         "Ops alerts (table ops_alerts): IOs at risk of under-delivery (pacing below a configurable "
         "threshold), flights ending within 7 days, completed IOs owing a make-good, IOs missing a promo "
         "code or vanity URL, imports failed or quarantined in the last 7 days, sensor lag (oldest "
-        "unprocessed change-log row) and stale sources."
+        "unprocessed change-log row) and stale sources. Attaches a preview and a bar chart of open alerts "
+        "by kind and severity; the alerts_<kind> counts of successive materializations plot each kind over time."
     ),
 )
 def ops_dashboard(
-    context: dg.AssetExecutionContext, config: OpsDashboardConfig, postgres: PostgresResource
+    context: dg.AssetExecutionContext,
+    config: OpsDashboardConfig,
+    postgres: PostgresResource,
+    settings: PipelineSettings,
 ) -> dg.MaterializeResult:
     thresholds = alerts.OpsThresholds(
         under_pacing_ratio=config.under_pacing_ratio,
@@ -263,6 +284,7 @@ def ops_dashboard(
             thresholds=thresholds,
         )
         sql.replace_rows(conn, "ops_alerts", frame, alerts.ALERT_COLUMNS)
+        catalogue = table_metadata.materialization_metadata(conn, "ops_alerts")
     counts = {t: int((frame["alert_type"] == t).sum()) for t in alerts.ALERT_TYPES}
     lag = frame[frame["alert_type"] == "sensor_lag"]["metric"]
     metadata: dict = {
@@ -282,5 +304,9 @@ def ops_dashboard(
             + markdown_table(frame, ["severity", "tenant_id", "alert_type", "entity_id", "detail"], max_rows=25)
         ),
     }
+    png = plots.alerts_by_kind_png(frame, alerts.ALERT_TYPES, alerts.SEVERITIES)
+    path = _save_plot(context, config, settings, "ops_alerts_by_kind", png)
+    metadata.update(_plot_metadata("alerts_by_kind", "Open alerts by kind", path, png))
+    metadata.update(catalogue)
     context.log.info(f"ops_dashboard as of {as_of}: {len(frame)} alerts {counts}")
     return dg.MaterializeResult(metadata=metadata)

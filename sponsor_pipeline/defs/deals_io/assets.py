@@ -4,6 +4,7 @@ from datetime import date
 
 import dagster as dg
 
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.vocabulary import UNDER_PACING_RATIO
@@ -21,6 +22,7 @@ class IoDeliveryConfig(dg.Config):
     owners=["team:sponsorships"],
     kinds={"postgres"},
     deps=["io_bookings", "metrics_daily"],
+    metadata=table_metadata.table_spec_metadata("io_delivery"),
     description=(
         "One row per IO: delivered impressions within the flight (hosting downloads of the IO's "
         "episode, or of the whole show for run-of-show IOs, per IAB Podcast Measurement Technical "
@@ -40,6 +42,7 @@ def io_delivery(
     with postgres.connect() as conn:
         rows = delivery.delivery_rows(conn, as_of=as_of, sources=sources)
         delivery.replace_io_delivery(conn, rows)
+        catalogue = table_metadata.materialization_metadata(conn, "io_delivery")
     behind = [
         r
         for r in rows
@@ -63,5 +66,6 @@ def io_delivery(
             "ios_owing_make_good": dg.MetadataValue.int(len(owed)),
             "make_good_impressions": dg.MetadataValue.int(sum(r["make_good_impressions"] for r in owed)),
             "preview": dg.MetadataValue.md("\n".join(preview)),
+            **catalogue,
         }
     )

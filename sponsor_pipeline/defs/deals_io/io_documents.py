@@ -14,6 +14,7 @@ import pandas as pd
 
 from sponsor_pipeline.dashboards.io_document import fingerprint, render_pdf
 from sponsor_pipeline.dashboards.preview import markdown_table
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.warehouse import io_documents as register
@@ -37,6 +38,7 @@ def document_path(folder: Path, tenant_id: str, io_id: str) -> Path:
     owners=["team:sponsorships"],
     kinds={"pdf", "postgres"},
     deps=["io_bookings", "campaigns", "advertisers", "shows", "episodes", "ad_units", "tenants"],
+    metadata=table_metadata.table_spec_metadata("io_documents"),
     description=(
         "One PDF insertion order per IO (reportlab): tenant, advertiser, campaign, show/episode, flight, "
         "ad unit, booked impressions, CPM, total cost, promo code, vanity URL and terms. Rendered again "
@@ -80,6 +82,7 @@ def io_documents(
                     "bytes": len(pdf),
                 }
             )
+        catalogue = table_metadata.materialization_metadata(conn, "io_documents")
     current = {document_path(folder, d.tenant_id, d.io_id) for d in docs}
     removed = [p for p in folder.glob("*/IO-*.pdf") if p not in current] if folder.exists() else []
     for path in removed:
@@ -99,6 +102,7 @@ def io_documents(
                     max_rows=50,
                 )
             ),
+            **catalogue,
         },
         # Changes exactly when some IO document changes: downstream staleness follows the IOs.
         data_version=dg.DataVersion(hashlib.sha256("".join(sorted(fingerprints)).encode()).hexdigest()[:16]),

@@ -20,7 +20,7 @@ from sponsor_pipeline.warehouse.change_log import Batch, Cursor, Transition
 IO_DELIVERY = dg.AssetKey("io_delivery")
 MATCH_SCORES = dg.AssetKey("match_scores")
 # io_delivery and whatever dashboards read it, as far as they exist in the code location.
-IO_RERUN_SELECTION = dg.AssetSelection.keys(IO_DELIVERY).downstream()
+IO_RERUN_SELECTION = dg.AssetSelection.assets(IO_DELIVERY).downstream()
 # String selection: resolves to nothing (instead of failing to load) while match_scores is absent.
 DEAL_RERUN_SELECTION = dg.AssetSelection.from_string('key:"match_scores"')
 # Named jobs, so sensor runs show as io_delivery_job / match_scores_job rather than anonymous asset jobs.

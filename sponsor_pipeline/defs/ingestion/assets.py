@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import dagster as dg
-from dagster_pandera import pandera_schema_to_dagster_type
 
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
@@ -26,10 +26,9 @@ class MetricsCsvConfig(dg.Config):
     group_name="ingestion",
     owners=["team:data-platform"],
     kinds={"postgres", "csv", "pandera"},
-    # Column schema shown in the catalogue, derived from the pandera schema by dagster-pandera.
-    metadata={
-        "dagster/column_schema": pandera_schema_to_dagster_type(LISTENER_METRICS_SCHEMA).metadata["schema"].schema
-    },
+    # Each materialization carries the column schema: PostgreSQL types and comments, and the pandera
+    # schema's rules per column (defs/table_metadata.py).
+    metadata=table_metadata.table_spec_metadata("listener_metrics"),
     deps=["episodes", "shows"],
     check_specs=[sources_check_spec("listener_metrics")],
     description=(
@@ -72,6 +71,9 @@ def listener_metrics(
             )
             results.append(result)
         total_rows = imports.table_rows(conn, "listener_metrics")
+        catalogue = table_metadata.materialization_metadata(
+            conn, "listener_metrics", validated_by=LISTENER_METRICS_SCHEMA
+        )
     table = report.table(
         "file",
         [report.result_row(Path(r.source_uri).name, r) for r in results]
@@ -91,6 +93,7 @@ def listener_metrics(
         "rows_read": sum(r.rows_read for r in results),
         "table_rows": dg.MetadataValue.int(total_rows),
         "imports": dg.MetadataValue.md(table),
+        **catalogue,
     }
     return dg.MaterializeResult(
         metadata=metadata, check_results=[sources_check_result("listener_metrics", failures, len(files))]

@@ -5,10 +5,12 @@ from pathlib import Path
 import dagster as dg
 
 from sponsor_pipeline import exports
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
+from sponsor_pipeline.schemas import LISTENER_METRICS_EXPORT
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse import platform_exports as payloads
 
@@ -25,6 +27,7 @@ class PlatformExportsConfig(dg.Config):
     owners=["team:data-platform"],
     kinds={"postgres", "json", "pandera"},
     deps=["episodes", "shows"],
+    metadata=table_metadata.table_spec_metadata("listener_metrics"),
     check_specs=[sources_check_spec("platform_exports")],
     description=(
         "Platform dashboard exports (Spotify for Podcasters, Apple Podcasts Connect, the host, Anchor) "
@@ -94,6 +97,9 @@ def platform_exports(
                 )
         metrics_rows = imports.table_rows(conn, "listener_metrics")
         audience_rows = imports.table_rows(conn, "audience_profiles")
+        catalogue = table_metadata.materialization_metadata(
+            conn, "listener_metrics", also=["audience_profiles"], validated_by=LISTENER_METRICS_EXPORT
+        )
     metadata = {
         "status": f"{totals['payloads']} payload(s) seen",
         "exports_dir": str(root),
@@ -105,6 +111,7 @@ def platform_exports(
         "listener_metrics_table_rows": dg.MetadataValue.int(metrics_rows),
         "audience_profiles_table_rows": dg.MetadataValue.int(audience_rows),
         "imports": dg.MetadataValue.md("\n".join(lines)),
+        **catalogue,
     }
     return dg.MaterializeResult(
         metadata=metadata, check_results=[sources_check_result("platform_exports", failures, totals["payloads"])]

@@ -2,10 +2,12 @@
 
 import dagster as dg
 
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError, WorksheetSpec
+from sponsor_pipeline.schemas import LISTENER_METRICS as LISTENER_METRICS_SCHEMA
 from sponsor_pipeline.sheet_values import values_checksum, values_to_frame
 from sponsor_pipeline.validation import InputShapeError
 from sponsor_pipeline.warehouse import imports
@@ -51,12 +53,17 @@ def import_worksheet(
     )
 
 
+def _catalogue(conn) -> dict[str, dg.MetadataValue]:
+    return table_metadata.materialization_metadata(conn, "listener_metrics", validated_by=LISTENER_METRICS_SCHEMA)
+
+
 @dg.asset(
     name="sheet_metrics",
     group_name="ingestion",
     owners=["team:data-platform"],
     kinds={"postgres", "googlesheets", "pandera"},
     deps=["episodes", "shows"],
+    metadata=table_metadata.table_spec_metadata("listener_metrics"),
     check_specs=[sources_check_spec("sheet_metrics")],
     description=(
         "Listener metrics kept by hand in Google Sheets worksheets (configured on the `sheets` "
@@ -76,10 +83,13 @@ def sheet_metrics(
     """Import each configured worksheet; a failed or unreachable worksheet fails the sources check,
     not the step (missing or broken credentials are a configuration error and fail the step)."""
     if not sheets.worksheets:
+        with postgres.connect() as conn:
+            catalogue = _catalogue(conn)
         return dg.MaterializeResult(
             metadata={
                 "sheets_configured": 0,
                 "note": "no worksheets configured (set SPONSOR_SHEETS or the sheets resource's worksheets); nothing read",
+                **catalogue,
             },
             check_results=[sources_check_result("sheet_metrics", [], 0)],
         )
@@ -112,6 +122,7 @@ def sheet_metrics(
             results.append(result)
             lines.append(report.result_row(source_uri(spec), result))
         total = imports.table_rows(conn, "listener_metrics")
+        catalogue = _catalogue(conn)
     imported = sum(r.status == "completed" for r in results)
     metadata = {
         "status": f"{imported} imported, {sum(r.status == 'skipped' for r in results)} unchanged",
@@ -126,6 +137,7 @@ def sheet_metrics(
         "rows_dropped": sum(r.rows_dropped for r in results),
         "table_rows": dg.MetadataValue.int(total),
         "imports": dg.MetadataValue.md(report.table("worksheet", lines)),
+        **catalogue,
     }
     return dg.MaterializeResult(
         metadata=metadata, check_results=[sources_check_result("sheet_metrics", failures, len(sheets.worksheets))]

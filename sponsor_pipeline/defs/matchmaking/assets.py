@@ -12,6 +12,7 @@ import time
 import dagster as dg
 
 from sponsor_pipeline import matchmaking
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.defs.matchmaking.resources import MatchWeightsResource
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import matches as matches_sql
@@ -45,6 +46,7 @@ class MatchScoresConfig(dg.Config):
     owners=["team:sponsorships"],
     kinds={"postgres", "numpy"},
     deps=UPSTREAM,
+    metadata=table_metadata.table_spec_metadata("matches"),
     description=(
         "0–100 fit of every show for every open campaign (stage not won/lost), per tenant, in "
         "matches: six signals in [0, 1] (geo, demographic, topic, historical lift, inventory, brand "
@@ -90,6 +92,7 @@ def match_scores(
                 f"{result.changed} changed, {result.removed} removed, {result.conflicts} brand-safety conflicts"
             )
         top = matches_sql.top_matches(conn, 3)
+        catalogue = table_metadata.materialization_metadata(conn, "matches")
     seconds = time.perf_counter() - started
     preview = ["| tenant | campaign | show | score | rationale |", "|---|---|---|---|---|"]
     preview += [
@@ -115,5 +118,6 @@ def match_scores(
             "weights": dg.MetadataValue.json(weights.as_dict()),
             "per_tenant": dg.MetadataValue.md("\n".join(table)),
             "top_3_per_open_campaign": dg.MetadataValue.md("\n".join(preview)),
+            **catalogue,
         }
     )

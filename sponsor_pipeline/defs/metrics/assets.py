@@ -4,6 +4,7 @@ import time
 
 import dagster as dg
 
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import metrics as metrics_sql
 
@@ -14,6 +15,7 @@ from sponsor_pipeline.warehouse import metrics as metrics_sql
     owners=["team:data-platform"],
     kinds={"postgres"},
     deps=["listener_metrics", "sheet_metrics", "platform_exports"],
+    metadata=table_metadata.table_spec_metadata("metrics_daily"),
     description=(
         "PostgreSQL MATERIALIZED VIEW over listener_metrics, one row per (tenant_id, day, "
         "episode_id, source) (show-level series: episode_id NULL, one per show), unique index "
@@ -26,6 +28,7 @@ def metrics_daily(context: dg.AssetExecutionContext, postgres: PostgresResource)
         metrics_sql.refresh_metrics_daily(conn)
         seconds = time.perf_counter() - started
         summary = metrics_sql.metrics_daily_summary(conn)
+        catalogue = table_metadata.materialization_metadata(conn, "metrics_daily")
     context.log.info(f"metrics_daily refreshed in {seconds:.2f}s: {summary['rows']} rows")
     return dg.MaterializeResult(
         metadata={
@@ -34,5 +37,6 @@ def metrics_daily(context: dg.AssetExecutionContext, postgres: PostgresResource)
             "first_day": str(summary["first_day"]),
             "last_day": str(summary["last_day"]),
             "per_tenant": dg.MetadataValue.md(summary["per_tenant_md"]),
+            **catalogue,
         }
     )

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.settings import Flags
@@ -67,7 +68,7 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
             owners=["team:data-platform"],
             kinds={"postgres", "csv"},
             description=DESCRIPTIONS[t.table],
-            metadata={"source_file": file_name},
+            metadata=table_metadata.table_spec_metadata(t.table, source_file=file_name),
         )
         for file_name, t in targets
     ]
@@ -98,10 +99,12 @@ def build_reference_assets(flags: Flags) -> list[dg.AssetsDefinition]:
                 result = imports.import_csv(conn, path, target)
                 rows = imports.table_rows(conn, target.table)
                 conn.commit()
+                catalogue = table_metadata.materialization_metadata(conn, target.table)
+                conn.commit()
                 context.log.info(f"{target.table}: {result.status} {result.as_metadata()}")
                 yield dg.MaterializeResult(
                     asset_key=target.table,
-                    metadata={**result.as_metadata(), "table_rows": dg.MetadataValue.int(rows)},
+                    metadata={**result.as_metadata(), "table_rows": dg.MetadataValue.int(rows), **catalogue},
                 )
 
     return [reference_tables]
