@@ -15,7 +15,8 @@ The root adds what is global, once: the shared resources (``postgres``, ``settin
 whole-graph job and its daily schedule, the executor (``SPONSOR_EXECUTOR``), freshness and
 declarative automation.
 
-Automation: metrics_daily, io_delivery, match_scores and the dashboards carry :data:`AUTOMATION`
+Automation: metrics_daily, io_delivery, match_scores, the dashboards, the platform identity map and
+the quarantine replay (after the catalogue, the reference tables or the map change) carry :data:`AUTOMATION`
 (eager: requested when any upstream asset updates, once every upstream blocking check has passed),
 evaluated by :data:`AUTOMATION_SENSOR` (running by default, every 30 s, in the daemon of
 ``make dev``). A file the landing sensor imports therefore reaches the dashboards without a click;
@@ -58,7 +59,9 @@ FRESHNESS_SELECTION = dg.AssetSelection.assets("metrics_daily") | dg.AssetSelect
 
 # See sponsor_pipeline/defs/automation.py for the condition and why it is not plain eager().
 AUTOMATION = ASSET_AUTOMATION
-AUTOMATED_ASSETS = frozenset({"metrics_daily", "io_delivery", "match_scores"})
+AUTOMATED_ASSETS = frozenset(
+    {"metrics_daily", "io_delivery", "match_scores", "platform_identity_map", "quarantine_replay"}
+)
 AUTOMATED_GROUPS = frozenset({"dashboards"})
 AUTOMATION_SENSOR_NAME = "automation_condition_sensor"
 AUTOMATION_SENSOR = dg.AutomationConditionSensorDefinition(
@@ -67,8 +70,9 @@ AUTOMATION_SENSOR = dg.AutomationConditionSensorDefinition(
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     description=(
-        "Evaluates the automation conditions: metrics_daily, io_delivery, match_scores and the dashboards "
-        "run when an upstream asset updates and its blocking checks passed."
+        "Evaluates the automation conditions: metrics_daily, io_delivery, match_scores, the dashboards, "
+        "the platform identity map and the quarantine replay run when an upstream asset updates and its "
+        "blocking checks passed."
     ),
 )
 

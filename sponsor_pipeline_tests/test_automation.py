@@ -16,6 +16,8 @@ from sponsor_pipeline.settings import PROJECT_ROOT, Flags
 
 SAMPLES = PROJECT_ROOT / "samples"
 DOWNSTREAM = {
+    "platform_identity_map",
+    "quarantine_replay",
     "metrics_daily",
     "io_delivery",
     "match_scores",

@@ -198,6 +198,7 @@ def resolve_metric_rows(
             "platform_show_key": parsed.show_key,
             "platform_episode_key": key,
             "platform_title": found.title,
+            "platform_published": parsed.published.get(key),
         }
         if found.episode_id is None:
             extra["quarantine_column"] = "episode_id"

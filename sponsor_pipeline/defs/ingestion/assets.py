@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_pandera import pandera_schema_to_dagster_type
 
-from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.defs.ingestion import report
+from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.schemas import LISTENER_METRICS as LISTENER_METRICS_SCHEMA

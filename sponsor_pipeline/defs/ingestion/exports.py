@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 
 from sponsor_pipeline import exports
-from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.defs.ingestion import report
+from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.warehouse import imports

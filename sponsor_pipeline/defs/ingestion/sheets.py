@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.defs.ingestion import report
+from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, SheetsCredentialsError, WorksheetSpec
 from sponsor_pipeline.sheet_values import values_checksum, values_to_frame

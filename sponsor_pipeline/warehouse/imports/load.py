@@ -76,7 +76,7 @@ def _validated(
         if tenant_scope is not None:
             valid, outside = outside_tenant(valid, frame, tenant_scope)
             rejects = sorted(rejects + outside, key=lambda r: r.row_number)
-        valid, marked = preset_rejects(valid, frame, raw)
+        valid, marked = preset_rejects(valid, raw)
         if marked:
             rejects = sorted(rejects + marked, key=lambda r: r.row_number)
         yield len(frame), valid, rejects
