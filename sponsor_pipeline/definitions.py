@@ -16,7 +16,8 @@ whole-graph job and its daily schedule, the executor (``SPONSOR_EXECUTOR``), fre
 automation and code references (each asset's source file and line in the catalogue; with
 ``SPONSOR_GIT_URL`` set, a link to the file in the repository).
 
-Automation: metrics_daily, io_delivery, match_scores and the dashboards carry :data:`AUTOMATION`
+Automation: metrics_daily, io_delivery, match_scores, the dashboards, the platform identity map and
+the quarantine replay (after the catalogue, the reference tables or the map change) carry :data:`AUTOMATION`
 (eager: requested when any upstream asset updates, once every upstream blocking check has passed),
 evaluated by :data:`AUTOMATION_SENSOR` (running by default, every 30 s, in the daemon of
 ``make dev``). A file the landing sensor imports therefore reaches the dashboards without a click;
@@ -66,7 +67,9 @@ FRESHNESS_GROUPS = frozenset({"dashboards"})
 
 # See sponsor_pipeline/defs/automation.py for the condition and why it is not plain eager().
 AUTOMATION = ASSET_AUTOMATION
-AUTOMATED_ASSETS = frozenset({"metrics_daily", "io_delivery", "match_scores"})
+AUTOMATED_ASSETS = frozenset(
+    {"metrics_daily", "io_delivery", "match_scores", "platform_identity_map", "quarantine_replay"}
+)
 AUTOMATED_GROUPS = frozenset({"dashboards"})
 AUTOMATION_SENSOR_NAME = "automation_condition_sensor"
 AUTOMATION_SENSOR = dg.AutomationConditionSensorDefinition(
@@ -75,8 +78,9 @@ AUTOMATION_SENSOR = dg.AutomationConditionSensorDefinition(
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
     description=(
-        "Evaluates the automation conditions: metrics_daily, io_delivery, match_scores and the dashboards "
-        "run when an upstream asset updates and its blocking checks passed."
+        "Evaluates the automation conditions: metrics_daily, io_delivery, match_scores, the dashboards, "
+        "the platform identity map and the quarantine replay run when an upstream asset updates and its "
+        "blocking checks passed."
     ),
 )
 

@@ -78,11 +78,16 @@ class ParsedExport:
     :data:`METRIC_COLUMNS` / :data:`AUDIENCE_COLUMNS`. ``apps``: ``(app name, share)`` pairs.
     ``episodes``: ``(platform episode id, title, listeners or None)`` from catalogue-like payloads.
     ``dropped``: reason → number of payload entries not turned into rows (duplicates, app
-    dimensions, unknown age band...).
+    dimensions, unknown age band...). ``published``: platform episode id → the publication date
+    (``YYYY-MM-DD``) the payload gives. ``provider`` / ``show_key``: the wrapper's ``provider`` and
+    ``meta.show``, the keys of the platform identity map (:mod:`sponsor_pipeline.identity`).
     """
 
     format: str
     source: str
+    provider: str = ""
+    show_key: str = ""
+    published: dict[str, str] = field(default_factory=dict)
     metrics: list[dict[str, str | None]] = field(default_factory=list)
     audience: list[dict[str, str | None]] = field(default_factory=list)
     apps: list[tuple[str, float]] = field(default_factory=list)
@@ -344,6 +349,8 @@ def _apple_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
             raise ExportFormatError(f"data.content row {row!r} is not [id, title, published, value, ...]")
         value = _reported(row[3])
         out.episodes.append((str(row[0]), str(row[1]), None if value is None else float(value)))
+        if isinstance(row[2], str) and len(row[2]) >= 10:
+            out.published[str(row[0])] = row[2][:10]
     for row in out.episodes:
         out.dropped[
             "episode listeners over the payload range: a range total, not a daily value"
@@ -542,7 +549,12 @@ def parse_export(payload: Any, ctx: ShowContext, source_name: str = "<payload>")
         if isinstance(payload, str):
             payload = json.loads(payload)
         provider, endpoint = detect_format(payload)
-        out = ParsedExport(format=f"{provider}/{endpoint}", source=SOURCES[provider])
+        out = ParsedExport(
+            format=f"{provider}/{endpoint}",
+            source=SOURCES[provider],
+            provider=provider,
+            show_key=str(payload["meta"].get("show")),
+        )
         FORMATS[(provider, endpoint)](payload, ctx, out)
     except ExportFormatError as err:
         raise ExportFormatError(f"{source_name}: {err}") from err

@@ -247,6 +247,44 @@ def outside_tenant(valid: pd.DataFrame, chunk: pd.DataFrame, tenant_id: str) -> 
     return valid[~outside], rejects
 
 
+# A source may mark rows it knows cannot load (a platform episode key the identity map does not
+# resolve) with these two columns; the ``platform_*`` columns say what the row was keyed by.
+PRESET_REJECT_COLUMNS = ("quarantine_column", "quarantine_reason")
+PLATFORM_COLUMNS = (
+    "platform_provider",
+    "platform_show_key",
+    "platform_episode_key",
+    "platform_title",
+    "platform_published",
+)
+
+
+def preset_rejects(valid: pd.DataFrame, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
+    """Split off the valid rows the source marked with a ``quarantine_reason`` (see
+    :data:`PRESET_REJECT_COLUMNS`): the import quarantines them under that column and reason.
+
+    ``raw`` is the chunk as the source gave it (its index that of ``valid``). Each reject's raw
+    values are the source's strings, with the :data:`PLATFORM_COLUMNS` it gave, so the row can be
+    resolved and validated again later. Returns ``(valid rows not
+    marked, rejects)``; a chunk without the columns returns ``(valid, [])``. Rows failing validation
+    keep their validation reject (a schema failure outranks a reference one).
+    """
+    if valid.empty or "quarantine_reason" not in raw.columns:
+        return valid, []
+    reasons = raw["quarantine_reason"].reindex(valid.index)
+    marked = reasons.notna().to_numpy() & (reasons.astype(str).str.len() > 0).to_numpy()
+    if not marked.any():
+        return valid, []
+    kept = [c for c in raw.columns if c not in PRESET_REJECT_COLUMNS]
+    rejects = []
+    for row_number in valid.index[marked]:
+        column = raw.at[row_number, "quarantine_column"] if "quarantine_column" in raw.columns else None
+        values = _raw_dict(cast(pd.Series, raw.loc[row_number, kept]))
+        columns = (str(column),) if isinstance(column, str) and column else ()
+        rejects.append(Reject(int(row_number), columns, str(reasons[row_number]), values))
+    return valid[~marked], rejects
+
+
 DATE_FORMAT = "%Y-%m-%d"
 
 

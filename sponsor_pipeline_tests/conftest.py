@@ -47,6 +47,8 @@ BUSINESS_TABLES = (
     "advertiser_recommendations",
     "ops_alerts",
     "io_documents",
+    # 0011_platform_identity
+    "platform_episode_map",
 )
 
 

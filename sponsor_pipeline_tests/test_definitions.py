@@ -36,7 +36,13 @@ def _inventory(definitions: dg.Definitions) -> dict[str, set[str]]:
 # What each flag removes when false (partitioning: adds when true), and nothing else.
 FLAG_OWNS = {
     "etl_csv_upload": {
-        "assets": {"listener_metrics", "sheet_metrics", "platform_exports"},
+        "assets": {
+            "listener_metrics",
+            "sheet_metrics",
+            "platform_exports",
+            "platform_identity_map",
+            "quarantine_replay",
+        },
         "checks": {
             "listener_metrics_matches_schema",
             "listener_metrics_data_is_fresh",

@@ -55,6 +55,12 @@ def load_two_tenants(reference: psycopg.Connection, postgres, tmp_path) -> psyco
         "INSERT INTO change_log (tenant_id, entity_type, entity_id, to_value) "
         "SELECT tenant_id, 'campaign', campaign_id, stage FROM campaigns"
     )
+    # 0011_platform_identity: a hand-made pair per episode
+    reference.execute(
+        "INSERT INTO platform_episode_map (tenant_id, provider, platform_show_key, platform_episode_key, "
+        "show_id, episode_id, matched_by) SELECT tenant_id, 'spotify', show_id, 'sp-' || episode_id, show_id, "
+        "episode_id, 'manual' FROM episodes"
+    )
     reference.commit()
     refresh_metrics_daily(reference)
     # 0007_dashboards: the dashboard tables and the IO documents register, filled by their assets

@@ -59,7 +59,13 @@ WITH required (kind, name, detail) AS (
     -- 0010_data_points
     ('column', 'rows_dropped', 'etl_imports'), ('column', 'feed_url', 'shows'),
     ('column', 'guid', 'episodes'),
-    ('unique_index', 'ux_episodes_show_guid', 'episodes')
+    ('unique_index', 'ux_episodes_show_guid', 'episodes'),
+    -- 0011_platform_identity
+    ('table', 'platform_episode_map', NULL), ('rls', 'platform_episode_map', NULL),
+    ('index', 'ix_platform_episode_map_episode', 'platform_episode_map'),
+    ('column', 'target_table', 'etl_imports'), ('column', 'rows_replayed', 'etl_imports'),
+    ('column', 'replayed_at', 'quarantined_rows'),
+    ('index', 'ix_quarantined_rows_pending', 'quarantined_rows')
 )
 SELECT kind, name, detail
 FROM required r

@@ -3,8 +3,17 @@
 Folder layout (the exports folder, or ``exports/`` inside the landing folder)::
 
     <exports>/<tenant_id>/platform_shows.csv    provider, platform_show_id, show_id
+    <exports>/<tenant_id>/episode_map.csv       optional: provider, platform_show_id,
+                                                platform_episode_id, episode_id (hand-made pairs)
     <exports>/<tenant_id>/reference/*.csv       optional: the tenant's tenants/shows/episodes rows
     <exports>/<tenant_id>/*.json                payloads in the {provider, meta, data} wrapper
+
+Platform episode keys (Spotify / Apple ids, Anchor labels with their titles, a host's id) resolve
+to the network's episode_id through the platform identity map (:mod:`sponsor_pipeline.identity`,
+:mod:`sponsor_pipeline.warehouse.identity`): the hand-made pairs, then GUID, the network's own id,
+normalised title + date. A row whose key does not resolve is quarantined under ``episode_id`` with
+a reason naming the provider, the key and the title, and its platform key kept in the raw row so
+the quarantine replay can load it once the catalogue or the map knows the episode.
 
 Each payload is one ``etl_imports`` row (source_kind ``export``, checksum = sha256 of the bytes
 parsed: the file is read once) through :func:`sponsor_pipeline.warehouse.imports.import_frames`:
@@ -21,16 +30,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import psycopg
 
-from sponsor_pipeline import exports
+from sponsor_pipeline import exports, identity
+from sponsor_pipeline.validation import PLATFORM_COLUMNS, PRESET_REJECT_COLUMNS
+from sponsor_pipeline.warehouse import identity as identity_map
 from sponsor_pipeline.warehouse import imports, targets
 
 REFERENCE = (("tenants.csv", targets.TENANTS), ("shows.csv", targets.SHOWS), ("episodes.csv", targets.EPISODES))
 PLATFORM_SHOWS = "platform_shows.csv"
+EPISODE_MAP = "episode_map.csv"
 
 
 def rows_frame(rows: list[dict[str, str | None]], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -98,6 +111,9 @@ def import_payload(
     else:
         target, columns = targets.LISTENER_METRICS_EXPORT, exports.METRIC_COLUMNS
         rows = parsed.metrics if parsed is not None else []
+        if parsed is not None and any(r["episode_id"] for r in rows):
+            rows = resolve_metric_rows(conn, parsed, tenant_id)
+            columns = (*exports.METRIC_COLUMNS, *PLATFORM_COLUMNS, *PRESET_REJECT_COLUMNS)
 
     def chunks():
         if error is not None:
@@ -133,3 +149,78 @@ def _parse(path: Path, body: bytes, tenant_id: str, shows: dict[tuple[str, str],
             f"{path}: {provider} show {show!r} is not in {PLATFORM_SHOWS} of tenant {tenant_id}"
         )
     return exports.parse_export(payload, exports.ShowContext(tenant_id, show_id), str(path))
+
+
+def _iso_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def resolve_metric_rows(
+    conn: psycopg.Connection, parsed: exports.ParsedExport, tenant_id: str
+) -> list[dict[str, str | None]]:
+    """``parsed.metrics`` with each platform episode key replaced by the network's episode_id.
+
+    Keys resolve through :func:`identity_map.resolve_episodes` (titles from the payload's episode
+    list, publication dates where the payload gives them, else the first day it reports); new
+    automatic pairs are committed. Every episode row also carries the :data:`PLATFORM_COLUMNS`;
+    a row whose key stays unresolved keeps the key as ``episode_id`` and is marked for quarantine
+    (:data:`PRESET_REJECT_COLUMNS`) with :func:`identity.unresolved_reason`. Show-level rows
+    (``episode_id`` empty) are unchanged.
+    """
+    titles = {key: title for key, title, _ in parsed.episodes}
+    first_day: dict[str, date] = {}
+    for row in parsed.metrics:
+        key, day = row["episode_id"], _iso_day(row["day"])
+        if key and day and (key not in first_day or day < first_day[key]):
+            first_day[key] = day
+    keys = sorted({r["episode_id"] for r in parsed.metrics if r["episode_id"]})
+    show_id = next(r["show_id"] for r in parsed.metrics if r["episode_id"])
+    candidates = [
+        identity.PlatformEpisode(key, titles.get(key), _iso_day(parsed.published.get(key)), first_day.get(key))
+        for key in keys
+    ]
+    resolved = identity_map.resolve_episodes(
+        conn, tenant_id, parsed.provider, parsed.show_key, show_id or "", candidates
+    )
+    conn.commit()
+    out = []
+    for row in parsed.metrics:
+        key = row["episode_id"]
+        if not key:
+            out.append(row)
+            continue
+        found = resolved[key]
+        extra: dict[str, str | None] = {
+            "platform_provider": parsed.provider,
+            "platform_show_key": parsed.show_key,
+            "platform_episode_key": key,
+            "platform_title": found.title,
+            "platform_published": parsed.published.get(key),
+        }
+        if found.episode_id is None:
+            extra["quarantine_column"] = "episode_id"
+            extra["quarantine_reason"] = identity.unresolved_reason(parsed.provider, key, found.title, found.why or "")
+            out.append({**row, **extra})
+        else:
+            out.append({**row, **extra, "episode_id": found.episode_id})
+    return out
+
+
+def load_episode_map(conn: psycopg.Connection, folder: Path) -> tuple[int, list[str]]:
+    """Store ``<folder>/episode_map.csv`` (if any) as the tenant's manual pairs; committed.
+
+    Returns ``(pairs written or changed, problems)`` as :func:`identity_map.load_manual_map`.
+
+    Raises:
+        identity.EpisodeMapError: the file lacks a column or a row a value (names file and row).
+    """
+    path = folder / EPISODE_MAP
+    if not path.exists():
+        return 0, []
+    rows = identity.read_episode_map(path)
+    written, problems = identity_map.load_manual_map(conn, folder.name, rows, str(path))
+    conn.commit()
+    return written, problems

@@ -1,5 +1,6 @@
 """Owns the ingestion domain's Definitions: listener_metrics from CSV files, Google Sheets and
-platform exports, the landing-folder and sheets sensors, the schema check and the ``sheets`` resource.
+platform exports, the platform identity map and the quarantine replay, the landing-folder and sheets
+sensors, the schema check and the ``sheets`` resource.
 
 Empty when ``ENABLE_ETL_CSV_UPLOAD`` is false. The landing sensor also watches IO files when
 ``ENABLE_IO_BOOKINGS`` is true. Uses the root's ``postgres`` and ``settings`` resources.
@@ -13,6 +14,7 @@ from sponsor_pipeline.defs.freshness_checks import build_freshness_check
 from sponsor_pipeline.defs.ingestion.assets import listener_metrics
 from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
 from sponsor_pipeline.defs.ingestion.exports import platform_exports
+from sponsor_pipeline.defs.ingestion.replay import platform_identity_map, quarantine_replay
 from sponsor_pipeline.defs.ingestion.sensors import build_landing_sensor, sheets_sensor
 from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics
 from sponsor_pipeline.resources.sheets import sheets_from_env
@@ -25,7 +27,7 @@ def build_defs(flags: Flags) -> dg.Definitions:
         return dg.Definitions()
     landing_assets = ["listener_metrics", "platform_exports"] + (["io_bookings"] if flags.io_bookings else [])
     return dg.Definitions(
-        assets=[listener_metrics, sheet_metrics, platform_exports],
+        assets=[listener_metrics, sheet_metrics, platform_exports, platform_identity_map, quarantine_replay],
         asset_checks=[
             listener_metrics_matches_schema,
             build_freshness_check("listener_metrics", "csv"),

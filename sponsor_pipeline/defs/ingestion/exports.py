@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from sponsor_pipeline import exports
+from sponsor_pipeline import exports, identity
 from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
@@ -68,6 +68,11 @@ def platform_exports(
                 continue
             tenant = folder.name
             payloads.load_reference(conn, folder)
+            try:
+                payloads.load_episode_map(conn, folder)  # hand-made pairs first; platform_identity_map reports them
+            except identity.EpisodeMapError as err:
+                conn.rollback()
+                context.log.warning(str(err))
             shows = exports.read_platform_shows(folder / payloads.PLATFORM_SHOWS)
             for path in files:
                 totals["payloads"] += 1

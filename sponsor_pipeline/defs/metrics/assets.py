@@ -14,7 +14,7 @@ from sponsor_pipeline.warehouse import metrics as metrics_sql
     group_name="metrics",
     owners=["team:data-platform"],
     kinds={"postgres"},
-    deps=["listener_metrics", "sheet_metrics", "platform_exports"],
+    deps=["listener_metrics", "sheet_metrics", "platform_exports", "quarantine_replay"],
     metadata=table_metadata.table_spec_metadata("metrics_daily"),
     description=(
         "PostgreSQL MATERIALIZED VIEW over listener_metrics, one row per (tenant_id, day, "

@@ -201,9 +201,9 @@ def _import_locked(
             conn.execute("UPDATE etl_imports SET retried_at = now() WHERE import_id = %s", (failed_id,))
 
     import_id = conn.execute(
-        "INSERT INTO etl_imports (tenant_id, source_kind, source_uri, checksum, status) "
-        "VALUES ((SELECT tenant_id FROM tenants WHERE tenant_id = %s), %s, %s, %s, 'running') RETURNING import_id",
-        (tenant_id, source_kind, source_uri, checksum),
+        "INSERT INTO etl_imports (tenant_id, source_kind, source_uri, checksum, status, target_table) "
+        "VALUES ((SELECT tenant_id FROM tenants WHERE tenant_id = %s), %s, %s, %s, 'running', %s) RETURNING import_id",
+        (tenant_id, source_kind, source_uri, checksum, target.table),
     ).fetchone()[0]
     conn.commit()
 

@@ -22,7 +22,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from sponsor_pipeline.validation import Reject, outside_tenant, prepare_chunk, split_valid
+from sponsor_pipeline.validation import Reject, outside_tenant, prepare_chunk, preset_rejects, split_valid
 from sponsor_pipeline.warehouse.imports.encode import cols, copy_rows, create_stage
 from sponsor_pipeline.warehouse.imports.prefetch import prefetch
 from sponsor_pipeline.warehouse.imports.quarantine import (
@@ -76,6 +76,9 @@ def _validated(
         if tenant_scope is not None:
             valid, outside = outside_tenant(valid, frame, tenant_scope)
             rejects = sorted(rejects + outside, key=lambda r: r.row_number)
+        valid, marked = preset_rejects(valid, raw)
+        if marked:
+            rejects = sorted(rejects + marked, key=lambda r: r.row_number)
         yield len(frame), valid, rejects
 
 

@@ -1,0 +1,68 @@
+-- 0011_platform_identity: the platform identity map, and quarantined rows replayed once what they
+-- lacked arrives. Idempotent.
+-- depends: 0010_data_points
+--
+-- * platform_episode_map pairs a platform's own episode key (Spotify / Apple ids, Anchor labels, a
+--   host's GUID) with the network's episode, and says how (sponsor_pipeline/identity.py): manual
+--   (the tenant's episode_map.csv), guid, episode_id (the key is the network's id), title_date
+--   (normalised title and publication date). A manual pair is never replaced by an automatic one.
+-- * etl_imports.target_table: the table an import writes, so its quarantined rows can be validated
+--   again against the same target. rows_replayed / replayed_at: rows of the import loaded later by
+--   the replay (they count in rows_loaded; rows_quarantined keeps the rows still quarantined).
+-- * quarantined_rows.replayed_at / replay_note: when a row was loaded by the replay and how (e.g.
+--   the episode it resolved to). The row stays, as the audit trail; the loaded row keeps the
+--   import_id of the import it came from.
+
+CREATE TABLE IF NOT EXISTS platform_episode_map (
+    tenant_id             text NOT NULL REFERENCES tenants (tenant_id),
+    provider              text NOT NULL,
+    platform_show_key     text NOT NULL,
+    platform_episode_key  text NOT NULL,
+    show_id               text NOT NULL,
+    episode_id            text NOT NULL,
+    matched_by            text NOT NULL CHECK (matched_by IN ('manual', 'guid', 'episode_id', 'title_date')),
+    platform_title        text,
+    detail                text,
+    matched_at            timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, provider, platform_show_key, platform_episode_key),
+    FOREIGN KEY (tenant_id, show_id, episode_id) REFERENCES episodes (tenant_id, show_id, episode_id)
+        ON DELETE CASCADE ON UPDATE CASCADE
+);
+CREATE INDEX IF NOT EXISTS ix_platform_episode_map_episode ON platform_episode_map (tenant_id, episode_id);
+
+ALTER TABLE etl_imports ADD COLUMN IF NOT EXISTS target_table text;
+ALTER TABLE etl_imports ADD COLUMN IF NOT EXISTS rows_replayed integer NOT NULL DEFAULT 0;
+ALTER TABLE etl_imports ADD COLUMN IF NOT EXISTS replayed_at timestamptz;
+ALTER TABLE quarantined_rows ADD COLUMN IF NOT EXISTS replayed_at timestamptz;
+ALTER TABLE quarantined_rows ADD COLUMN IF NOT EXISTS replay_note text;
+-- the replay reads the rows still quarantined, import by import
+CREATE INDEX IF NOT EXISTS ix_quarantined_rows_pending ON quarantined_rows (import_id) WHERE replayed_at IS NULL;
+
+-- Row-level security as on every tenant table: tenant_isolation for the trusted backend (0001-0007)
+-- and the two tenant-login policies of 0008 (tenant_login_policies() covers the tables of 0001-0007;
+-- the same statements are applied here). Tenant logins read the map; the pipeline writes it.
+DO $$
+DECLARE
+    t text := 'platform_episode_map';
+BEGIN
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', t);
+    EXECUTE format(
+        'CREATE POLICY tenant_isolation ON %I TO sponsor_tenant '
+        'USING (tenant_id = current_setting(''app.tenant_id'', true)) '
+        'WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))', t);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sponsor_tenant', t);
+    EXECUTE format('DROP POLICY IF EXISTS tenant_login_isolation ON %I', t);
+    EXECUTE format(
+        'CREATE POLICY tenant_login_isolation ON %I TO sponsor_tenant_login '
+        'USING (tenant_id = (SELECT login_tenant_id())) '
+        'WITH CHECK (tenant_id = (SELECT login_tenant_id()))', t);
+    EXECUTE format('DROP POLICY IF EXISTS tenant_login_scope ON %I', t);
+    EXECUTE format(
+        'CREATE POLICY tenant_login_scope ON %I AS RESTRICTIVE TO PUBLIC '
+        'USING (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id())) '
+        'WITH CHECK (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id()))', t);
+    EXECUTE format('REVOKE ALL ON %I FROM sponsor_tenant_login', t);
+    EXECUTE format('GRANT SELECT ON %I TO sponsor_tenant_login', t);
+END
+$$;
