@@ -66,3 +66,20 @@ BEGIN
     EXECUTE format('GRANT SELECT ON %I TO sponsor_tenant_login', t);
 END
 $$;
+
+-- Column descriptions (shown in the Dagster catalogue's column schema).
+COMMENT ON COLUMN platform_episode_map.tenant_id IS 'Network (tenant) that owns the show and the platform account.';
+COMMENT ON COLUMN platform_episode_map.provider IS 'Platform the key comes from: spotify, apple, anchor, the host, op3, ...';
+COMMENT ON COLUMN platform_episode_map.platform_show_key IS 'The platform''s own id of the show (as in platform_shows.csv).';
+COMMENT ON COLUMN platform_episode_map.platform_episode_key IS 'The platform''s own id or label of the episode in its exports.';
+COMMENT ON COLUMN platform_episode_map.show_id IS 'The network''s show the platform show maps to.';
+COMMENT ON COLUMN platform_episode_map.episode_id IS 'The network''s episode the platform episode key resolves to.';
+COMMENT ON COLUMN platform_episode_map.matched_by IS 'How the pair was made: manual (episode_map.csv), guid, episode_id (key equals the id) or title_date (normalised title + publication date).';
+COMMENT ON COLUMN platform_episode_map.platform_title IS 'Episode title as the platform reported it, kept for review.';
+COMMENT ON COLUMN platform_episode_map.detail IS 'What the match rested on (the normalised title, the dates compared, the CSV row).';
+COMMENT ON COLUMN platform_episode_map.matched_at IS 'When the pair was stored (UTC).';
+COMMENT ON COLUMN etl_imports.target_table IS 'Table the import loads (listener_metrics, audience_profiles, episodes, ...); quarantine replay loads into it.';
+COMMENT ON COLUMN etl_imports.rows_replayed IS 'Rows of this import loaded later by quarantine replay (moved from quarantined to loaded).';
+COMMENT ON COLUMN etl_imports.replayed_at IS 'When quarantine replay last loaded rows of this import (UTC).';
+COMMENT ON COLUMN quarantined_rows.replayed_at IS 'When quarantine replay loaded this row (UTC); NULL while it stays quarantined.';
+COMMENT ON COLUMN quarantined_rows.replay_note IS 'What the replay did with this row (loaded into which table, or why it stayed).';

@@ -4,6 +4,7 @@ with the network's episodes, and quarantined rows loaded once what they lacked h
 import dagster as dg
 
 from sponsor_pipeline import identity
+from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
@@ -22,6 +23,7 @@ class IdentityMapConfig(dg.Config):
     owners=["team:data-platform"],
     kinds={"postgres", "csv"},
     deps=["episodes", "shows", "episode_catalogue"],
+    metadata=table_metadata.table_spec_metadata("platform_episode_map"),
     description=(
         "platform_episode_map: (tenant, provider, platform show key, platform episode key) → (show_id, "
         "episode_id) with how it matched — manual (exports/<tenant>/episode_map.csv), guid, episode_id, "
@@ -48,6 +50,7 @@ def platform_identity_map(
             problems += issues
         newly = replay.match_pending(conn)
         summary = identity_map.map_summary(conn)
+        catalogue = table_metadata.materialization_metadata(conn, "platform_episode_map")
     for problem in problems:
         context.log.warning(problem)
     return dg.MaterializeResult(
@@ -57,6 +60,7 @@ def platform_identity_map(
             "pairs_by_method": dg.MetadataValue.json(summary),
             "pairs": sum(summary.values()),
             "problems": dg.MetadataValue.json(problems),
+            **catalogue,
         }
     )
 
@@ -67,6 +71,7 @@ def platform_identity_map(
     owners=["team:data-platform"],
     kinds={"postgres"},
     deps=["tenants", "shows", "episodes", "episode_catalogue", "platform_identity_map"],
+    metadata=table_metadata.table_spec_metadata("quarantined_rows"),
     description=(
         "Quarantined rows whose reason was a missing reference (unknown tenant, show or episode, an "
         "unmapped platform episode key) validated again from their raw values and loaded into their "
@@ -79,6 +84,7 @@ def quarantine_replay(context: dg.AssetExecutionContext, postgres: PostgresResou
     still quarantined."""
     with postgres.connect() as conn:
         results = replay.replay_quarantine(conn)
+        catalogue = table_metadata.materialization_metadata(conn, "quarantined_rows")
     lines = ["| import | source | tried | loaded | still quarantined |", "|---|---|---|---|---|"]
     lines += [
         f"| {r.import_id} | {report.md_cell(r.source_uri)} | {r.tried} | {r.loaded} | {r.still_quarantined} |"
@@ -93,5 +99,6 @@ def quarantine_replay(context: dg.AssetExecutionContext, postgres: PostgresResou
             "rows_loaded": loaded,
             "rows_still_quarantined": sum(r.still_quarantined for r in results),
             "imports": dg.MetadataValue.md("\n".join(lines)),
+            **catalogue,
         }
     )
