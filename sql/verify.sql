@@ -6,7 +6,7 @@ WITH required (kind, name, detail) AS (
     ('table', 'advertisers', NULL), ('table', 'campaigns', NULL), ('table', 'ad_units', NULL),
     ('table', 'io_bookings', NULL), ('table', 'listener_metrics', NULL), ('table', 'matches', NULL),
     ('table', 'events', NULL), ('table', 'etl_imports', NULL), ('table', 'quarantined_rows', NULL),
-    ('matview', 'metrics_daily', NULL),
+    ('table', 'metrics_daily', NULL),
     ('view', 'tenant_metrics_daily', NULL),
     ('unique_index', 'ux_metrics_daily_day_ep_source', 'metrics_daily'),
     ('unique_index', 'ux_listener_metrics_key', 'listener_metrics'),
@@ -59,7 +59,18 @@ WITH required (kind, name, detail) AS (
     -- 0010_data_points
     ('column', 'rows_dropped', 'etl_imports'), ('column', 'feed_url', 'shows'),
     ('column', 'guid', 'episodes'),
-    ('unique_index', 'ux_episodes_show_guid', 'episodes')
+    ('unique_index', 'ux_episodes_show_guid', 'episodes'),
+    -- 0012_incremental_metrics_daily (metrics_daily above is a table since 0012)
+    ('index', 'ix_metrics_daily_show_day', 'metrics_daily'),
+    ('table', 'metrics_daily_pending', NULL),
+    ('table', 'listener_metrics_history', NULL), ('rls', 'listener_metrics_history', NULL),
+    ('function', 'listener_metrics_capture', NULL), ('function', 'listener_metrics_capture_triggers', NULL),
+    ('function', 'metrics_as_reported', NULL), ('function', 'metrics_as_reported_at', NULL),
+    ('trigger', 'trg_listener_metrics_reported_at', 'listener_metrics'),
+    ('trigger', 'trg_listener_metrics_capture_insert', 'listener_metrics'),
+    ('trigger', 'trg_listener_metrics_capture_update', 'listener_metrics'),
+    ('trigger', 'trg_listener_metrics_capture_delete', 'listener_metrics'),
+    ('trigger', 'trg_listener_metrics_capture_truncate', 'listener_metrics')
 )
 SELECT kind, name, detail
 FROM required r
