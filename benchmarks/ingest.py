@@ -2,15 +2,19 @@
 
 For each size, in one scratch database on the same server, into the same indexed table:
 
-* baseline ``COPY listener_metrics FROM STDIN (FORMAT csv)`` of the file's bytes (no validation);
+* baseline ``COPY ... FROM STDIN (FORMAT csv)`` of the file's bytes (no validation) into
+  ``listener_metrics_raw``, a copy of listener_metrics with its columns, constraints and indexes
+  (``LIKE ... INCLUDING ALL``) but without the capture triggers of migration 0012 — a bare bulk load;
 * the pipeline: ``warehouse.imports.import_csv`` (pandera validation, quarantine, referential checks,
   load), run in a child process so its peak resident memory is its own;
 * the pipeline re-importing a changed copy of the same rows (the ``ON CONFLICT`` upsert path);
 * ``pandas.DataFrame.to_sql`` (SQLAlchemy, psycopg 3, ``method="multi"`` off: SQLAlchemy's batched
   insertmanyvalues) on the first ``to_sql_rows`` rows, its time scaled linearly to the file.
 
-Targets (issue "Benchmarks"): pipeline throughput ≥ 0.5 × COPY's; ≥ 10 × to_sql's; peak memory of the
-largest import < 1 GiB and independent of file size.
+Targets (issue 14): pipeline throughput, with the touched days and the history of values captured,
+≥ 0.8 × raw COPY's; peak memory of the largest import < 1 GiB and independent of file size. The ratio to
+``to_sql`` is reported without a target (the earlier ≥ 10× was retired: raw COPY itself is only 4.7–6.5×
+faster than SQLAlchemy 2's batched inserts).
 """
 
 from __future__ import annotations
@@ -34,18 +38,23 @@ COLUMNS = "tenant_id,day,show_id,episode_id,source,downloads,listeners,listen_se
 
 def raw_copy(url, path: Path) -> float:
     with connect(url) as conn:
+        conn.execute("CREATE TABLE listener_metrics_raw (LIKE listener_metrics INCLUDING ALL)")
+        conn.commit()
         start = time.perf_counter()
-        copy_sql = f"COPY listener_metrics ({COLUMNS}) FROM STDIN WITH (FORMAT csv, HEADER true)"
+        copy_sql = f"COPY listener_metrics_raw ({COLUMNS}) FROM STDIN WITH (FORMAT csv, HEADER true)"
         with conn.cursor().copy(copy_sql) as copy, open(path, "rb") as handle:
             while block := handle.read(1 << 20):
                 copy.write(block)
         conn.commit()
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        conn.execute("DROP TABLE listener_metrics_raw")
+        conn.commit()
+        return seconds
 
 
 def truncate(url) -> None:
     with connect(url) as conn:
-        conn.execute("TRUNCATE listener_metrics, quarantined_rows")
+        conn.execute("TRUNCATE listener_metrics, quarantined_rows, metrics_daily_pending, listener_metrics_history")
         conn.execute("DELETE FROM etl_imports WHERE source_kind = 'csv' AND source_uri LIKE '%metrics%'")
         conn.commit()
 
@@ -125,8 +134,8 @@ def run(sizes: list[int], to_sql_rows: int) -> list[Row]:
                 f"{ours['seconds']:.1f} s ({size / ours['seconds']:,.0f} rows/s)",
                 f"COPY {copy_s:.1f} s ({size / copy_s:,.0f} rows/s)",
                 copy_s / ours["seconds"],
-                "≥ 0.5 of COPY's throughput",
-                copy_s / ours["seconds"] >= 0.5,
+                "≥ 0.8 of COPY's throughput",
+                copy_s / ours["seconds"] >= 0.8,
             )
         )
         rows.append(
@@ -136,8 +145,8 @@ def run(sizes: list[int], to_sql_rows: int) -> list[Row]:
                 f"{ours['seconds']:.1f} s",
                 f"to_sql {to_sql_s:.1f} s (measured on {sample:,} rows, scaled)",
                 to_sql_s / ours["seconds"],
-                "≥ 10× faster",
-                to_sql_s / ours["seconds"] >= 10,
+                "(reported, no target)",
+                True,
             )
         )
         rows.append(

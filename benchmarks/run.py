@@ -21,7 +21,7 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 # (a feature flag's code not present) is reported, not skipped silently.
 CASES: list[tuple[str, list[str], list[str] | None]] = [
     ("benchmarks.ingest", [], ["--sizes", "2000", "6000", "--to-sql-rows", "2000"]),
-    ("benchmarks.refresh", [], ["--sizes", "3000", "9000"]),
+    ("benchmarks.refresh", [], ["--sizes", "3000", "9000", "--episodes", "100"]),
     ("benchmarks.match_scores", [], ["--shows", "60", "--campaigns", "20", "--block", "8", "--row-blocks", "1"]),
     ("benchmarks.sensor_tick", [], ["--scale", "3000", "--base", "300", "--pending", "20", "--repeat", "2"]),
     ("benchmarks.demo_wall", [], None),

@@ -70,10 +70,13 @@ def db_url(server_url: URL) -> URL:
     server.drop_database(url)
 
 
+# The tables listener_metrics feeds (0012_incremental_metrics_daily), emptied with it.
+DERIVED_TABLES = ("metrics_daily", "metrics_daily_pending", "listener_metrics_history")
+
+
 def truncate_all(conn: psycopg.Connection) -> None:
-    """Empty every business table and the materialized view (identity counters restart)."""
-    conn.execute("TRUNCATE " + ", ".join(BUSINESS_TABLES) + " RESTART IDENTITY CASCADE")
-    conn.execute("REFRESH MATERIALIZED VIEW metrics_daily")
+    """Empty every business table and metrics_daily with its bookkeeping (identity counters restart)."""
+    conn.execute("TRUNCATE " + ", ".join(BUSINESS_TABLES + DERIVED_TABLES) + " RESTART IDENTITY CASCADE")
     conn.commit()
 
 

@@ -249,8 +249,8 @@ def test_metrics_daily_key_check_passes_and_its_query_finds_duplicates(warehouse
 
 
 def test_metrics_daily_key_check_fails_on_duplicate_keys_and_names_them(warehouse, postgres):
-    # The view cannot hold duplicates (unique index), so a plain table stands in for it while the check runs.
-    warehouse.execute("ALTER MATERIALIZED VIEW metrics_daily RENAME TO metrics_daily_kept")
+    # The table cannot hold duplicates (unique index), so a plain table stands in for it while the check runs.
+    warehouse.execute("ALTER TABLE metrics_daily RENAME TO metrics_daily_kept")
     warehouse.execute("CREATE TABLE metrics_daily AS SELECT * FROM metrics_daily_kept")
     warehouse.execute("INSERT INTO metrics_daily SELECT * FROM metrics_daily_kept ORDER BY day LIMIT 2")
     warehouse.commit()
@@ -258,7 +258,7 @@ def test_metrics_daily_key_check_fails_on_duplicate_keys_and_names_them(warehous
         result = metrics_daily_key_unique(postgres=postgres)
     finally:
         warehouse.execute("DROP TABLE metrics_daily")
-        warehouse.execute("ALTER MATERIALIZED VIEW metrics_daily_kept RENAME TO metrics_daily")
+        warehouse.execute("ALTER TABLE metrics_daily_kept RENAME TO metrics_daily")
         warehouse.commit()
     assert not result.passed and result.metadata["duplicate_keys"].value == 2
     sample = result.metadata["sample"].value

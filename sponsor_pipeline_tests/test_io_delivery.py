@@ -8,6 +8,7 @@ import pytest
 from sponsor_pipeline.defs.deals_io.assets import io_delivery
 from sponsor_pipeline.defs.deals_io.checks import io_delivery_covers_every_io
 from sponsor_pipeline.resources.settings import settings_from_env
+from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
 
 TENANT = "northwind-audio"
 
@@ -48,8 +49,8 @@ def delivery_data(reference):
         rows += [(day, "nw-late-checkout", ep, "megaphone", 100) for ep in episodes]
     rows.append(("2026-08-24", "nw-late-checkout", None, "megaphone", 500))
     _metrics(reference, rows)
-    reference.execute("REFRESH MATERIALIZED VIEW metrics_daily")
     reference.commit()
+    refresh_metrics_daily(reference)
     return reference
 
 

@@ -24,7 +24,7 @@ def test_up_rollback_up_leaves_a_verified_schema(scratch_url):
     undone = migrate.rollback(scratch_url, steps=None)
     assert undone == list(reversed(applied))
     missing = migrate.verify(scratch_url)
-    assert ("matview", "metrics_daily", None) in missing
+    assert ("table", "metrics_daily", None) in missing
     assert ("table", "listener_metrics", None) in missing
 
     assert migrate.migrate(scratch_url) == applied

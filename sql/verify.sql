@@ -6,7 +6,7 @@ WITH required (kind, name, detail) AS (
     ('table', 'advertisers', NULL), ('table', 'campaigns', NULL), ('table', 'ad_units', NULL),
     ('table', 'io_bookings', NULL), ('table', 'listener_metrics', NULL), ('table', 'matches', NULL),
     ('table', 'events', NULL), ('table', 'etl_imports', NULL), ('table', 'quarantined_rows', NULL),
-    ('matview', 'metrics_daily', NULL),
+    ('table', 'metrics_daily', NULL),
     ('view', 'tenant_metrics_daily', NULL),
     ('unique_index', 'ux_metrics_daily_day_ep_source', 'metrics_daily'),
     ('unique_index', 'ux_listener_metrics_key', 'listener_metrics'),
@@ -65,7 +65,18 @@ WITH required (kind, name, detail) AS (
     ('index', 'ix_platform_episode_map_episode', 'platform_episode_map'),
     ('column', 'target_table', 'etl_imports'), ('column', 'rows_replayed', 'etl_imports'),
     ('column', 'replayed_at', 'quarantined_rows'),
-    ('index', 'ix_quarantined_rows_pending', 'quarantined_rows')
+    ('index', 'ix_quarantined_rows_pending', 'quarantined_rows'),
+    -- 0012_incremental_metrics_daily (metrics_daily above is a table since 0012)
+    ('index', 'ix_metrics_daily_show_day', 'metrics_daily'),
+    ('table', 'metrics_daily_pending', NULL),
+    ('table', 'listener_metrics_history', NULL), ('rls', 'listener_metrics_history', NULL),
+    ('function', 'listener_metrics_capture', NULL), ('function', 'listener_metrics_capture_triggers', NULL),
+    ('function', 'metrics_as_reported', NULL), ('function', 'metrics_as_reported_at', NULL),
+    ('trigger', 'trg_listener_metrics_reported_at', 'listener_metrics'),
+    ('trigger', 'trg_listener_metrics_capture_insert', 'listener_metrics'),
+    ('trigger', 'trg_listener_metrics_capture_update', 'listener_metrics'),
+    ('trigger', 'trg_listener_metrics_capture_delete', 'listener_metrics'),
+    ('trigger', 'trg_listener_metrics_capture_truncate', 'listener_metrics')
 )
 SELECT kind, name, detail
 FROM required r

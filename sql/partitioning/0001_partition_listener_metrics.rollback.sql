@@ -12,8 +12,11 @@ BEGIN
     END IF;
     LOCK TABLE listener_metrics IN ACCESS EXCLUSIVE MODE;
 
-    DROP VIEW IF EXISTS tenant_metrics_daily;
-    DROP MATERIALIZED VIEW IF EXISTS metrics_daily;
+    -- The materialized view of 0001 depends on listener_metrics; the table of 0012 does not.
+    IF EXISTS (SELECT 1 FROM pg_matviews WHERE schemaname = current_schema() AND matviewname = 'metrics_daily') THEN
+        DROP VIEW IF EXISTS tenant_metrics_daily;
+        DROP MATERIALIZED VIEW metrics_daily;
+    END IF;
 
     ALTER TABLE listener_metrics RENAME TO listener_metrics_partitioned;
     ALTER TABLE listener_metrics_partitioned
@@ -63,6 +66,15 @@ DO $$
 BEGIN
     IF to_regprocedure('tenant_login_policies()') IS NOT NULL THEN
         PERFORM tenant_login_policies();
+    END IF;
+END
+$$;
+
+-- 0012_incremental_metrics_daily: the capture triggers went with the recreated table; recreate them.
+DO $$
+BEGIN
+    IF to_regprocedure('listener_metrics_capture_triggers()') IS NOT NULL THEN
+        PERFORM listener_metrics_capture_triggers();
     END IF;
 END
 $$;

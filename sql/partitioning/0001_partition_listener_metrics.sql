@@ -14,8 +14,10 @@
 --   partition key `day`, so it holds across partitions), row-level security with the
 --   tenant_isolation policy and the grants to sponsor_tenant. Queries go through the parent; the
 --   tenant role has no grant on the partitions themselves.
--- * metrics_daily, its indexes and tenant_metrics_daily depend on listener_metrics: they are dropped
---   and recreated exactly as in 0001_core_schema.
+-- * metrics_daily as the materialized view of 0001_core_schema (its indexes and tenant_metrics_daily)
+--   depends on listener_metrics: it is dropped and recreated exactly as in 0001_core_schema. The
+--   metrics_daily table of 0012 does not depend on it and is kept; the capture triggers of 0012 are
+--   recreated on the partitioned parent.
 -- Idempotent: the conversion runs only while listener_metrics is a plain table.
 
 -- Creates the monthly partitions of [from_day, to_day] that do not exist yet; returns one row per
@@ -93,8 +95,11 @@ BEGIN
     END IF;
     LOCK TABLE listener_metrics IN ACCESS EXCLUSIVE MODE;
 
-    DROP VIEW IF EXISTS tenant_metrics_daily;
-    DROP MATERIALIZED VIEW IF EXISTS metrics_daily;
+    -- The materialized view of 0001 depends on listener_metrics; the table of 0012 does not.
+    IF EXISTS (SELECT 1 FROM pg_matviews WHERE schemaname = current_schema() AND matviewname = 'metrics_daily') THEN
+        DROP VIEW IF EXISTS tenant_metrics_daily;
+        DROP MATERIALIZED VIEW metrics_daily;
+    END IF;
 
     ALTER TABLE listener_metrics RENAME TO listener_metrics_plain;
     ALTER TABLE listener_metrics_plain RENAME CONSTRAINT ux_listener_metrics_key TO ux_listener_metrics_plain_key;
@@ -161,6 +166,15 @@ DO $$
 BEGIN
     IF to_regprocedure('tenant_login_policies()') IS NOT NULL THEN
         PERFORM tenant_login_policies();
+    END IF;
+END
+$$;
+
+-- 0012_incremental_metrics_daily: the capture triggers went with the recreated table; recreate them.
+DO $$
+BEGIN
+    IF to_regprocedure('listener_metrics_capture_triggers()') IS NOT NULL THEN
+        PERFORM listener_metrics_capture_triggers();
     END IF;
 END
 $$;

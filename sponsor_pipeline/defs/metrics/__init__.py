@@ -1,1 +1,1 @@
-"""The metrics_daily materialized view: refresh asset and reconciliation check."""
+"""The metrics_daily table: refresh of the touched days, backfill and rebuild, and its checks."""

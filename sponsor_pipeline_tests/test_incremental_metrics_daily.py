@@ -1,0 +1,258 @@
+"""metrics_daily refreshed for the touched days only (migration 0012): imports record exactly the days
+they change, a refresh replaces those days and no others, a backfill from Dagster rebuilds exactly its
+range, revisions keep the superseded value with when it was reported, and ``metrics_as_reported(d)``
+answers with the values of date d. A property test over random writes shows a touched-day refresh
+always equals a full rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sponsor_pipeline.defs.metrics.assets import metrics_daily
+from sponsor_pipeline.defs.metrics.checks import metrics_daily_reconciles_with_listener_metrics
+from sponsor_pipeline.warehouse import imports
+from sponsor_pipeline.warehouse.metrics import (
+    rebuild_metrics_daily,
+    reconcile_metrics_daily,
+    refresh_metrics_daily,
+)
+from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
+
+from .conftest import SAMPLES, truncate_all
+
+TENANT = "northwind-audio"
+ROWS = "SELECT tenant_id, day, show_id, episode_id, source, downloads, listeners, listen_seconds FROM {} ORDER BY 1, 2, 3, 4, 5"
+PENDING = "SELECT DISTINCT tenant_id, day FROM metrics_daily_pending ORDER BY 1, 2"
+
+
+def _sample(tmp_path, name: str, days: list[str], downloads_delta: int = 0) -> tuple[str, pd.DataFrame]:
+    """The sample rows of TENANT on ``days`` as a CSV file (downloads shifted by ``downloads_delta``)."""
+    frame = pd.read_csv(SAMPLES / "metrics_daily.csv", dtype=str)
+    rows = frame[(frame.tenant_id == TENANT) & frame.day.isin(days)].copy()
+    rows["downloads"] = (rows.downloads.astype(int) + downloads_delta).astype(str)
+    path = tmp_path / name
+    rows.to_csv(path, index=False)
+    return str(path), rows
+
+
+def _days(conn) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT day::text FROM listener_metrics ORDER BY 1").fetchall()]
+
+
+@pytest.fixture
+def loaded(reference, tmp_path):
+    """The whole sample imported and metrics_daily refreshed: nothing pending."""
+    imports.import_csv(reference, SAMPLES / "metrics_daily.csv", LISTENER_METRICS)
+    refresh_metrics_daily(reference)
+    return reference
+
+
+def test_an_import_records_exactly_the_days_it_changed(loaded, tmp_path):
+    days = _days(loaded)[3:5]
+    assert loaded.execute(PENDING).fetchall() == []
+    # the same rows in another order: other bytes, same values — the upsert changes nothing
+    path, rows = _sample(tmp_path, "same.csv", days)
+    rows.iloc[::-1].to_csv(path, index=False)
+    assert imports.import_csv(loaded, path, LISTENER_METRICS).status == "completed"
+    assert loaded.execute(PENDING).fetchall() == []
+    assert loaded.execute("SELECT count(*) FROM listener_metrics_history").fetchone()[0] == 0
+    # one revised value on one day: that day, nothing else
+    path, rows = _sample(tmp_path, "one.csv", days)
+    rows.iloc[0, rows.columns.get_loc("downloads")] = str(int(rows.iloc[0].downloads) + 7)
+    rows.to_csv(path, index=False)
+    imports.import_csv(loaded, path, LISTENER_METRICS)
+    assert loaded.execute(PENDING).fetchall() == [(TENANT, dt.date.fromisoformat(rows.iloc[0].day))]
+
+
+def test_a_refresh_replaces_the_pending_days_and_leaves_every_other_day_alone(loaded, tmp_path):
+    days = _days(loaded)
+    revised, untouched = days[10], days[20]
+    imports.import_csv(loaded, _sample(tmp_path, "rev.csv", [revised], downloads_delta=5)[0], LISTENER_METRICS)
+    # drift on a day no import touched: a refresh proportional to the change does not look at it
+    loaded.execute("UPDATE metrics_daily SET downloads = downloads + 1000 WHERE day = %s", (untouched,))
+    loaded.commit()
+    done = refresh_metrics_daily(loaded)
+    assert (done.mode, done.days) == ("pending", 1) and done.rows_deleted == done.rows_inserted > 0
+    assert loaded.execute(PENDING).fetchall() == []
+    mismatches, sample = reconcile_metrics_daily(loaded)
+    assert mismatches > 0 and {row["day"] for row in sample} == {untouched}
+    # the full rebuild repairs everything, in one transaction
+    assert rebuild_metrics_daily(loaded).mode == "full"
+    assert reconcile_metrics_daily(loaded) == (0, [])
+    assert (
+        loaded.execute(ROWS.format("metrics_daily")).fetchall()
+        == loaded.execute(ROWS.format("listener_metrics")).fetchall()
+    )
+
+
+def test_the_reconciliation_check_holds_after_a_touched_day_refresh_and_fails_on_drift(loaded, postgres, tmp_path):
+    day = _days(loaded)[4]
+    imports.import_csv(loaded, _sample(tmp_path, "rev.csv", [day], downloads_delta=3)[0], LISTENER_METRICS)
+    assert not metrics_daily_reconciles_with_listener_metrics(postgres=postgres).passed  # not refreshed yet
+    refresh_metrics_daily(loaded)
+    assert metrics_daily_reconciles_with_listener_metrics(postgres=postgres).passed
+    loaded.execute("DELETE FROM metrics_daily WHERE day = %s AND source = 'spotify'", (day,))
+    loaded.commit()
+    result = metrics_daily_reconciles_with_listener_metrics(postgres=postgres)
+    assert not result.passed and result.metadata["mismatched_keys"].value > 0
+
+
+def test_a_backfill_run_from_dagster_rebuilds_exactly_its_range(loaded, postgres):
+    days = _days(loaded)
+    inside, outside = days[5:8], [days[2], days[9]]
+    loaded.execute(
+        "UPDATE metrics_daily SET downloads = downloads + 1 WHERE day = ANY(%s::date[])", (inside + outside,)
+    )
+    loaded.commit()
+    result = dg.materialize(
+        [metrics_daily],
+        resources={"postgres": postgres},
+        run_config={"ops": {"metrics_daily": {"config": {"from_day": inside[0], "to_day": inside[-1]}}}},
+    )
+    assert result.success
+    metadata = result.asset_materializations_for_node("metrics_daily")[0].metadata
+    assert metadata["mode"].value == "range"
+    _, sample = reconcile_metrics_daily(loaded, sample_size=10_000)
+    assert {row["day"] for row in sample} == set(outside)
+    # a full rebuild from the launchpad repairs the rest
+    result = dg.materialize(
+        [metrics_daily],
+        resources={"postgres": postgres},
+        run_config={"ops": {"metrics_daily": {"config": {"full_rebuild": True}}}},
+    )
+    assert result.success and reconcile_metrics_daily(loaded) == (0, [])
+
+
+def test_a_backfill_with_one_bound_fails_and_changes_nothing(loaded, postgres):
+    before = loaded.execute("SELECT count(*) FROM metrics_daily").fetchone()[0]
+    result = dg.materialize(
+        [metrics_daily],
+        resources={"postgres": postgres},
+        run_config={"ops": {"metrics_daily": {"config": {"from_day": "2026-09-01"}}}},
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert loaded.execute("SELECT count(*) FROM metrics_daily").fetchone()[0] == before
+
+
+def test_a_revision_keeps_the_value_as_reported_before_it(loaded, tmp_path):
+    day = _days(loaded)[6]
+    key = "tenant_id = %s AND day = %s"
+    before = dict(
+        loaded.execute(
+            "SELECT episode_id || source, downloads FROM listener_metrics WHERE " + key, (TENANT, day)
+        ).fetchall()
+    )
+    # the first report happened on 2026-09-10; the revision is reported now
+    loaded.execute("UPDATE listener_metrics SET loaded_at = '2026-09-10 12:00+00'")
+    loaded.commit()
+    imports.import_csv(loaded, _sample(tmp_path, "rev.csv", [day], downloads_delta=11)[0], LISTENER_METRICS)
+    refresh_metrics_daily(loaded)
+
+    history = loaded.execute(
+        "SELECT count(*), min(reported_at), max(superseded_at) > '2026-09-11' FROM listener_metrics_history"
+    ).fetchone()
+    assert history == (len(before), dt.datetime(2026, 9, 10, 12, tzinfo=dt.UTC), True)
+
+    def as_reported(on: dt.date) -> dict:
+        return dict(
+            loaded.execute(
+                "SELECT episode_id || source, downloads FROM metrics_as_reported(%s) WHERE " + key, (on, TENANT, day)
+            ).fetchall()
+        )
+
+    assert as_reported(dt.date(2026, 9, 9)) == {}  # nothing had been reported yet
+    assert as_reported(dt.date(2026, 9, 10)) == before
+    assert as_reported(dt.datetime.now(dt.UTC).date()) == {k: v + 11 for k, v in before.items()}
+    current = dict(
+        loaded.execute("SELECT episode_id || source, downloads FROM metrics_daily WHERE " + key, (TENANT, day))
+    )
+    assert current == {k: v + 11 for k, v in before.items()}
+    # re-sending the revision (other bytes, same values) adds nothing to the history
+    path, rows = _sample(tmp_path, "again.csv", [day], downloads_delta=11)
+    rows.iloc[::-1].to_csv(path, index=False)
+    imports.import_csv(loaded, path, LISTENER_METRICS)
+    assert loaded.execute("SELECT count(*) FROM listener_metrics_history").fetchone()[0] == len(before)
+
+
+# --- property: any sequence of writes, refreshed where touched, equals a full rebuild ---------------------
+
+KEYS = [
+    (day, show, episode, source)
+    for day in ("2026-09-01", "2026-09-02", "2026-09-03", "2026-09-04")
+    for show, episode in (("s1", "e1"), ("s1", "e2"), ("s1", None), ("s2", None))
+    for source in ("spotify", "megaphone")
+]
+UPSERT = """
+INSERT INTO listener_metrics AS m (tenant_id, day, show_id, episode_id, source, downloads, listeners)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT ON CONSTRAINT ux_listener_metrics_key DO UPDATE
+SET downloads = EXCLUDED.downloads, listeners = EXCLUDED.listeners, loaded_at = now()
+WHERE (m.downloads, m.listeners) IS DISTINCT FROM (EXCLUDED.downloads, EXCLUDED.listeners)
+"""
+DELETE = (
+    "DELETE FROM listener_metrics WHERE tenant_id = %s AND day = %s AND show_id = %s "
+    "AND episode_id IS NOT DISTINCT FROM %s AND source = %s"
+)
+
+write = st.tuples(
+    st.sampled_from(["upsert", "upsert", "upsert", "delete", "refresh"]),
+    st.lists(
+        st.tuples(st.sampled_from(KEYS), st.integers(0, 3), st.one_of(st.none(), st.integers(0, 2))),
+        min_size=1,
+        max_size=6,
+    ),
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(write, min_size=1, max_size=8))
+def test_touched_day_refreshes_equal_a_full_rebuild_after_any_writes(conn: psycopg.Connection, writes):
+    truncate_all(conn)
+    conn.execute("INSERT INTO tenants (tenant_id, name) VALUES (%s, 'T')", (TENANT,))
+    conn.commit()
+    current: dict = {}  # the model: key -> (downloads, listeners)
+    superseded = 0
+    for kind, rows in writes:
+        if kind == "refresh":
+            refresh_metrics_daily(conn)
+            continue
+        for key, downloads, listeners in rows:  # one transaction per write, like one import
+            if kind == "upsert":
+                conn.execute(UPSERT, (TENANT, *key, downloads, listeners))
+                if key in current and current[key] != (downloads, listeners):
+                    superseded += 1
+                current[key] = (downloads, listeners)
+            else:
+                conn.execute(DELETE, (TENANT, *key))
+                superseded += current.pop(key, None) is not None
+        conn.commit()
+    refresh_metrics_daily(conn)
+    incremental = conn.execute(ROWS.format("metrics_daily")).fetchall()
+    rebuild_metrics_daily(conn)
+    assert incremental == conn.execute(ROWS.format("metrics_daily")).fetchall()
+    assert reconcile_metrics_daily(conn) == (0, [])
+    assert conn.execute(PENDING).fetchall() == []
+    # in the SQL's order: ORDER BY puts NULL episode_id last
+    model = [
+        (TENANT, dt.date.fromisoformat(k[0]), k[1], k[2], k[3], *v)
+        for k, v in sorted(
+            current.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] is None, kv[0][2] or "", kv[0][3])
+        )
+    ]
+    assert [r[:7] for r in incremental] == model
+    # history grows with real changes only, and "as reported now" is the current state
+    assert conn.execute("SELECT count(*) FROM listener_metrics_history").fetchone()[0] == superseded
+    now = conn.execute(
+        "SELECT tenant_id, day, show_id, episode_id, source, downloads, listeners "
+        "FROM metrics_as_reported_at(now()) ORDER BY 1, 2, 3, 4, 5"
+    ).fetchall()
+    assert now == model
