@@ -76,7 +76,11 @@ def run_demo() -> int:
                 f"quarantined {meta.get('rows_quarantined', 0):>3}  (table: {meta.get('table_rows')} rows)"
             )
         elif key == "metrics_daily":
-            click.echo(f"  {key:<18} refreshed CONCURRENTLY in {meta['refresh_seconds']}s: {meta['rows']} rows")
+            days = meta["days_refreshed"]
+            click.echo(
+                f"  {key:<18} {meta['mode']} refresh of {'every' if days < 0 else days} day(s) in "
+                f"{meta['refresh_seconds']}s: {meta['rows']} rows"
+            )
         else:
             click.echo(f"  {key:<18} materialized")
     for check in result.get_asset_check_evaluations():
