@@ -59,7 +59,15 @@ WITH required (kind, name, detail) AS (
     -- 0010_data_points
     ('column', 'rows_dropped', 'etl_imports'), ('column', 'feed_url', 'shows'),
     ('column', 'guid', 'episodes'),
-    ('unique_index', 'ux_episodes_show_guid', 'episodes')
+    ('unique_index', 'ux_episodes_show_guid', 'episodes'),
+    -- 0014_attribution
+    ('column', 'pacing_mode', 'io_bookings'), ('column', 'daily_goal_impressions', 'io_bookings'),
+    ('column', 'pacing_mode', 'io_delivery'), ('column', 'attribution_window_days', 'campaigns'),
+    ('function', 'promo_code_key', NULL), ('function', 'vanity_url_key', NULL),
+    ('function', 'vanity_path_key', NULL),
+    ('table', 'promo_redemptions', NULL), ('rls', 'promo_redemptions', NULL),
+    ('table', 'vanity_visits', NULL), ('rls', 'vanity_visits', NULL),
+    ('table', 'io_attribution', NULL), ('rls', 'io_attribution', NULL)
 )
 SELECT kind, name, detail
 FROM required r
