@@ -113,7 +113,7 @@ def test_generic_redemptions_deduplicate_order_ids(reference):
     rows = reference.execute("SELECT order_id, io_id, currency FROM promo_redemptions ORDER BY order_id").fetchall()
     assert rows == [("A-9001", "nw-io-004", "USD"), ("A-9002", "nw-io-004", "USD")]
     assert _quarantined(reference, result.import_id) == [
-        (3, "tenant_id,source,order_id", "duplicate key in this source (an earlier row has the same key)"),
+        (3, "tenant_id,io_id,source,order_id", "duplicate key in this source (an earlier row has the same key)"),
         (4, "code", "promo code matches no IO of this tenant: NOSUCHCODE"),
     ]
 

@@ -396,8 +396,8 @@ def _matches_several(match: str) -> str:
 PROMO_REDEMPTIONS = Target(
     "promo_redemptions",
     schemas.PROMO_REDEMPTIONS,
-    ("tenant_id", "source", "order_id"),
-    "(tenant_id, source, order_id)",
+    ("tenant_id", "io_id", "source", "order_id"),  # order ids are per store; the IO names the store
+    "(tenant_id, io_id, source, order_id)",
     checks=(
         UNKNOWN_TENANT,
         RefCheck(

@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS promo_redemptions (
     currency     text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
     import_id    bigint,
     loaded_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (tenant_id, source, order_id),
+    -- order ids are per store (Shopify's #1001 in every store): the IO names the advertiser's store
+    PRIMARY KEY (tenant_id, io_id, source, order_id),
     FOREIGN KEY (tenant_id, io_id) REFERENCES io_bookings (tenant_id, io_id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS ix_promo_redemptions_io ON promo_redemptions (tenant_id, io_id, occurred_at);
