@@ -138,7 +138,7 @@ def test_visits_match_hosts_and_paths_within_the_window(reference):
     ]
     assert [r[2] for r in _quarantined(reference, plausible.import_id)] == [
         (
-            "URL matches no IO vanity URL of this tenant (a bare path: none in its attribution window): "
+            "URL matches no IO vanity URL of this tenant (a bare path counts only in the IO's attribution window): "
             "loamwell.com/mattress"
         )
     ]

@@ -422,7 +422,7 @@ VANITY_VISITS = Target(
         UNKNOWN_TENANT,
         RefCheck(
             "url",
-            "URL matches no IO vanity URL of this tenant (a bare path: none in its attribution window):",
+            "URL matches no IO vanity URL of this tenant (a bare path counts only in the IO's attribution window):",
             _exists("io_bookings", _URL_MATCH),
             ("tenant_id", "url", "day"),
             detail="url",

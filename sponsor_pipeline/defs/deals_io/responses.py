@@ -1,7 +1,6 @@
 """Owns the outcome assets of IOs: ``promo_redemptions`` and ``vanity_visits`` (the advertiser's exports)
 and ``io_attribution`` (conversions, revenue, CPA, ROAS per IO after io_delivery)."""
 
-
 from pathlib import Path
 
 import dagster as dg
