@@ -28,9 +28,13 @@ from sponsor_pipeline.vocabulary import (
     GARM_RISK_LEVELS,
     GENDERS,
     IO_STATUSES,
+    MAX_ATTRIBUTION_WINDOW_DAYS,
+    PACING_MODES,
     READ_TYPES,
+    REDEMPTION_SOURCES,
     SHOW_TOPIC_SOURCES,
     TARGET_DIMENSIONS,
+    VISIT_SOURCES,
 )
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -182,6 +186,10 @@ CAMPAIGNS = pa.DataFrameSchema(
         "budget": _money(),
         "target_cpm": _money(),
         "impressions_goal": _count(nullable=True),
+        # optional column: days after flight end a response still counts (empty: keep / default 30)
+        "attribution_window_days": pa.Column(
+            "Int64", checks=pa.Check.in_range(0, MAX_ATTRIBUTION_WINDOW_DAYS), nullable=True, required=False
+        ),
     },
     checks=[
         pa.Check(
@@ -221,8 +229,17 @@ IO_BOOKINGS = pa.DataFrameSchema(
         "status": pa.Column(TEXT, checks=pa.Check.isin(IO_STATUSES)),
         "promo_code": pa.Column(TEXT, checks=pa.Check.str_matches(r"^[A-Z0-9]{3,32}$"), nullable=True),
         "vanity_url": pa.Column(TEXT, checks=pa.Check.str_matches(r"^https?://\S+$"), nullable=True),
+        # optional columns (empty: the IO keeps its stored mode and goal; a new IO paces evenly)
+        "pacing_mode": pa.Column(TEXT, checks=pa.Check.isin(PACING_MODES), nullable=True, required=False),
+        "daily_goal_impressions": pa.Column("Int64", checks=pa.Check.gt(0), nullable=True, required=False),
     },
-    checks=[pa.Check(lambda df: df["flight_end"] >= df["flight_start"], error="flight_end before flight_start")],
+    checks=[
+        pa.Check(lambda df: df["flight_end"] >= df["flight_start"], error="flight_end before flight_start"),
+        pa.Check(
+            lambda df: (df["pacing_mode"] != "daily_goal") | df["daily_goal_impressions"].notna(),
+            error="pacing_mode daily_goal without daily_goal_impressions",
+        ),
+    ],
     coerce=True,
     name="io_bookings",
 )
@@ -287,6 +304,37 @@ IO_RESPONSES = pa.DataFrameSchema(
     },
     coerce=True,
     name="io_responses",
+)
+
+# --- Advertiser responses (promo-code redemptions, vanity-URL visits) -------------------------
+# Rows parsed from the advertiser's exports (sponsor_pipeline/responses.py); ``io_id`` is left empty
+# and resolved from the code or URL in the warehouse (warehouse/targets.py).
+PROMO_REDEMPTIONS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "source": pa.Column(TEXT, checks=pa.Check.isin(REDEMPTION_SOURCES)),
+        "order_id": _text(max_len=MAX_ID),
+        "code": _text(max_len=64),
+        "io_id": _id(nullable=True),
+        "occurred_at": pa.Column(pd.DatetimeTZDtype(tz="UTC")),
+        "revenue": _money(nullable=False),
+        "currency": pa.Column(TEXT, checks=pa.Check.str_matches(r"^[A-Z]{3}$")),
+    },
+    coerce=True,
+    name="promo_redemptions",
+)
+
+VANITY_VISITS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "source": pa.Column(TEXT, checks=pa.Check.isin(VISIT_SOURCES)),
+        "url": _text(max_len=2_000),
+        "day": _date(),
+        "io_id": _id(nullable=True),
+        "visits": _count(),
+    },
+    coerce=True,
+    name="vanity_visits",
 )
 
 SHOW_TOPICS = pa.DataFrameSchema(

@@ -16,6 +16,10 @@ Glossary:
 * **Age bands / genders** — the audience buckets Spotify for Podcasters reports
   (``ageFacetedCounts``); every other platform's bands are mapped onto these.
 * **Pacing ratio** — delivered ÷ expected-to-date impressions of a running IO (``pacing.py``).
+* **Pacing mode** — the plan an IO's delivery follows: even, front-loaded, as fast as possible, or
+  a daily goal (``pacing.py``).
+* **Attribution window** — flight start to flight end + N days: the responses (promo-code
+  redemptions, vanity-URL visits) counted for an IO (``attribution.py``).
 """
 
 from __future__ import annotations
@@ -44,6 +48,26 @@ READ_TYPES: tuple[str, ...] = ("host_read", "announcer_read", "programmatic")
 # A running IO whose pacing ratio (delivered ÷ expected to date) is below this is under-pacing: at
 # risk of under-delivery, the common 90 % pacing floor of IO make-good clauses.
 UNDER_PACING_RATIO: float = 0.9
+# How an IO is meant to spread its booked impressions over the flight (``io_bookings.pacing_mode``);
+# each mode's expected-to-date curve is defined in pacing.py. Google Ad Manager's DeliveryRateType
+# names the first three (EVENLY, FRONTLOADED, AS_FAST_AS_POSSIBLE); a daily goal IO states its goal.
+PACING_MODES: tuple[str, ...] = ("even", "front_loaded", "asap", "daily_goal")
+DEFAULT_PACING_MODE: str = "even"
+# Front-loaded plan (Megaphone's "Front Loaded" order pacing): 25 % over the even daily rate while
+# less than half of the booked impressions are delivered, then the rest evenly.
+FRONT_LOADED_BOOST: float = 1.25
+FRONT_LOADED_UNTIL_SHARE: float = 0.5
+
+# --- Attribution -----------------------------------------------------------------------------------
+# Days after flight end during which a promo-code redemption or a vanity-URL visit still counts for
+# the IO, unless the campaign says otherwise (``campaigns.attribution_window_days``).
+DEFAULT_ATTRIBUTION_WINDOW_DAYS: int = 30
+MAX_ATTRIBUTION_WINDOW_DAYS: int = 365
+# Where redemptions and visits come from (``promo_redemptions.source``, ``vanity_visits.source``).
+REDEMPTION_SOURCES: tuple[str, ...] = ("shopify", "generic")
+VISIT_SOURCES: tuple[str, ...] = ("plausible", "ga4", "generic")
+# The currency of IO CPMs and spend (schemas.py: cpm is USD per 1,000 impressions).
+SPEND_CURRENCY: str = "USD"
 
 # --- Brand safety (GARM) -------------------------------------------------------------------------
 # Twelve categories: (column name in show_brand_safety / campaign_brand_safety, GARM's label).

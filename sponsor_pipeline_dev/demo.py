@@ -37,6 +37,26 @@ def _heading(text: str) -> None:
     click.secho(f"\n== {text}", bold=True)
 
 
+def print_campaign_attribution(postgres: PostgresResource) -> None:
+    """Per campaign with responses: conversions, revenue, CPA and ROAS from io_attribution."""
+    from sponsor_pipeline.warehouse import attribution
+
+    with postgres.connect() as conn:
+        if conn.execute("SELECT to_regclass('io_attribution') IS NULL").fetchone()[0]:
+            return
+        rows = [r for r in attribution.campaign_totals(conn) if r["conversions"] or r["vanity_visits"]]
+    _heading("campaign attribution (promo codes and vanity URLs inside each IO's window)")
+    for r in rows:
+        revenue = "–" if r["revenue"] is None else f"{r['revenue']:,.2f} {r['revenue_currency'] or r['spend_currency']}"
+        cpa = "–" if r["cpa"] is None else f"{r['cpa']:,.2f} {r['spend_currency']}"
+        roas = "–" if r["roas"] is None else f"{r['roas']:.2f}"
+        click.echo(
+            f"  {r['tenant_id']:<16} {r['campaign_id']:<11} {r['name'][:32]:<32} conversions {r['conversions']:>4}  "
+            f"revenue {revenue:>13}  spend {r['spend']:>10,.2f} {r['spend_currency']}  CPA {cpa:>11}  ROAS {roas:>5}  "
+            f"visits {r['vanity_visits']:>4}"
+        )
+
+
 def run_demo() -> int:
     """Run the demo end to end; returns the process exit code (0 when the run succeeded)."""
     started = time.perf_counter()
@@ -101,6 +121,8 @@ def run_demo() -> int:
     _heading("top shows by downloads, last 30 days of data")
     for tenant, title, downloads in top:
         click.echo(f"  {tenant:<16} {title:<40} {downloads:>10,}")
+
+    print_campaign_attribution(postgres)
 
     # -- deals_io: IO status and deal stage sensors ---------------------------------------------
     sensors_ok = run_sensor_demo(defs, instance, postgres)

@@ -6,7 +6,7 @@ from psycopg import sql
 
 from sponsor_pipeline.definitions import ALL_ASSETS_JOB, build_definitions, defs
 from sponsor_pipeline.defs import table_metadata
-from sponsor_pipeline.settings import Flags, flag
+from sponsor_pipeline.settings import PROJECT_ROOT, Flags, flag
 from sponsor_pipeline.warehouse.targets import REFERENCE_FILES
 
 
@@ -53,7 +53,15 @@ FLAG_OWNS = {
         "jobs": {"landing_import_job", "sheets_import_job"},
     },
     "io_bookings": {
-        "assets": {"io_bookings", "io_responses", "io_delivery", "io_documents"},
+        "assets": {
+            "io_bookings",
+            "io_responses",
+            "io_delivery",
+            "io_documents",
+            "promo_redemptions",
+            "vanity_visits",
+            "io_attribution",
+        },
         "checks": {"io_delivery_covers_every_io"},
         "sensors": {"io_status_sensor"},
         "jobs": {"io_delivery_job"},
@@ -172,6 +180,8 @@ def test_whole_graph_materializes_against_postgres(conn, postgres, monkeypatch):
         counted.add(materialization.asset_key.to_user_string())
     assert counted == _keys(definitions)
     # every reference file, the two metrics files, the export tenant's 3 reference files and its
-    # 10 platform payloads, each imported once
-    expected_imports = len(REFERENCE_FILES) + 2 + 3 + 10
+    # 10 platform payloads, and the 9 advertiser response exports, each imported once
+    response_files = sorted((PROJECT_ROOT / "samples" / "responses").glob("*/*/*.csv"))
+    assert len(response_files) == 9
+    expected_imports = len(REFERENCE_FILES) + 2 + 3 + 10 + len(response_files)
     assert conn.execute("SELECT count(*) FROM etl_imports WHERE status = 'completed'").fetchone()[0] == expected_imports

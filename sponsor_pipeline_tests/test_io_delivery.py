@@ -130,3 +130,30 @@ def test_io_delivery_check_catches_a_missing_row(delivery_data, postgres):
     result = io_delivery_covers_every_io(postgres=postgres)
     assert not result.passed and result.metadata["ios_without_row"].value == 1
     assert result.metadata["sample_ios_without_row"].value == ["northwind-audio/nw-io-003"]
+
+
+def test_io_delivery_paces_each_io_by_its_own_mode(delivery_data, postgres):
+    # nw-io-010: booked 14,500 over a 28-day flight, day 14 of it, 14,000 delivered (as above).
+    # Daily goal 500 → expected min(14,500, 500 × 14) = 7,000, ratio 2.0; the plan ends at
+    # min(14,500, 500 × 28) = 14,000 → projected 14,000 × 14,000 / 7,000 = 28,000.
+    delivery_data.execute(
+        "UPDATE io_bookings SET pacing_mode = 'daily_goal', daily_goal_impressions = 500 WHERE io_id = 'nw-io-010'"
+    )
+    delivery_data.execute("UPDATE io_bookings SET pacing_mode = 'front_loaded' WHERE io_id = 'nw-io-006'")
+    delivery_data.commit()
+    assert dg.materialize(
+        [io_delivery],
+        resources={"postgres": postgres, "settings": settings_from_env()},
+        instance=dg.DagsterInstance.ephemeral(),
+    ).success
+    live = _row(delivery_data, "nw-io-010")
+    assert live["booked_impressions"] == 14_500
+    assert live["expected_to_date"] == Decimal("7000.00")
+    assert live["pacing_ratio"] == Decimal("2.0000")
+    assert live["projected_delivery"] == Decimal("28000.00")
+    modes = dict(
+        delivery_data.execute(
+            "SELECT io_id, pacing_mode FROM io_delivery WHERE io_id IN ('nw-io-010', 'nw-io-006', 'nw-io-003')"
+        ).fetchall()
+    )
+    assert modes == {"nw-io-010": "daily_goal", "nw-io-006": "front_loaded", "nw-io-003": "even"}

@@ -1,11 +1,12 @@
 """IO pacing math and transition naming, checked against hand-computed cases."""
 
+import itertools
 from datetime import date
 
 import pytest
 
 from sponsor_pipeline import transitions
-from sponsor_pipeline.pacing import elapsed_flight_days, flight_days, pace_io
+from sponsor_pipeline.pacing import elapsed_flight_days, expected_curve, expected_to_date, flight_days, pace_io
 
 
 def test_flight_not_started_expects_nothing_and_projects_the_booking():
@@ -152,3 +153,73 @@ def test_new_deal_and_unknown_stage():
     }
     with pytest.raises(ValueError, match="unknown deal stage 'closed'"):
         transitions.classify_stage_move("lead", "closed")
+
+
+# --- Pacing modes (curves: sponsor_pipeline/pacing.py) ------------------------------------------
+NOV = {"flight_start": date(2026, 11, 1), "flight_end": date(2026, 11, 30), "booked_impressions": 60_000}
+
+
+def test_front_loaded_runs_25_percent_over_even_until_half_the_booking():
+    # F = 30, B = 60,000: half the booking is due after 0.5 × 30 / 1.25 = 12 days.
+    # Day 6: 60,000 × 1.25 × 6/30 = 15,000 (even would be 12,000).
+    early = pace_io(
+        **NOV, delivered_impressions=15_000, as_of=date(2026, 11, 6), status="live", pacing_mode="front_loaded"
+    )
+    assert early.expected_to_date == pytest.approx(15_000)
+    assert early.pacing_ratio == pytest.approx(1.0)
+    # Day 21: 30,000 + 30,000 × (21 − 12)/(30 − 12) = 45,000; delivered 40,500 → ratio 0.9,
+    # projected 40,500 × 60,000 / 45,000 = 54,000.
+    late = pace_io(
+        **NOV, delivered_impressions=40_500, as_of=date(2026, 11, 21), status="live", pacing_mode="front_loaded"
+    )
+    assert late.expected_to_date == pytest.approx(45_000)
+    assert late.pacing_ratio == pytest.approx(0.9)
+    assert late.projected_delivery == pytest.approx(54_000)
+    assert late.pacing_mode == "front_loaded"
+
+
+def test_asap_expects_the_whole_booking_from_the_first_day_and_projects_up_to_it():
+    # Day 10 of 30: expected 60,000; delivered 30,000 → ratio 0.5; run rate 30,000 × 30/10 = 90,000,
+    # capped at the booking an ASAP IO stops at → 60,000.
+    p = pace_io(**NOV, delivered_impressions=30_000, as_of=date(2026, 11, 10), status="live", pacing_mode="asap")
+    assert p.expected_to_date == 60_000
+    assert p.pacing_ratio == pytest.approx(0.5)
+    assert p.projected_delivery == pytest.approx(60_000)
+    before = pace_io(**NOV, delivered_impressions=0, as_of=date(2026, 10, 31), status="scheduled", pacing_mode="asap")
+    assert (before.expected_to_date, before.pacing_ratio) == (0, None)
+
+
+def test_daily_goal_expects_the_goal_per_day_up_to_the_booking():
+    # Goal 2,500 a day: day 10 → 25,000; delivered 20,000 → 0.8; the plan ends at
+    # min(60,000, 2,500 × 30) = 60,000 → projected 20,000 × 60,000 / 25,000 = 48,000.
+    p = pace_io(
+        **NOV,
+        delivered_impressions=20_000,
+        as_of=date(2026, 11, 10),
+        status="live",
+        pacing_mode="daily_goal",
+        daily_goal=2_500,
+    )
+    assert p.expected_to_date == 25_000
+    assert p.pacing_ratio == pytest.approx(0.8)
+    assert p.projected_delivery == pytest.approx(48_000)
+    # day 28: 2,500 × 28 = 70,000 is more than the booking → 60,000
+    assert (
+        expected_to_date("daily_goal", booked_impressions=60_000, flight_days=30, elapsed_days=28, daily_goal=2_500)
+        == 60_000
+    )
+
+
+def test_every_mode_expects_the_booking_at_flight_end_and_nothing_before():
+    for mode in ("even", "front_loaded", "asap", "daily_goal"):
+        curve = expected_curve(mode, booked_impressions=60_000, flight_days=30, daily_goal=2_000)
+        assert curve[-1] == pytest.approx(60_000)
+        assert all(a <= b for a, b in itertools.pairwise(curve))
+        assert expected_to_date(mode, booked_impressions=60_000, flight_days=30, elapsed_days=0, daily_goal=2_000) == 0
+
+
+def test_unknown_mode_and_daily_goal_without_a_goal_raise():
+    with pytest.raises(ValueError, match="pacing mode"):
+        pace_io(**NOV, delivered_impressions=0, as_of=date(2026, 11, 5), status="live", pacing_mode="turbo")
+    with pytest.raises(ValueError, match="daily goal"):
+        pace_io(**NOV, delivered_impressions=0, as_of=date(2026, 11, 5), status="live", pacing_mode="daily_goal")

@@ -76,7 +76,15 @@ WITH required (kind, name, detail) AS (
     ('trigger', 'trg_listener_metrics_capture_insert', 'listener_metrics'),
     ('trigger', 'trg_listener_metrics_capture_update', 'listener_metrics'),
     ('trigger', 'trg_listener_metrics_capture_delete', 'listener_metrics'),
-    ('trigger', 'trg_listener_metrics_capture_truncate', 'listener_metrics')
+    ('trigger', 'trg_listener_metrics_capture_truncate', 'listener_metrics'),
+    -- 0014_attribution
+    ('column', 'pacing_mode', 'io_bookings'), ('column', 'daily_goal_impressions', 'io_bookings'),
+    ('column', 'pacing_mode', 'io_delivery'), ('column', 'attribution_window_days', 'campaigns'),
+    ('function', 'promo_code_key', NULL), ('function', 'vanity_url_key', NULL),
+    ('function', 'vanity_path_key', NULL),
+    ('table', 'promo_redemptions', NULL), ('rls', 'promo_redemptions', NULL),
+    ('table', 'vanity_visits', NULL), ('rls', 'vanity_visits', NULL),
+    ('table', 'io_attribution', NULL), ('rls', 'io_attribution', NULL)
 )
 SELECT kind, name, detail
 FROM required r

@@ -29,7 +29,7 @@ WITH tenant_as_of AS (
 ),
 ios AS (
     SELECT b.tenant_id, b.io_id, b.campaign_id, b.show_id, b.episode_id, b.status, b.flight_start,
-           b.flight_end, b.booked_impressions, b.cpm, a.as_of
+           b.flight_end, b.booked_impressions, b.cpm, b.pacing_mode, b.daily_goal_impressions, a.as_of
     FROM io_bookings b JOIN tenant_as_of a USING (tenant_id)
 ),
 episode_delivered AS (
@@ -70,6 +70,7 @@ COLUMNS = (
     "show_id",
     "episode_id",
     "status",
+    "pacing_mode",
     "flight_start",
     "flight_end",
     "as_of",
@@ -88,7 +89,8 @@ COPY_IN = "COPY io_delivery ({}) FROM STDIN".format(", ".join(COLUMNS))
 
 
 def delivery_rows(conn: psycopg.Connection, *, as_of: date | None, sources: Sequence[str]) -> list[dict[str, Any]]:
-    """One dict per IO with the ``io_delivery`` columns (pacing from :func:`pace_io`).
+    """One dict per IO with the ``io_delivery`` columns (pacing from :func:`pace_io` under the IO's
+    pacing mode).
 
     ``as_of`` None: each tenant's last day in metrics_daily. ``sources``: the metrics_daily sources
     whose downloads count as impressions (hosting sources; see :mod:`sponsor_pipeline.pacing`).
@@ -104,6 +106,8 @@ def delivery_rows(conn: psycopg.Connection, *, as_of: date | None, sources: Sequ
             delivered_impressions=row["delivered_impressions"],
             as_of=row["as_of"],
             status=row["status"],
+            pacing_mode=row["pacing_mode"],
+            daily_goal=row["daily_goal_impressions"],
         )
         out.append(
             {

@@ -1,4 +1,4 @@
-"""Owns filling missing IO promo codes and vanity URLs inside the io_bookings import transaction."""
+"""Owns filling missing IO promo codes, vanity URLs and pacing modes inside the io_bookings import transaction."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ KEEP_ASSIGNED = (
     "UPDATE import_stage s SET promo_code = coalesce(s.promo_code, b.promo_code), "
     "vanity_url = coalesce(s.vanity_url, b.vanity_url) "
     "FROM io_bookings b WHERE b.tenant_id = s.tenant_id AND b.io_id = s.io_id"
+)
+
+# Run on the stage before the upsert: a file without pacing_mode / daily_goal_impressions (or with
+# them empty) keeps what the IO has; a new IO without a mode paces evenly.
+KEEP_PACING = (
+    "UPDATE import_stage s SET "
+    "pacing_mode = coalesce(s.pacing_mode, (SELECT b.pacing_mode FROM io_bookings b "
+    "WHERE b.tenant_id = s.tenant_id AND b.io_id = s.io_id), 'even'), "
+    "daily_goal_impressions = coalesce(s.daily_goal_impressions, (SELECT b.daily_goal_impressions "
+    "FROM io_bookings b WHERE b.tenant_id = s.tenant_id AND b.io_id = s.io_id))"
 )
 
 _MISSING = """

@@ -15,6 +15,7 @@ from typing import Any
 import pandera.pandas as pa
 
 from sponsor_pipeline import schemas
+from sponsor_pipeline.vocabulary import DEFAULT_ATTRIBUTION_WINDOW_DAYS
 from sponsor_pipeline.warehouse import io_bookings as io_codes_fill
 
 
@@ -24,6 +25,7 @@ class RefCheck:
     reason: str
     condition: str  # SQL over the staged row alias ``s``; true means the row is rejected
     uses: tuple[str, ...] = ("tenant_id",)  # stage columns the condition reads
+    detail: str | None = None  # a stage column whose value is appended to the reason (names the code)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,13 @@ CAMPAIGNS = Target(
     schemas.CAMPAIGNS,
     ("tenant_id", "campaign_id"),
     "(tenant_id, campaign_id)",
+    # a campaigns file without attribution_window_days (or with it empty) keeps the stored window
+    prepare=(
+        (
+            "UPDATE import_stage s SET attribution_window_days = x.attribution_window_days FROM campaigns x "
+            "WHERE s.attribution_window_days IS NULL AND x.tenant_id = s.tenant_id AND x.campaign_id = s.campaign_id"
+        ),
+    ),
     checks=(
         UNKNOWN_TENANT,
         RefCheck(
@@ -201,7 +210,7 @@ IO_BOOKINGS = Target(
             ("tenant_id", "ad_unit_id"),
         ),
     ),
-    prepare=(io_codes_fill.KEEP_ASSIGNED,),
+    prepare=(io_codes_fill.KEEP_ASSIGNED, io_codes_fill.KEEP_PACING),
     finalize=(io_codes_fill.fill_missing_codes,),
 )
 
@@ -345,3 +354,89 @@ MATCHMAKING_FILES: tuple[tuple[str, Target], ...] = (
     ("io_responses.csv", IO_RESPONSES),
 )
 REFERENCE_FILES = REFERENCE_FILES + MATCHMAKING_FILES
+
+
+# --- Advertiser responses (sponsor_pipeline/responses.py parses the exports) -------------------
+# A code or URL is matched case- and whitespace-insensitively (migration 0014's key functions) to an
+# IO of the source's tenant; a row matching none is quarantined naming its code or URL. GA4 names
+# pages by path only, and advertisers reuse a path for each show (/founders-hour): a URL key starting
+# with "/" is matched to the path of the vanity URLs whose IO's attribution window (flight start ..
+# flight end + the campaign's window days) holds the day.
+_CODE_MATCH = "promo_code_key(x.promo_code) = promo_code_key(s.code)"
+
+
+def _window_end(default_days: int) -> str:
+    """SQL of an IO ``x``'s last attribution day: flight end + its campaign's window, else ``default_days``."""
+    # The default is the int constant of vocabulary.py, never a value read from a source.
+    return (
+        f"x.flight_end + (SELECT coalesce(c.attribution_window_days, {int(default_days)}) FROM campaigns c "  # noqa: S608
+        "WHERE c.tenant_id = x.tenant_id AND c.campaign_id = x.campaign_id)"
+    )
+
+
+_URL_MATCH = (
+    "(CASE WHEN left(vanity_url_key(s.url), 1) = '/' "
+    "THEN vanity_path_key(x.vanity_url) = vanity_url_key(s.url) "
+    "AND s.day BETWEEN x.flight_start AND " + _window_end(DEFAULT_ATTRIBUTION_WINDOW_DAYS) + " "
+    "ELSE vanity_url_key(x.vanity_url) = vanity_url_key(s.url) END)"
+)
+
+
+def _resolve_io(match: str) -> str:
+    """The ``prepare`` statement setting each staged row's io_id to the IO its code or URL matches."""
+    # Fixed conditions of this module only; values are always bound parameters.
+    return "UPDATE import_stage s SET io_id = x.io_id FROM io_bookings x WHERE x.tenant_id = s.tenant_id AND " + match  # noqa: S608
+
+
+def _matches_several(match: str) -> str:
+    # Fixed conditions of this module only; values are always bound parameters.
+    return "(SELECT count(*) FROM io_bookings x WHERE x.tenant_id = s.tenant_id AND " + match + ") > 1"  # noqa: S608
+
+
+PROMO_REDEMPTIONS = Target(
+    "promo_redemptions",
+    schemas.PROMO_REDEMPTIONS,
+    ("tenant_id", "io_id", "source", "order_id"),  # order ids are per store; the IO names the store
+    "(tenant_id, io_id, source, order_id)",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck(
+            "code",
+            "promo code matches no IO of this tenant:",
+            _exists("io_bookings", _CODE_MATCH),
+            ("tenant_id", "code"),
+            detail="code",
+        ),
+    ),
+    prepare=(_resolve_io(_CODE_MATCH),),
+    stamp_import_id=True,
+    touch_updated_at=False,
+)
+
+VANITY_VISITS = Target(
+    "vanity_visits",
+    schemas.VANITY_VISITS,
+    ("tenant_id", "source", "url", "day"),
+    "(tenant_id, source, url, day)",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck(
+            "url",
+            "URL matches no IO vanity URL of this tenant (a bare path counts only in the IO's attribution window):",
+            _exists("io_bookings", _URL_MATCH),
+            ("tenant_id", "url", "day"),
+            detail="url",
+        ),
+        RefCheck(
+            "url",
+            "page path matches the vanity URLs of several IOs of this tenant that day (add the Hostname):",
+            _matches_several(_URL_MATCH),
+            ("tenant_id", "url", "day"),
+            detail="url",
+        ),
+    ),
+    prepare=(_resolve_io(_URL_MATCH),),
+    range_column="day",
+    stamp_import_id=True,
+    touch_updated_at=False,
+)

@@ -25,7 +25,8 @@ def build_defs(flags: Flags) -> dg.Definitions:
     """The ingestion assets, sensors and check for ``flags``."""
     if not flags.etl_csv_upload:
         return dg.Definitions()
-    landing_assets = ["listener_metrics", "platform_exports"] + (["io_bookings"] if flags.io_bookings else [])
+    io_files = ["io_bookings", "promo_redemptions", "vanity_visits"] if flags.io_bookings else []
+    landing_assets = ["listener_metrics", "platform_exports", *io_files]
     return dg.Definitions(
         assets=[listener_metrics, sheet_metrics, platform_exports, platform_identity_map, quarantine_replay],
         asset_checks=[

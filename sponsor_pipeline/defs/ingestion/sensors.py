@@ -7,6 +7,8 @@ Which file feeds which asset (names relative to the landing folder):
 * ``*metrics*.csv``            → ``listener_metrics``
 * ``*io_bookings*.csv``        → ``io_bookings``
 * ``exports/<tenant>/*.json``  → ``platform_exports``
+* ``responses/<tenant>/redemptions/*.csv`` → ``promo_redemptions`` (Shopify orders, generic)
+* ``responses/<tenant>/visits/*.csv``      → ``vanity_visits`` (Plausible, GA4, generic)
 
 A file is ready once its size is the same on two consecutive ticks (a copy still being written
 grows between ticks); the cursor holds ``{relative path: size}``. A ready file whose sha256 already
@@ -41,6 +43,8 @@ KINDS = (
     ("listener_metrics", "csv", "*metrics*.csv"),
     ("io_bookings", "csv", "*io_bookings*.csv"),
     ("platform_exports", "export", "exports/*/*.json"),
+    ("promo_redemptions", "csv", "responses/*/redemptions/*.csv"),
+    ("vanity_visits", "csv", "responses/*/visits/*.csv"),
 )
 
 
@@ -60,6 +64,8 @@ def run_config(asset: str, path: Path, folder: Path) -> dict:
         config = {"landing_dir": str(path.parent), "pattern": path.name}
     elif asset == "io_bookings":
         return {"ops": {"reference_tables": {"config": {"files": {"io_bookings": str(path)}}}}}
+    elif asset in ("promo_redemptions", "vanity_visits"):
+        config = {"folder": str(folder / "responses"), "files": [str(path)]}
     else:
         config = {"exports_dir": str(folder / "exports"), "files": [str(path)]}
     return {"ops": {asset: {"config": config}}}

@@ -190,7 +190,14 @@ def _quarantine_staged(
     )
     for check in _failing_checks(conn, target):
         moved += move_to_quarantine(
-            conn, sql.SQL(check.condition), check.column, check.reason, import_id, source_uri, result
+            conn,
+            sql.SQL(check.condition),
+            check.column,
+            check.reason,
+            import_id,
+            source_uri,
+            result,
+            detail=check.detail,
         )
     return moved
 

@@ -50,7 +50,7 @@ _MOVE_TO_QUARANTINE = (
     "WITH bad AS (DELETE FROM import_stage s WHERE {cond} RETURNING s.*), "
     "kept AS (INSERT INTO quarantined_rows "
     "(import_id, tenant_id, source_uri, row_number, column_name, reason, raw_row) "
-    "SELECT %s, bad.tenant_id, %s, bad.source_row, %s, %s, to_jsonb(bad) - 'source_row' FROM bad) "
+    "SELECT %s, bad.tenant_id, %s, bad.source_row, %s, %s || {detail}, to_jsonb(bad) - 'source_row' FROM bad) "
     "SELECT bad.tenant_id, count(*) FROM bad GROUP BY bad.tenant_id"
 )
 
@@ -63,13 +63,19 @@ def move_to_quarantine(
     import_id: int,
     source_uri: str,
     result: ImportResult,
+    detail: str | None = None,
 ) -> Counter:
     """Move staged rows matching ``condition`` (SQL over the stage row ``s``) to quarantine, under
-    ``column`` and ``reason``, keeping their ``source_row``; returns rows moved per tenant."""
+    ``column`` and ``reason``, keeping their ``source_row``; returns rows moved per tenant.
+
+    ``detail``: a stage column whose value is appended to each row's reason after a space (the
+    promo code that matched nothing); ``result.reasons`` counts by ``reason`` alone."""
+    tail = sql.SQL("coalesce(' ' || bad.{}::text, '')").format(sql.Identifier(detail)) if detail else sql.SQL("''")
     moved = Counter(
         dict(
             conn.execute(
-                sql.SQL(_MOVE_TO_QUARANTINE).format(cond=condition), (import_id, source_uri, column, reason)
+                sql.SQL(_MOVE_TO_QUARANTINE).format(cond=condition, detail=tail),
+                (import_id, source_uri, column, reason),
             ).fetchall()
         )
     )
