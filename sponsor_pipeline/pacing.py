@@ -5,7 +5,7 @@ Pure logic (no Dagster, no database), so every figure of the ``io_delivery`` ass
 Terms and sources:
 
 * **Impression**: one qualified download of an episode carrying the ad, as counted by the hosting
-  platform under the IAB Tech Lab *Podcast Measurement Technical Guidelines v2.1* (downloads are the
+  platform under the IAB Tech Lab *Podcast Measurement Technical Guidelines v2.2* (downloads are the
   industry's impression currency for podcast ads; platform-reported plays are not added on top, they
   are a subset of the hosting downloads). The asset sums the ``downloads`` of the impression sources
   in ``metrics_daily`` for the IO's episode, or for the whole show when the IO is run-of-show.

@@ -5,7 +5,7 @@ schemas (``coerce=True``), lazily, so that every failing cell is reported at onc
 database imports here.
 
 Units: ``downloads`` counts downloads (hosting) or plays/streams (platforms) per day, counted as the
-IAB Podcast Measurement Technical Guidelines v2.1 describe; ``listeners`` are unique listeners that
+IAB Podcast Measurement Technical Guidelines v2.2 describe; ``listeners`` are unique listeners that
 day as reported by the source; ``listen_seconds`` is the total seconds listened; ``cpm`` and
 ``target_cpm`` are USD per 1,000 impressions; ``budget`` is USD.
 """

@@ -5,7 +5,7 @@ named SQL statements and writes their results to the dashboard tables.
 
 Units and formulas:
 
-* downloads are counted per the IAB Podcast Measurement Technical Guidelines v2.1 (one qualified
+* downloads are counted per the IAB Podcast Measurement Technical Guidelines v2.2 (one qualified
   download = one delivered impression for a dynamically inserted or baked-in ad);
 * revenue / cost (USD) = impressions × CPM / 1000 (CPM: USD per 1,000 impressions);
 * billable impressions = min(delivered, booked): over-delivery is not billed (the IO terms say so);

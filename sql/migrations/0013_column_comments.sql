@@ -121,7 +121,7 @@ COMMENT ON COLUMN listener_metrics.day IS 'Calendar day the figures cover (the s
 COMMENT ON COLUMN listener_metrics.show_id IS 'Show measured.';
 COMMENT ON COLUMN listener_metrics.episode_id IS 'Episode measured; NULL for a show-level series.';
 COMMENT ON COLUMN listener_metrics.source IS 'Reporting source: hosting platform, Spotify, Apple, Anchor or a sheet (lower-case name).';
-COMMENT ON COLUMN listener_metrics.downloads IS 'Downloads that day (IAB v2.1 qualified downloads as the source counts them); NULL = not reported by this source.';
+COMMENT ON COLUMN listener_metrics.downloads IS 'Downloads that day (IAB v2.2 qualified downloads as the source counts them); NULL = not reported by this source.';
 COMMENT ON COLUMN listener_metrics.listeners IS 'Unique listeners that day as the source counts them; NULL = not reported.';
 COMMENT ON COLUMN listener_metrics.listen_seconds IS 'Seconds listened that day, summed over listeners; NULL = not reported.';
 COMMENT ON COLUMN listener_metrics.import_id IS 'etl_imports row (file, sheet or payload) that loaded the row.';
@@ -156,7 +156,7 @@ COMMENT ON COLUMN io_delivery.flight_start IS 'First day of the IO''s flight.';
 COMMENT ON COLUMN io_delivery.flight_end IS 'Last day of the IO''s flight (inclusive).';
 COMMENT ON COLUMN io_delivery.as_of IS 'Last day of metrics counted.';
 COMMENT ON COLUMN io_delivery.booked_impressions IS 'Impressions booked on the IO.';
-COMMENT ON COLUMN io_delivery.delivered_impressions IS 'Impressions delivered in the flight up to as_of: downloads of the IO''s episode (or the show for run-of-show), IAB v2.1.';
+COMMENT ON COLUMN io_delivery.delivered_impressions IS 'Impressions delivered in the flight up to as_of: downloads of the IO''s episode (or the show for run-of-show), IAB v2.2.';
 COMMENT ON COLUMN io_delivery.percent_delivered IS 'delivered / booked × 100.';
 COMMENT ON COLUMN io_delivery.expected_to_date IS 'Impressions expected by as_of under even pacing: booked × elapsed flight days / flight days.';
 COMMENT ON COLUMN io_delivery.pacing_ratio IS 'delivered / expected to date (1.0 = on pace); NULL before the flight starts.';
@@ -280,7 +280,7 @@ COMMENT ON COLUMN advertiser_dashboard.status IS 'IO status (draft, scheduled, l
 COMMENT ON COLUMN advertiser_dashboard.flight_start IS 'First day of the flight (the earliest IO''s for the campaign row).';
 COMMENT ON COLUMN advertiser_dashboard.flight_end IS 'Last day of the flight (the latest IO''s for the campaign row).';
 COMMENT ON COLUMN advertiser_dashboard.booked_impressions IS 'Impressions booked.';
-COMMENT ON COLUMN advertiser_dashboard.delivered_impressions IS 'Impressions delivered so far (downloads carrying the ad, IAB v2.1).';
+COMMENT ON COLUMN advertiser_dashboard.delivered_impressions IS 'Impressions delivered so far (downloads carrying the ad, IAB v2.2).';
 COMMENT ON COLUMN advertiser_dashboard.percent_delivered IS 'delivered / booked × 100.';
 COMMENT ON COLUMN advertiser_dashboard.pacing_ratio IS 'delivered / expected to date under even pacing (1.0 = on pace); NULL before the flight.';
 COMMENT ON COLUMN advertiser_dashboard.booked_cost IS 'Cost booked, USD: booked impressions × CPM / 1000.';

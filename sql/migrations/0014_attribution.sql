@@ -138,3 +138,46 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- Column descriptions (shown in the Dagster catalogue's column schema).
+COMMENT ON COLUMN io_bookings.pacing_mode IS 'How the IO is meant to deliver over its flight: even, front_loaded, asap or daily_goal (pacing.py).';
+COMMENT ON COLUMN io_bookings.daily_goal_impressions IS 'Impressions per day the IO aims at when pacing_mode is daily_goal.';
+COMMENT ON COLUMN io_delivery.pacing_mode IS 'The pacing mode whose expected-to-date curve the pacing ratio and projection used.';
+COMMENT ON COLUMN campaigns.attribution_window_days IS 'Days after the flight end that still count toward attribution (default 30 when NULL).';
+COMMENT ON COLUMN promo_redemptions.tenant_id IS 'Network (tenant) the IO belongs to.';
+COMMENT ON COLUMN promo_redemptions.source IS 'Export the redemption came from: shopify or generic.';
+COMMENT ON COLUMN promo_redemptions.order_id IS 'The store''s order id (e.g. Shopify''s #1001); one conversion per order.';
+COMMENT ON COLUMN promo_redemptions.code IS 'The promo code as the store recorded it.';
+COMMENT ON COLUMN promo_redemptions.io_id IS 'The IO whose promo code it is (matched ignoring case and blanks).';
+COMMENT ON COLUMN promo_redemptions.occurred_at IS 'When the order was placed (UTC).';
+COMMENT ON COLUMN promo_redemptions.revenue IS 'Order total in currency.';
+COMMENT ON COLUMN promo_redemptions.currency IS 'ISO 4217 currency of revenue.';
+COMMENT ON COLUMN promo_redemptions.import_id IS 'etl_imports row that loaded the redemption.';
+COMMENT ON COLUMN promo_redemptions.loaded_at IS 'When the row was loaded (UTC).';
+COMMENT ON COLUMN vanity_visits.tenant_id IS 'Network (tenant) the IO belongs to.';
+COMMENT ON COLUMN vanity_visits.source IS 'Analytics export the visits came from: plausible, ga4 or generic.';
+COMMENT ON COLUMN vanity_visits.url IS 'Page or URL as the analytics export spelled it.';
+COMMENT ON COLUMN vanity_visits.day IS 'Day of the visits (the analytics property''s day).';
+COMMENT ON COLUMN vanity_visits.io_id IS 'The IO whose vanity URL it is.';
+COMMENT ON COLUMN vanity_visits.visits IS 'Visits (sessions or visitors, as the export reports) to the vanity URL that day.';
+COMMENT ON COLUMN vanity_visits.import_id IS 'etl_imports row that loaded the visits.';
+COMMENT ON COLUMN vanity_visits.loaded_at IS 'When the row was loaded (UTC).';
+COMMENT ON COLUMN io_attribution.tenant_id IS 'Network (tenant) of the IO.';
+COMMENT ON COLUMN io_attribution.io_id IS 'The insertion order.';
+COMMENT ON COLUMN io_attribution.campaign_id IS 'Campaign (deal) of the IO.';
+COMMENT ON COLUMN io_attribution.window_start IS 'First day of the attribution window (flight start).';
+COMMENT ON COLUMN io_attribution.window_end IS 'Last day of the attribution window (flight end + window_days).';
+COMMENT ON COLUMN io_attribution.window_days IS 'Days after the flight end counted toward attribution.';
+COMMENT ON COLUMN io_attribution.delivered_impressions IS 'Delivered impressions of the IO (io_delivery).';
+COMMENT ON COLUMN io_attribution.spend IS 'Billable impressions × CPM / 1,000, in spend_currency.';
+COMMENT ON COLUMN io_attribution.spend_currency IS 'ISO 4217 currency of spend and CPA.';
+COMMENT ON COLUMN io_attribution.conversions IS 'Distinct orders with the IO''s promo code inside the window.';
+COMMENT ON COLUMN io_attribution.revenue IS 'Revenue of those orders in revenue_currency (NULL when they came in several currencies).';
+COMMENT ON COLUMN io_attribution.revenue_currency IS 'ISO 4217 currency of revenue.';
+COMMENT ON COLUMN io_attribution.cpa IS 'Cost per acquisition: spend / conversions, in spend_currency.';
+COMMENT ON COLUMN io_attribution.roas IS 'Return on ad spend: revenue / spend (only when both are in one currency).';
+COMMENT ON COLUMN io_attribution.vanity_visits IS 'Visits to the IO''s vanity URL inside the window.';
+COMMENT ON COLUMN io_attribution.responses_per_1000 IS '(conversions + vanity visits) per 1,000 delivered impressions.';
+COMMENT ON COLUMN io_attribution.duplicate_orders IS 'Redemption rows left out because their order id was already counted.';
+COMMENT ON COLUMN io_attribution.outside_window IS 'Redemptions and visit days left out for falling outside the window.';
+COMMENT ON COLUMN io_attribution.computed_at IS 'When the row was computed (UTC).';

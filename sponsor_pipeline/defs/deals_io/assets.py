@@ -26,7 +26,8 @@ class IoDeliveryConfig(dg.Config):
     description=(
         "One row per IO: delivered impressions within the flight (hosting downloads of the IO's "
         "episode, or of the whole show for run-of-show IOs, per IAB Podcast Measurement Technical "
-        "Guidelines v2.1), booked impressions, percent delivered, expected-to-date under even pacing, "
+        "Guidelines v2.2), booked impressions, percent delivered, expected-to-date under the IO's pacing mode (even, "
+        "front-loaded, ASAP or daily goal), "
         "pacing ratio, projected delivery at flight end and the make-good owed when a completed IO "
         "under-delivered. Formulas: sponsor_pipeline/pacing.py."
     ),

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from sponsor_pipeline.defs import table_metadata
+from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_check_result, sources_check_spec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
@@ -49,12 +51,14 @@ def _import_kind(
             for key in totals:
                 totals[key] += getattr(result, key)
             lines.append(
-                f"| {tenant_id}/{path.name} | {parsed.format if parsed else '–'} | {result.status} | "
+                f"| {report.md_cell(f'{tenant_id}/{path.name}')} | {parsed.format if parsed else '–'} | {result.status} | "
                 f"{result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} | {result.rows_dropped} |"
             )
         rows = imports.table_rows(conn, asset)
+        catalogue = table_metadata.materialization_metadata(conn, asset)
     return dg.MaterializeResult(
         metadata={
+            **catalogue,
             "files": dg.MetadataValue.int(len(found)),
             **{k: dg.MetadataValue.int(v) for k, v in totals.items()},
             "table_rows": dg.MetadataValue.int(rows),
@@ -70,6 +74,7 @@ def _import_kind(
     owners=["team:sponsorships"],
     kinds={"postgres", "csv", "pandera"},
     deps=["io_bookings"],
+    metadata=table_metadata.table_spec_metadata("promo_redemptions"),
     check_specs=[sources_check_spec("promo_redemptions")],
     description=(
         "Orders that used an IO's promo code, from the advertiser's Shopify orders export or a generic "
@@ -90,6 +95,7 @@ def promo_redemptions(
     owners=["team:sponsorships"],
     kinds={"postgres", "csv", "pandera"},
     deps=["io_bookings", "campaigns"],
+    metadata=table_metadata.table_spec_metadata("vanity_visits"),
     check_specs=[sources_check_spec("vanity_visits")],
     description=(
         "Daily visits to each IO's vanity URL, from Plausible's CSV export (imported_pages), a GA4 "
@@ -110,6 +116,7 @@ def vanity_visits(
     owners=["team:sponsorships"],
     kinds={"postgres"},
     deps=["io_delivery", "promo_redemptions", "vanity_visits", "campaigns"],
+    metadata=table_metadata.table_spec_metadata("io_attribution"),
     description=(
         "One row per IO: promo-code conversions (distinct orders) and vanity-URL visits inside its "
         "attribution window (flight start to flight end + the campaign's days, default 30), revenue "
@@ -122,6 +129,7 @@ def io_attribution(context: dg.AssetExecutionContext, postgres: PostgresResource
         rows = attribution.attribution_rows(conn)
         attribution.replace_io_attribution(conn, rows)
         campaigns = attribution.campaign_totals(conn)
+        catalogue = table_metadata.materialization_metadata(conn, "io_attribution")
     preview = ["| campaign | IOs | conversions | revenue | spend | CPA | ROAS |", "|---|---|---|---|---|---|---|"]
     for c in campaigns:
         revenue = "–" if c["revenue"] is None else f"{c['revenue']:,.2f} {c['revenue_currency'] or ''}"
@@ -138,5 +146,6 @@ def io_attribution(context: dg.AssetExecutionContext, postgres: PostgresResource
             "conversions": dg.MetadataValue.int(sum(r["conversions"] for r in rows)),
             "vanity_visits": dg.MetadataValue.int(sum(r["vanity_visits"] for r in rows)),
             "campaigns": dg.MetadataValue.md("\n".join(preview)),
+            **catalogue,
         }
     )
