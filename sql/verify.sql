@@ -76,7 +76,10 @@ WITH required (kind, name, detail) AS (
     ('trigger', 'trg_listener_metrics_capture_insert', 'listener_metrics'),
     ('trigger', 'trg_listener_metrics_capture_update', 'listener_metrics'),
     ('trigger', 'trg_listener_metrics_capture_delete', 'listener_metrics'),
-    ('trigger', 'trg_listener_metrics_capture_truncate', 'listener_metrics')
+    ('trigger', 'trg_listener_metrics_capture_truncate', 'listener_metrics'),
+    -- 0015_performance_windows
+    ('table', 'episode_download_windows', NULL), ('rls', 'episode_download_windows', NULL),
+    ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL)
 )
 SELECT kind, name, detail
 FROM required r

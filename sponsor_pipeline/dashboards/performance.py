@@ -14,8 +14,9 @@ window never holds fewer than an earlier export of the same window said. Real ex
 (hosts drop downloads their filters reclassify later). Such decreases are *flagged* (``flags``,
 ``decreasing``) and the values kept as reported: nothing is differenced into negative days.
 
-A window that had not elapsed on the reference day (or on the export's day) is partial:
-``complete_<N>d`` is False. A window for which nothing is known is ``None``, never 0.
+A window that had not elapsed on the reference day (or on the export's day), or whose daily rows
+start after the release, is partial: ``complete_<N>d`` is False. A window for which nothing is
+known (not exported; ending before the first daily row) is ``None``, never 0.
 No Dagster, no database here.
 """
 
@@ -173,12 +174,13 @@ def performance_windows(
 def _from_daily(days: dict[date, int], release: date, as_of: date) -> dict[str, Any]:
     row: dict[str, Any] = {"as_of": as_of, "basis": "daily"}
     flags = []
+    first = min(days)
     for n in WINDOWS:
         end = release + timedelta(days=n - 1)
-        row[f"downloads_{n}d"] = sum(v for d, v in days.items() if d <= end)
-        row[f"complete_{n}d"] = end <= as_of
+        # a window ending before the first daily row is unknown; one starting before it is a lower bound
+        row[f"downloads_{n}d"] = sum(v for d, v in days.items() if d <= end) if end >= first else None
+        row[f"complete_{n}d"] = end <= as_of and first == release
     row["downloads_all_time"] = sum(days.values())
-    first = min(days)
     if first > release:
         flags.append(f"daily data starts {first.isoformat()}, after the release {release.isoformat()}")
     row["decreasing"] = False
