@@ -25,6 +25,8 @@ Units and sources of the rules:
   from ``episodesPlayCountTrends`` / ``showPlayCountTrends`` (``timebucket`` = ``YYYYMMDD``):
   ``playscount`` → downloads, ``uniquelistenerscount`` → listeners, ``totaltimelistened`` (seconds)
   → listen_seconds; any negative value is the same "not reported" sentinel.
+* Apple ``episodes``: the episode catalogue (``content.results``) and ``episodesPlayCount`` totals
+  over the payload range; nothing daily, so every entry is counted as dropped with its reason.
 * The host (Podigee) ``metrics``: ``{start, end, dimension, subdimension, value}``; exact duplicate
   rows are dropped (the API repeats rows across pages); ``downloads``/``total`` over one day is the
   day's downloads; other dimensions (clients, platforms, sources) describe apps, not listeners.
@@ -394,6 +396,34 @@ def _apple_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
         )
 
 
+def _apple_episodes(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """Apple's episode catalogue (``data.content.results``: id → {id, name, podcastEpisodeGuid,
+    releaseDate, ...}) and ``data.episodesPlayCount`` (id → ``[{playscount, uniquelistenerscount,
+    totaltimelistened, ...}]`` over the payload range). The catalogue gives titles and release days
+    (``out.episodes`` / ``out.published``) for matching; the counts are range totals, which
+    listener_metrics (daily values) cannot take: both are counted in ``out.dropped`` by reason."""
+    data = p["data"]
+    content = data.get("content") if isinstance(data, dict) else None
+    results = content.get("results") if isinstance(content, dict) else None
+    if not isinstance(results, dict):
+        raise ExportFormatError("data.content.results is missing or not an object")
+    for key, item in sorted(results.items()):
+        if not isinstance(item, dict):
+            out.dropped["catalogue entry that is not an object"] += 1
+            continue
+        out.episodes.append((str(item.get("id") or key), str(item.get("name") or ""), None))
+        release = item.get("releaseDate")
+        if isinstance(release, str) and len(release) >= 10:
+            out.published[str(item.get("id") or key)] = release[:10]
+        out.dropped["episode catalogue entry: titles and release days for matching, not metrics"] += 1
+    counts = data.get("episodesPlayCount") or {}
+    if not isinstance(counts, dict):
+        raise ExportFormatError("data.episodesPlayCount is not an object")
+    for entries in counts.values():
+        n = len(entries) if isinstance(entries, list) else 1
+        out.dropped["episode plays/listeners over the payload range: a range total, not a daily value"] += n
+
+
 # --- the host (Podigee) -----------------------------------------------------------------------
 
 
@@ -503,6 +533,7 @@ FORMATS: dict[tuple[str, str], Parser] = {
     ("spotify", "listeners"): _spotify_listeners,
     ("spotify", "aggregate"): _spotify_aggregate,
     ("apple", "showTrends/Listeners"): _apple_listeners,
+    ("apple", "episodes"): _apple_episodes,
     ("podigee", "metrics"): _host_metrics,
     ("anchor", "playsByEpisode"): _anchor_plays_by_episode,
     ("anchor", "plays"): _anchor_plays,

@@ -12,6 +12,13 @@ total so far, as a CSV or TSV file. Two layouts are read, detected from the head
   days), quarters of 13 weeks (``1q`` = 91 days) and years of 52 weeks (``1y`` = 364 days) after
   release (Publisher's analytics help, ``lib/settings/help/analytics.php``). A cell is empty until
   the window has been aggregated.
+* **OP3** (the Open Podcast Prefix Project) ``GET /api/1/queries/episode-download-counts`` responses
+  (``QueryEpisodeDownloadCountsResponse`` in ``worker/routes/api_docs_swagger.ts`` of
+  https://github.com/skymethod/op3, computed by ``computeRelativeSummary`` in
+  ``worker/routes/api_shared.ts``): JSON ``{showUuid, showTitle, minDownloadHour, maxDownloadHour,
+  episodes: [{itemGuid, title, pubdate, downloads1?, downloads3?, downloads7?, downloads30?,
+  downloadsAll}], queryTime}``; ``downloadsN`` is cumulative over the first N × 24 hours and absent
+  until those hours have passed; bots excluded. The export day is ``maxDownloadHour``'s day.
 * **Generic window tables** as hosts export them: a title column (``Title``, ``Episode``), an
   optional id/GUID and publication date column, and window columns whose header names a number of
   days or weeks (``3 Day``, ``Downloads (7 days)``, ``30-day``, ``First 4 weeks``) and an all-time
@@ -32,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -155,8 +163,50 @@ def parse_window_export(body: bytes, default_as_of: date, source_name: str = "<f
         raise WindowExportError(f"{source_name}: not a readable CSV/TSV ({err})") from err
 
 
+OP3_WINDOWS = {"downloads1": 1, "downloads3": 3, "downloads7": 7, "downloads30": 30, "downloadsAll": None}
+
+
+def _op3(payload: dict, encoding: str, default_as_of: date, source_name: str) -> WindowExport:
+    episodes = payload.get("episodes")
+    if not isinstance(episodes, list):
+        raise WindowExportError(f"{source_name}: OP3 response without an episodes list")
+    out = WindowExport(layout="op3/episode-download-counts", encoding=encoding, delimiter="")
+    as_of = str(payload.get("maxDownloadHour") or "")[:10] or default_as_of.isoformat()
+    for episode in episodes:
+        if not isinstance(episode, dict):
+            out.dropped["episodes entry that is not an object"] += 1
+            continue
+        guid, title = episode.get("itemGuid"), episode.get("title")
+        key = str(guid if guid not in (None, "") else title or "")
+        published = _iso(str(episode["pubdate"])) if episode.get("pubdate") else None
+        for name, window in OP3_WINDOWS.items():
+            value = episode.get(name)
+            if value is None:
+                out.dropped[f"{name}: not reported (the window has not elapsed)"] += 1
+                continue
+            out.rows.append(
+                {
+                    "key": key,
+                    "title": None if title is None else str(title),
+                    "published": published,
+                    "window_days": window,
+                    "downloads": count_text(str(value)),
+                    "as_of": as_of,
+                }
+            )
+    return out
+
+
 def _parse(body: bytes, default_as_of: date, source_name: str) -> WindowExport:
     text, encoding = decode(body)
+    if text.lstrip().startswith("{"):
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise WindowExportError(f"{source_name}: not JSON text ({err})") from err
+        if isinstance(payload, dict) and "episodes" in payload and "showUuid" in payload:
+            return _op3(payload, encoding, default_as_of, source_name)
+        raise WindowExportError(f"{source_name}: JSON that is not an OP3 episode-download-counts response")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), None)

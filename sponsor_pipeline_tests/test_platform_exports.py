@@ -224,3 +224,16 @@ def test_audience_rows_are_stamped_with_their_import(reference):
         ("spotifyEpisodeAggregate.json", "age_gender", 28),
         ("spotifyEpisodeAggregate.json", "country", 3),
     ]
+
+
+def test_apple_episodes_catalogue_gives_titles_and_release_days_and_counts_range_totals_as_dropped():
+    path = Path(__file__).parent / "data" / "openpodcast" / "appleEpisodes.json"
+    parsed = exports.parse_export(path.read_bytes(), CTX, path.name)
+    assert parsed.format == "apple/episodes" and not parsed.metrics and not parsed.audience
+    titles = {key: title for key, title, _ in parsed.episodes}
+    assert len(titles) == 44 and titles["1000584604988"] == "#43 Cloud vs. On-Premise: Die Entscheidungshilfe"
+    assert parsed.published["1000584604988"] == "2022-11-01"
+    assert dict(parsed.dropped) == {
+        "episode catalogue entry: titles and release days for matching, not metrics": 44,
+        "episode plays/listeners over the payload range: a range total, not a daily value": 44,
+    }

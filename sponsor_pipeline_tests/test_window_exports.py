@@ -19,6 +19,8 @@ from sponsor_pipeline.warehouse import window_exports as loader
 DATA = Path(__file__).parent / "data" / "window_exports"
 PODLOVE = DATA / "podlove-episode-downloads.csv"
 HOST = DATA / "host-episode-windows.tsv"
+OP3 = DATA / "op3-episode-download-counts.json"
+OP3_SHOW = "3f0a5c1e2b7d4e6f8a9b0c1d2e3f4a5b"
 TODAY = date(2026, 11, 14)
 LATER = date(2100, 1, 1)  # after any file modification day (the host file's export day)
 
@@ -59,6 +61,21 @@ def test_host_tsv_in_windows_1252_keeps_titles_with_commas_and_double_spaces():
         "30 Day Downloads: empty (window not reported)": 1,
     }
     assert {r["as_of"] for r in parsed.rows} == {"2026-11-14"}  # the file does not say: the default day
+
+
+def test_op3_episode_download_counts_windows_absent_until_elapsed_are_counted():
+    parsed = window_exports.parse_window_export(OP3.read_bytes(), TODAY, "op3.json")
+    assert parsed.layout == "op3/episode-download-counts"
+    passkeys = {r["window_days"]: r["downloads"] for r in parsed.rows if r["key"] == "op3-guid-e102"}
+    assert passkeys == {1: "640", 3: "1200", 7: "1650", 30: "2705", None: "3320"}
+    newest = [r for r in parsed.rows if r["key"] == "a-new-guid-not-in-the-catalogue"]
+    assert {r["window_days"] for r in newest} == {1, None}
+    assert newest[0]["title"] == "Launch Week, Part  Two" and newest[0]["published"] == "2026-11-12"
+    assert {r["as_of"] for r in parsed.rows} == {"2026-11-14"}  # maxDownloadHour's day
+    # 3 episodes × 5 windows = 15: 12 values, 3 windows not elapsed
+    assert len(parsed.rows) == 12 and sum(parsed.dropped.values()) == 3
+    with pytest.raises(window_exports.WindowExportError, match="not an OP3 episode-download-counts"):
+        window_exports.parse_window_export(b'{"showDownloadCounts": {}}', TODAY, "x.json")
 
 
 @pytest.mark.parametrize(
@@ -105,9 +122,12 @@ def _tenant_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "northwind-audio"
     (folder / "windows" / "podlove" / "pl-tech").mkdir(parents=True)
     (folder / "windows" / "host" / "tech-talk").mkdir(parents=True)
+    (folder / "windows" / "op3" / OP3_SHOW).mkdir(parents=True)
     (folder / "platform_shows.csv").write_text(
         "provider,platform_show_id,show_id\npodlove,pl-tech,nw-tech-talk\nhost,tech-talk,nw-tech-talk\n"
+        f"op3,{OP3_SHOW},nw-tech-talk\n"
     )
+    shutil.copy(OP3, folder / "windows" / "op3" / OP3_SHOW / OP3.name)
     shutil.copy(PODLOVE, folder / "windows" / "podlove" / "pl-tech" / PODLOVE.name)
     shutil.copy(HOST, folder / "windows" / "host" / "tech-talk" / HOST.name)
     return folder
@@ -116,10 +136,15 @@ def _tenant_folder(tmp_path: Path) -> Path:
 def test_window_exports_load_matched_episodes_quarantine_the_rest_and_feed_performance(reference, tmp_path):
     conn = reference
     folder = _tenant_folder(tmp_path)
-    shows = {("podlove", "pl-tech"): "nw-tech-talk", ("host", "tech-talk"): "nw-tech-talk"}
+    shows = {
+        ("podlove", "pl-tech"): "nw-tech-talk",
+        ("host", "tech-talk"): "nw-tech-talk",
+        ("op3", OP3_SHOW): "nw-tech-talk",
+    }
     files = loader.window_files(folder)
     assert [(p, s, f.name) for p, s, f in files] == [
         ("host", "tech-talk", HOST.name),
+        ("op3", OP3_SHOW, OP3.name),
         ("podlove", "pl-tech", PODLOVE.name),
     ]
     results = {p: loader.import_window_file(conn, f, "northwind-audio", p, s, shows)[0] for p, s, f in files}
@@ -127,6 +152,8 @@ def test_window_exports_load_matched_episodes_quarantine_the_rest_and_feed_perfo
     # read = loaded + quarantined + dropped; the episode the catalogue lacks is quarantined by name
     assert (podlove.rows_read, podlove.rows_loaded, podlove.rows_quarantined, podlove.rows_dropped) == (51, 24, 3, 24)
     assert (host.rows_read, host.rows_loaded, host.rows_quarantined, host.rows_dropped) == (12, 8, 2, 2)
+    op3 = results["op3"]
+    assert (op3.rows_read, op3.rows_loaded, op3.rows_quarantined, op3.rows_dropped) == (15, 10, 2, 3)
     assert any("unmapped podlove episode '14' ('A brand new one, not in the" in r for r in podlove.reasons)
     assert any("unmapped host episode 'Café, Croissants and Cookies'" in r for r in host.reasons), host.reasons
     loaded = dict(
@@ -149,6 +176,8 @@ def test_window_exports_load_matched_episodes_quarantine_the_rest_and_feed_perfo
     passkeys = by_key[("nw-tech-talk-e102", "podlove")]
     assert (passkeys["downloads_1d"], passkeys["downloads_7d"], passkeys["downloads_30d"]) == (1204, 3120, None)
     assert passkeys["complete_7d"] and not passkeys["decreasing"]
+    op3_repair = by_key[("nw-tech-talk-e103", "op3")]  # matched by title + date (the GUID is OP3's)
+    assert (op3_repair["downloads_1d"], op3_repair["downloads_30d"], op3_repair["complete_30d"]) == (512, 2210, True)
     again = loader.import_window_file(conn, files[0][2], "northwind-audio", "host", "tech-talk", shows)[0]
     assert again.status == "skipped"
 

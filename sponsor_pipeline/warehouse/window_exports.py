@@ -2,7 +2,7 @@
 
 Folder layout, inside a tenant's exports folder (see :mod:`sponsor_pipeline.warehouse.platform_exports`)::
 
-    <exports>/<tenant_id>/windows/<provider>/<platform show id>/*.csv | *.tsv | *.txt
+    <exports>/<tenant_id>/windows/<provider>/<platform show id>/*.csv | *.tsv | *.txt | *.json (OP3)
 
 ``(provider, platform show id)`` resolves to the show through the tenant's ``platform_shows.csv``;
 ``provider`` is also the rows' ``source`` (e.g. ``podlove``). Each file is one ``etl_imports`` row
@@ -29,7 +29,7 @@ from sponsor_pipeline.warehouse import imports, targets
 from sponsor_pipeline.warehouse.platform_exports import PLATFORM_SHOWS, rows_frame
 
 FOLDER = "windows"
-SUFFIXES = (".csv", ".tsv", ".txt")
+SUFFIXES = (".csv", ".tsv", ".txt", ".json")
 COLUMNS = (
     "tenant_id",
     "show_id",
