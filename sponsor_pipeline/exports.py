@@ -37,6 +37,11 @@ Units and sources of the rules:
   :func:`country_code`; an unresolved name is quarantined); ``playsByApp`` rows =
   ``[app name, share of plays]`` (the warehouse has no listening-app table: parsed, counted as dropped).
 
+* OP3 API responses in the wrapper (``provider: "op3"``, ``meta.endpoint`` = the query path):
+  ``queries/show-download-counts`` (30-day and weekly totals) and ``queries/top-apps-for-show``
+  (downloads per app) are parsed and counted as dropped by reason; OP3's per-episode
+  ``episode-download-counts`` are window exports (:mod:`sponsor_pipeline.window_exports`).
+
 Every payload entry not turned into a row is counted in :attr:`ParsedExport.dropped` under its reason,
 so an import can show rows read = loaded + quarantined + dropped.
 """
@@ -59,7 +64,7 @@ from sponsor_pipeline import vocabulary
 METRIC_COLUMNS = ("tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners", "listen_seconds")
 AUDIENCE_COLUMNS = ("tenant_id", "show_id", "source", "dimension", "bucket", "share", "listeners", "as_of")
 
-SOURCES = {"spotify": "spotify", "apple": "apple_podcasts", "podigee": "podigee", "anchor": "anchor"}
+SOURCES = {"spotify": "spotify", "apple": "apple_podcasts", "podigee": "podigee", "anchor": "anchor", "op3": "op3"}
 
 # Spotify's ageFacetedCounts keys → the vocabulary's age bands: the same names, except that some
 # payloads spell the open-ended band "60-150".
@@ -525,6 +530,45 @@ def _anchor_plays_by_app(p: dict, ctx: ShowContext, out: ParsedExport) -> None: 
         out.dropped["app share: the warehouse has no listening-app table"] += len(out.apps)
 
 
+# --- OP3 (Open Podcast Prefix Project) -------------------------------------------------------
+
+
+def _op3_show_download_counts(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """``GET /api/1/queries/show-download-counts`` (``QueryShowDownloadCountsResponse``,
+    https://github.com/skymethod/op3 ``worker/routes/api_docs_swagger.ts``): ``{asof,
+    showDownloadCounts: {showUuid: {days, monthlyDownloads, weeklyDownloads: [4 numbers],
+    weeklyAvgDownloads, numWeeks}}}``. A 30-day total and weekly totals, not daily values: each is
+    counted in ``out.dropped`` by reason."""
+    counts = p["data"].get("showDownloadCounts") if isinstance(p["data"], dict) else None
+    if not isinstance(counts, dict):
+        raise ExportFormatError("data.showDownloadCounts is missing or not an object")
+    for show in counts.values():
+        if not isinstance(show, dict):
+            raise ExportFormatError(f"data.showDownloadCounts entry {show!r} is not an object")
+        if show.get("monthlyDownloads") is not None:
+            out.dropped["monthlyDownloads: a 30-day total; listener_metrics holds daily values"] += 1
+        weekly = show.get("weeklyDownloads")
+        if isinstance(weekly, list) and weekly:
+            out.dropped["weeklyDownloads: weekly totals; listener_metrics holds daily values"] += len(weekly)
+
+
+def _op3_top_apps_for_show(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """``GET /api/1/queries/top-apps-for-show`` (``QueryTopAppsForShowResponse``, same source):
+    ``{showUuid, appDownloads: {app name: downloads over the last three calendar months}}`` →
+    ``out.apps`` shares; counted as dropped (the warehouse has no listening-app table)."""
+    apps = p["data"].get("appDownloads") if isinstance(p["data"], dict) else None
+    if not isinstance(apps, dict):
+        raise ExportFormatError("data.appDownloads is missing or not an object")
+    numbers: dict[str, float] = {
+        str(k): float(v) for k, v in apps.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+    if len(numbers) != len(apps):
+        raise ExportFormatError("data.appDownloads holds a value that is not a number")
+    out.apps.extend(sorted(_shares(numbers).items()))
+    if out.apps:
+        out.dropped["app share: the warehouse has no listening-app table"] += len(out.apps)
+
+
 Parser = Callable[[dict, ShowContext, ParsedExport], None]
 
 # (provider, meta.endpoint) → parser. The keys are the formats this module understands.
@@ -539,6 +583,8 @@ FORMATS: dict[tuple[str, str], Parser] = {
     ("anchor", "plays"): _anchor_plays,
     ("anchor", "playsByGeo"): _anchor_plays_by_geo,
     ("anchor", "playsByApp"): _anchor_plays_by_app,
+    ("op3", "queries/show-download-counts"): _op3_show_download_counts,
+    ("op3", "queries/top-apps-for-show"): _op3_top_apps_for_show,
 }
 
 
