@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sponsor_pipeline import window_exports
 from sponsor_pipeline.dashboards.performance import performance_windows
+from sponsor_pipeline.defs.ingestion.sensors import landing_files, run_config
 from sponsor_pipeline.warehouse import dashboards as dashboard_sql
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse import window_exports as loader
@@ -187,3 +188,16 @@ def test_a_window_file_of_an_unmapped_show_fails_naming_it(reference, tmp_path):
     path = folder / "windows" / "podlove" / "pl-tech" / PODLOVE.name
     with pytest.raises(imports.ImportFailed, match=r"podlove show 'nope' is not in platform_shows\.csv"):
         loader.import_window_file(reference, path, "northwind-audio", "podlove", "nope", {})
+
+
+def test_the_landing_sensor_routes_window_exports_to_platform_exports(tmp_path):
+    folder = _tenant_folder(tmp_path / "exports")
+    found = [(asset, kind, path.name) for asset, kind, path in landing_files(tmp_path)]
+    assert found == [
+        ("platform_exports", "export", HOST.name),
+        ("platform_exports", "export", OP3.name),
+        ("platform_exports", "export", PODLOVE.name),
+    ]
+    path = folder / "windows" / "host" / "tech-talk" / HOST.name
+    config = run_config("platform_exports", path, tmp_path)["ops"]["platform_exports"]["config"]
+    assert config == {"exports_dir": str(tmp_path / "exports"), "files": [str(path)]}

@@ -7,6 +7,8 @@ Which file feeds which asset (names relative to the landing folder):
 * ``*metrics*.csv``            → ``listener_metrics``
 * ``*io_bookings*.csv``        → ``io_bookings``
 * ``exports/<tenant>/*.json``  → ``platform_exports``
+* ``exports/<tenant>/windows/<provider>/<platform show id>/*.{csv,tsv,txt,json}`` (window exports)
+  → ``platform_exports``
 
 A file is ready once its size is the same on two consecutive ticks (a copy still being written
 grows between ticks); the cursor holds ``{relative path: size}``. A ready file whose sha256 already
@@ -41,6 +43,7 @@ KINDS = (
     ("listener_metrics", "csv", "*metrics*.csv"),
     ("io_bookings", "csv", "*io_bookings*.csv"),
     ("platform_exports", "export", "exports/*/*.json"),
+    *(("platform_exports", "export", f"exports/*/windows/*/*/*.{ext}") for ext in ("csv", "tsv", "txt", "json")),
 )
 
 
