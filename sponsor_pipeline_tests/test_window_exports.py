@@ -201,3 +201,32 @@ def test_the_landing_sensor_routes_window_exports_to_platform_exports(tmp_path):
     path = folder / "windows" / "host" / "tech-talk" / HOST.name
     config = run_config("platform_exports", path, tmp_path)["ops"]["platform_exports"]["config"]
     assert config == {"exports_dir": str(tmp_path / "exports"), "files": [str(path)]}
+
+
+def test_quarantined_window_rows_load_on_replay_once_the_catalogue_has_the_episode(reference, tmp_path):
+    from sponsor_pipeline.warehouse.imports.replay import replay_quarantine
+
+    conn = reference
+    folder = _tenant_folder(tmp_path)
+    shows = {("host", "tech-talk"): "nw-tech-talk"}
+    path = folder / "windows" / "host" / "tech-talk" / HOST.name
+    first = loader.import_window_file(conn, path, "northwind-audio", "host", "tech-talk", shows)[0]
+    assert first.rows_quarantined == 2
+    conn.execute(
+        "INSERT INTO episodes (tenant_id, episode_id, show_id, title, published_at) "
+        "VALUES ('northwind-audio', 'nw-tech-talk-e199', 'nw-tech-talk', 'Café, Croissants and Cookies', '2026-11-12')"
+    )
+    conn.commit()
+    [replayed] = [r for r in replay_quarantine(conn, "northwind-audio") if r.import_id == first.import_id]
+    assert (replayed.loaded, replayed.still_quarantined) == (2, 0)
+    rows = dict(
+        conn.execute(
+            "SELECT window_days, downloads FROM episode_download_windows WHERE episode_id = 'nw-tech-talk-e199'"
+        ).fetchall()
+    )
+    assert rows == {3: 380, None: 410}
+    read, loaded, quarantined, dropped = conn.execute(
+        "SELECT rows_read, rows_loaded, rows_quarantined, rows_dropped FROM etl_imports WHERE import_id = %s",
+        (first.import_id,),
+    ).fetchone()
+    assert (read, loaded, quarantined, dropped) == (12, 10, 0, 2)
