@@ -25,6 +25,8 @@ Units and sources of the rules:
   from ``episodesPlayCountTrends`` / ``showPlayCountTrends`` (``timebucket`` = ``YYYYMMDD``):
   ``playscount`` → downloads, ``uniquelistenerscount`` → listeners, ``totaltimelistened`` (seconds)
   → listen_seconds; any negative value is the same "not reported" sentinel.
+* Apple ``episodes``: the episode catalogue (``content.results``) and ``episodesPlayCount`` totals
+  over the payload range; nothing daily, so every entry is counted as dropped with its reason.
 * The host (Podigee) ``metrics``: ``{start, end, dimension, subdimension, value}``; exact duplicate
   rows are dropped (the API repeats rows across pages); ``downloads``/``total`` over one day is the
   day's downloads; other dimensions (clients, platforms, sources) describe apps, not listeners.
@@ -34,6 +36,11 @@ Units and sources of the rules:
   rows = ``[country name, share of plays]`` (country names resolved to ISO 3166-1 alpha-2 by
   :func:`country_code`; an unresolved name is quarantined); ``playsByApp`` rows =
   ``[app name, share of plays]`` (the warehouse has no listening-app table: parsed, counted as dropped).
+
+* OP3 API responses in the wrapper (``provider: "op3"``, ``meta.endpoint`` = the query path):
+  ``queries/show-download-counts`` (30-day and weekly totals) and ``queries/top-apps-for-show``
+  (downloads per app) are parsed and counted as dropped by reason; OP3's per-episode
+  ``episode-download-counts`` are window exports (:mod:`sponsor_pipeline.window_exports`).
 
 Every payload entry not turned into a row is counted in :attr:`ParsedExport.dropped` under its reason,
 so an import can show rows read = loaded + quarantined + dropped.
@@ -57,7 +64,7 @@ from sponsor_pipeline import vocabulary
 METRIC_COLUMNS = ("tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners", "listen_seconds")
 AUDIENCE_COLUMNS = ("tenant_id", "show_id", "source", "dimension", "bucket", "share", "listeners", "as_of")
 
-SOURCES = {"spotify": "spotify", "apple": "apple_podcasts", "podigee": "podigee", "anchor": "anchor"}
+SOURCES = {"spotify": "spotify", "apple": "apple_podcasts", "podigee": "podigee", "anchor": "anchor", "op3": "op3"}
 
 # Spotify's ageFacetedCounts keys → the vocabulary's age bands: the same names, except that some
 # payloads spell the open-ended band "60-150".
@@ -394,6 +401,34 @@ def _apple_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
         )
 
 
+def _apple_episodes(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """Apple's episode catalogue (``data.content.results``: id → {id, name, podcastEpisodeGuid,
+    releaseDate, ...}) and ``data.episodesPlayCount`` (id → ``[{playscount, uniquelistenerscount,
+    totaltimelistened, ...}]`` over the payload range). The catalogue gives titles and release days
+    (``out.episodes`` / ``out.published``) for matching; the counts are range totals, which
+    listener_metrics (daily values) cannot take: both are counted in ``out.dropped`` by reason."""
+    data = p["data"]
+    content = data.get("content") if isinstance(data, dict) else None
+    results = content.get("results") if isinstance(content, dict) else None
+    if not isinstance(results, dict):
+        raise ExportFormatError("data.content.results is missing or not an object")
+    for key, item in sorted(results.items()):
+        if not isinstance(item, dict):
+            out.dropped["catalogue entry that is not an object"] += 1
+            continue
+        out.episodes.append((str(item.get("id") or key), str(item.get("name") or ""), None))
+        release = item.get("releaseDate")
+        if isinstance(release, str) and len(release) >= 10:
+            out.published[str(item.get("id") or key)] = release[:10]
+        out.dropped["episode catalogue entry: titles and release days for matching, not metrics"] += 1
+    counts = data.get("episodesPlayCount") or {}
+    if not isinstance(counts, dict):
+        raise ExportFormatError("data.episodesPlayCount is not an object")
+    for entries in counts.values():
+        n = len(entries) if isinstance(entries, list) else 1
+        out.dropped["episode plays/listeners over the payload range: a range total, not a daily value"] += n
+
+
 # --- the host (Podigee) -----------------------------------------------------------------------
 
 
@@ -495,6 +530,45 @@ def _anchor_plays_by_app(p: dict, ctx: ShowContext, out: ParsedExport) -> None: 
         out.dropped["app share: the warehouse has no listening-app table"] += len(out.apps)
 
 
+# --- OP3 (Open Podcast Prefix Project) -------------------------------------------------------
+
+
+def _op3_show_download_counts(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """``GET /api/1/queries/show-download-counts`` (``QueryShowDownloadCountsResponse``,
+    https://github.com/skymethod/op3 ``worker/routes/api_docs_swagger.ts``): ``{asof,
+    showDownloadCounts: {showUuid: {days, monthlyDownloads, weeklyDownloads: [4 numbers],
+    weeklyAvgDownloads, numWeeks}}}``. A 30-day total and weekly totals, not daily values: each is
+    counted in ``out.dropped`` by reason."""
+    counts = p["data"].get("showDownloadCounts") if isinstance(p["data"], dict) else None
+    if not isinstance(counts, dict):
+        raise ExportFormatError("data.showDownloadCounts is missing or not an object")
+    for show in counts.values():
+        if not isinstance(show, dict):
+            raise ExportFormatError(f"data.showDownloadCounts entry {show!r} is not an object")
+        if show.get("monthlyDownloads") is not None:
+            out.dropped["monthlyDownloads: a 30-day total; listener_metrics holds daily values"] += 1
+        weekly = show.get("weeklyDownloads")
+        if isinstance(weekly, list) and weekly:
+            out.dropped["weeklyDownloads: weekly totals; listener_metrics holds daily values"] += len(weekly)
+
+
+def _op3_top_apps_for_show(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """``GET /api/1/queries/top-apps-for-show`` (``QueryTopAppsForShowResponse``, same source):
+    ``{showUuid, appDownloads: {app name: downloads over the last three calendar months}}`` →
+    ``out.apps`` shares; counted as dropped (the warehouse has no listening-app table)."""
+    apps = p["data"].get("appDownloads") if isinstance(p["data"], dict) else None
+    if not isinstance(apps, dict):
+        raise ExportFormatError("data.appDownloads is missing or not an object")
+    numbers: dict[str, float] = {
+        str(k): float(v) for k, v in apps.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+    if len(numbers) != len(apps):
+        raise ExportFormatError("data.appDownloads holds a value that is not a number")
+    out.apps.extend(sorted(_shares(numbers).items()))
+    if out.apps:
+        out.dropped["app share: the warehouse has no listening-app table"] += len(out.apps)
+
+
 Parser = Callable[[dict, ShowContext, ParsedExport], None]
 
 # (provider, meta.endpoint) → parser. The keys are the formats this module understands.
@@ -503,11 +577,14 @@ FORMATS: dict[tuple[str, str], Parser] = {
     ("spotify", "listeners"): _spotify_listeners,
     ("spotify", "aggregate"): _spotify_aggregate,
     ("apple", "showTrends/Listeners"): _apple_listeners,
+    ("apple", "episodes"): _apple_episodes,
     ("podigee", "metrics"): _host_metrics,
     ("anchor", "playsByEpisode"): _anchor_plays_by_episode,
     ("anchor", "plays"): _anchor_plays,
     ("anchor", "playsByGeo"): _anchor_plays_by_geo,
     ("anchor", "playsByApp"): _anchor_plays_by_app,
+    ("op3", "queries/show-download-counts"): _op3_show_download_counts,
+    ("op3", "queries/top-apps-for-show"): _op3_top_apps_for_show,
 }
 
 

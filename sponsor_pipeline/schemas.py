@@ -263,6 +263,24 @@ LISTENER_METRICS_EXPORT = pa.DataFrameSchema(
     name="listener_metrics_export",
 )
 
+# Per-episode downloads since release, as a host's window export reports them
+# (sponsor_pipeline/window_exports.py): one row per (episode, window, export day).
+EPISODE_DOWNLOAD_WINDOWS = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "show_id": _id(),
+        "episode_id": _id(),
+        "source": pa.Column(TEXT, checks=[pa.Check.str_matches(SOURCE), pa.Check.str_length(1, 64)]),
+        "window_days": pa.Column("Int64", checks=[pa.Check.gt(0), pa.Check.le(36_500)], nullable=True),
+        "as_of": _date(),
+        "downloads": _count(),
+        "released_on": _date(nullable=True),
+    },
+    coerce=True,
+    strict=False,
+    name="episode_download_windows",
+)
+
 # --- Matchmaking inputs: audience profiles, direct response, show topics, brand safety, targets ---
 
 # "<age band>|<gender>" (vocabulary.AGE_GENDER_CELLS), as audience_profiles' CHECK constraint spells it.

@@ -49,6 +49,9 @@ BUSINESS_TABLES = (
     "io_documents",
     # 0011_platform_identity
     "platform_episode_map",
+    # 0015_performance_windows
+    "episode_download_windows",
+    "episode_performance",
 )
 
 

@@ -322,3 +322,49 @@ def test_dashboard_materializations_carry_row_counts_and_column_schemas_of_both_
             other_count = warehouse.execute(f"SELECT count(*) FROM {other}").fetchone()[0]
             assert meta[asset][f"{other}/row_count"].value == other_count, other
             assert meta[asset][f"{other}/column_schema"].value.columns, other
+
+
+def test_creator_dashboard_writes_episode_performance_windows_from_daily_rows_and_exports(
+    warehouse, postgres, tmp_path
+):
+    # an episode released after metrics_daily starts, with daily rows in its first 7 days
+    episode = warehouse.execute(
+        "SELECT e.tenant_id, e.show_id, e.episode_id, e.published_at FROM episodes e WHERE e.published_at > "
+        "(SELECT min(day) FROM metrics_daily) AND EXISTS (SELECT 1 FROM metrics_daily m WHERE m.episode_id = "
+        "e.episode_id AND m.day = e.published_at) ORDER BY e.episode_id LIMIT 1"
+    ).fetchone()
+    # an exported window series for a source without daily rows: 7d lower than 3d (flagged, kept)
+    for window_days, downloads in ((1, 40), (3, 100), (7, 95), (None, 500)):
+        warehouse.execute(
+            "INSERT INTO episode_download_windows (tenant_id, show_id, episode_id, source, window_days, as_of, "
+            "downloads) VALUES (%s, %s, %s, 'podlove', %s, '2026-11-01', %s)",
+            (*episode[:3], window_days, downloads),
+        )
+    warehouse.commit()
+    meta = _materialize(postgres, tmp_path, [creator_dashboard])["creator_dashboard"]
+    # daily: the sum over the release day and the 6 days after it, per source, computed here in SQL
+    expected = dict(
+        warehouse.execute(
+            "SELECT m.source, sum(m.downloads) FROM metrics_daily m JOIN episodes e USING (tenant_id, show_id, "
+            "episode_id) WHERE e.episode_id = %s AND m.day BETWEEN e.published_at AND "
+            "e.published_at + 6 GROUP BY m.source",
+            (episode[2],),
+        ).fetchall()
+    )
+    got = dict(
+        warehouse.execute(
+            "SELECT source, downloads_7d FROM episode_performance WHERE episode_id = %s AND basis = 'daily'",
+            (episode[2],),
+        ).fetchall()
+    )
+    assert got == expected and expected
+    exported = warehouse.execute(
+        "SELECT released_on, downloads_1d, downloads_7d, downloads_30d, downloads_all_time, decreasing, flags "
+        "FROM episode_performance WHERE episode_id = %s AND source = 'podlove'",
+        (episode[2],),
+    ).fetchone()
+    assert exported[:6] == (episode[3], 40, 95, None, 500, True)
+    assert "7d 95 < 3d 100 (cumulative window decreased)" in exported[6]
+    assert meta["episode_performance/row_count"].value == meta["episode_performance_rows"].value > 1
+    assert meta["episode_performance_decreasing"].value == 1
+    assert "### Episode performance" in meta["preview"].value

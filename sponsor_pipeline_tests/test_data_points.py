@@ -134,6 +134,8 @@ def tenant_folder(tmp_path: Path, tenant: str = "engineering-kiosk") -> Path:
     shutil.copy(EK / "platform_shows.csv", folder / "platform_shows.csv")
     with open(folder / "platform_shows.csv", "a") as handle:  # the shared payloads' placeholder show ids
         handle.write("podigee,123456,ek-engineering-kiosk\nanchor,123abcde,ek-engineering-kiosk\n")
+        # appleEpisodes.json names the show by its Spotify id under provider apple
+        handle.write("apple,0tJRC0UsObPCWLmmzmOkIs,ek-engineering-kiosk\n")
     shutil.copytree(EK / "reference", folder / "reference")
     return folder
 
@@ -198,6 +200,9 @@ def test_every_real_payload_accounts_for_every_row(reference, tmp_path):
     assert apple.rows_dropped == 44 + 16 + 2 + 24 + 5  # content rows, running totals, top cities/countries
     apps, _ = results["anchorPlaysByApp.json"]
     assert apps.rows_read == apps.rows_dropped > 0
+    if "appleEpisodes.json" in results:  # the catalogue and its range totals: read, every entry dropped by reason
+        episodes, _ = results["appleEpisodes.json"]
+        assert (episodes.rows_read, episodes.rows_loaded, episodes.rows_dropped) == (88, 0, 88)
 
 
 # --- duplicated headers -----------------------------------------------------------------------

@@ -224,3 +224,51 @@ def test_audience_rows_are_stamped_with_their_import(reference):
         ("spotifyEpisodeAggregate.json", "age_gender", 28),
         ("spotifyEpisodeAggregate.json", "country", 3),
     ]
+
+
+def test_apple_episodes_catalogue_gives_titles_and_release_days_and_counts_range_totals_as_dropped():
+    path = Path(__file__).parent / "data" / "openpodcast" / "appleEpisodes.json"
+    parsed = exports.parse_export(path.read_bytes(), CTX, path.name)
+    assert parsed.format == "apple/episodes" and not parsed.metrics and not parsed.audience
+    titles = {key: title for key, title, _ in parsed.episodes}
+    assert len(titles) == 44 and titles["1000584604988"] == "#43 Cloud vs. On-Premise: Die Entscheidungshilfe"
+    assert parsed.published["1000584604988"] == "2022-11-01"
+    assert dict(parsed.dropped) == {
+        "episode catalogue entry: titles and release days for matching, not metrics": 44,
+        "episode plays/listeners over the payload range: a range total, not a daily value": 44,
+    }
+
+
+def _op3(endpoint: str, data: dict) -> dict:
+    return {"provider": "op3", "version": 1, "meta": {"show": "3f0a5c1e", "endpoint": endpoint}, "data": data}
+
+
+def test_op3_show_counts_and_top_apps_are_read_and_counted_as_dropped():
+    # shapes of QueryShowDownloadCountsResponse / QueryTopAppsForShowResponse (skymethod/op3 API docs)
+    counts = _op3(
+        "queries/show-download-counts",
+        {
+            "asof": "2026-11-14",
+            "showDownloadCounts": {
+                "3f0a5c1e": {
+                    "days": "1" * 30,
+                    "monthlyDownloads": 9120,
+                    "weeklyDownloads": [2100, 2230, 2300, 2490],
+                    "weeklyAvgDownloads": 2280,
+                    "numWeeks": 4,
+                }
+            },
+            "queryTime": 12,
+        },
+    )
+    parsed = exports.parse_export(counts, CTX, "op3.json")
+    assert parsed.source == "op3" and not parsed.metrics
+    assert sum(parsed.dropped.values()) == 5  # one 30-day total, four weekly totals
+    apps = _op3(
+        "queries/top-apps-for-show", {"showUuid": "3f0a5c1e", "appDownloads": {"Apple Podcasts": 300, "Overcast": 100}}
+    )
+    parsed = exports.parse_export(apps, CTX, "apps.json")
+    assert parsed.apps == [("Apple Podcasts", 0.75), ("Overcast", 0.25)]
+    assert parsed.dropped == {"app share: the warehouse has no listening-app table": 2}
+    with pytest.raises(exports.ExportFormatError, match=r"apps\.json: data\.appDownloads holds a value"):
+        exports.parse_export(_op3("queries/top-apps-for-show", {"appDownloads": {"x": "many"}}), CTX, "apps.json")

@@ -61,6 +61,11 @@ def load_two_tenants(reference: psycopg.Connection, postgres, tmp_path) -> psyco
         "show_id, episode_id, matched_by) SELECT tenant_id, 'spotify', show_id, 'sp-' || episode_id, show_id, "
         "episode_id, 'manual' FROM episodes"
     )
+    # 0015_performance_windows: an exported 7-day window per episode (episode_performance: the dashboard)
+    reference.execute(
+        "INSERT INTO episode_download_windows (tenant_id, show_id, episode_id, source, window_days, as_of, "
+        "downloads) SELECT tenant_id, show_id, episode_id, 'podlove', 7, published_at + 30, 10 FROM episodes"
+    )
     reference.commit()
     refresh_metrics_daily(reference)
     # 0007_dashboards: the dashboard tables and the IO documents register, filled by their assets

@@ -84,7 +84,10 @@ WITH required (kind, name, detail) AS (
     ('function', 'vanity_path_key', NULL),
     ('table', 'promo_redemptions', NULL), ('rls', 'promo_redemptions', NULL),
     ('table', 'vanity_visits', NULL), ('rls', 'vanity_visits', NULL),
-    ('table', 'io_attribution', NULL), ('rls', 'io_attribution', NULL)
+    ('table', 'io_attribution', NULL), ('rls', 'io_attribution', NULL),
+    -- 0015_performance_windows
+    ('table', 'episode_download_windows', NULL), ('rls', 'episode_download_windows', NULL),
+    ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL)
 )
 SELECT kind, name, detail
 FROM required r

@@ -34,6 +34,22 @@ WHERE day > %(as_of)s::date - 90 AND day <= %(as_of)s::date
 GROUP BY tenant_id, show_id, episode_id, source
 """
 
+# Daily downloads per (episode, source) in the first 90 days after release, up to as_of
+# (episode performance windows, sponsor_pipeline/dashboards/performance.py).
+EPISODE_DAILY_SINCE_RELEASE = """
+SELECT m.tenant_id, m.show_id, m.episode_id, m.source, m.day, m.downloads
+FROM metrics_daily m
+JOIN episodes e USING (tenant_id, show_id, episode_id)
+WHERE m.day >= e.published_at AND m.day < e.published_at + 90 AND m.day <= %(as_of)s::date
+"""
+
+# Cumulative downloads-since-release windows imported from hosting exports.
+EPISODE_EXPORTED_WINDOWS = """
+SELECT tenant_id, show_id, episode_id, source, window_days, downloads, as_of, released_on
+FROM episode_download_windows
+WHERE as_of <= %(as_of)s::date
+"""
+
 SHOWS = "SELECT tenant_id, show_id, title FROM shows"
 EPISODES = "SELECT tenant_id, show_id, episode_id, title, published_at FROM episodes"
 

@@ -258,6 +258,30 @@ LISTENER_METRICS_EXPORT = Target(
     direct_load=True,
 )
 
+EPISODE_DOWNLOAD_WINDOWS = Target(
+    table="episode_download_windows",
+    schema=schemas.EPISODE_DOWNLOAD_WINDOWS,
+    key=("tenant_id", "episode_id", "source", "window_days", "as_of"),
+    conflict="ON CONSTRAINT ux_episode_download_windows_key",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck(
+            "episode_id",
+            "unknown episode_id for this tenant",
+            _exists("episodes", "x.episode_id = s.episode_id"),
+            ("tenant_id", "episode_id"),
+        ),
+        RefCheck(
+            "show_id",
+            "episode_id belongs to another show",
+            _exists("episodes", "x.episode_id = s.episode_id AND x.show_id = s.show_id"),
+            ("tenant_id", "episode_id", "show_id"),
+        ),
+    ),
+    stamp_import_id=True,
+    touch_updated_at=False,
+)
+
 AUDIENCE_PROFILES = Target(
     table="audience_profiles",
     schema=schemas.AUDIENCE_PROFILES,

@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from sponsor_pipeline.dashboards import aggregates, alerts, plots
+from sponsor_pipeline.dashboards import aggregates, alerts, performance, plots
 from sponsor_pipeline.dashboards.preview import markdown_table, png_markdown
 from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
@@ -73,6 +73,25 @@ def _plot_metadata(key: str, title: str, path: Path, png: bytes) -> dict:
     }
 
 
+PREVIEW_WINDOWS = [f"downloads_{n}d" for n in performance.WINDOWS]
+
+
+def _performance_preview(windows: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    """Newest releases first, with the episode title; partial windows marked ``(so far)``."""
+    frame = windows.merge(
+        episodes.rename(columns={"title": "episode_title"})[["tenant_id", "show_id", "episode_id", "episode_title"]],
+        on=["tenant_id", "show_id", "episode_id"],
+        how="left",
+    ).sort_values(["released_on", "episode_id", "source"], ascending=[False, True, True])
+    for n in performance.WINDOWS:
+        value, complete = frame[f"downloads_{n}d"], frame[f"complete_{n}d"]
+        frame[f"downloads_{n}d"] = [
+            "" if pd.isna(v) else (f"{int(v):,}" if done else f"{int(v):,} (so far)")
+            for v, done in zip(value, complete, strict=True)
+        ]
+    return frame
+
+
 @dg.asset(
     name="creator_dashboard",
     group_name=GROUP,
@@ -81,10 +100,12 @@ def _plot_metadata(key: str, title: str, path: Path, png: bytes) -> dict:
     deps=["metrics_daily", "shows", "episodes", "io_bookings", "io_delivery"],
     metadata=table_metadata.table_spec_metadata("creator_dashboard"),
     description=(
-        "Creator view per show and episode (tables creator_dashboard, creator_source_split): downloads "
-        "over 7/30/90 days with 7- and 30-day trends, top episodes (rank by 30-day downloads), the "
-        "sources split, booked and delivered sponsorship revenue (impressions × CPM / 1000, USD) and "
-        "active sponsors. Attaches a preview and a downloads-trend plot per show."
+        "Creator view per show and episode (tables creator_dashboard, creator_source_split, "
+        "episode_performance): downloads over 7/30/90 days with 7- and 30-day trends, top episodes "
+        "(rank by 30-day downloads), the sources split, booked and delivered sponsorship revenue "
+        "(impressions × CPM / 1000, USD), active sponsors, and each episode's downloads in its first "
+        "1/7/30/90 days per source (from daily data, else imported window exports; decreasing "
+        "cumulative windows flagged). Attaches a preview and a downloads-trend plot per show."
     ),
 )
 def creator_dashboard(
@@ -105,7 +126,22 @@ def creator_dashboard(
         daily = sql.read_frame(conn, sql.DAILY_DOWNLOADS_PER_SHOW, {"as_of": as_of, "days": 90})
         sql.replace_rows(conn, "creator_dashboard", creator, aggregates.CREATOR_COLUMNS)
         sql.replace_rows(conn, "creator_source_split", split, aggregates.SOURCE_SPLIT_COLUMNS)
-        catalogue = table_metadata.materialization_metadata(conn, "creator_dashboard", also=["creator_source_split"])
+        windows = pd.DataFrame(
+            performance.performance_windows(
+                frames["episodes"].to_dict("records"),
+                sql.read_frame(conn, sql.EPISODE_DAILY_SINCE_RELEASE, {"as_of": as_of}).to_dict("records"),
+                sql.read_frame(conn, sql.EPISODE_EXPORTED_WINDOWS, {"as_of": as_of}).to_dict("records"),
+                as_of,
+            ),
+            columns=performance.PERFORMANCE_COLUMNS,
+        )
+        for col in (f"downloads_{n}d" for n in performance.WINDOWS):
+            windows[col] = windows[col].astype("Int64")
+        windows["downloads_all_time"] = windows["downloads_all_time"].astype("Int64")
+        sql.replace_rows(conn, "episode_performance", windows, performance.PERFORMANCE_COLUMNS)
+        catalogue = table_metadata.materialization_metadata(
+            conn, "creator_dashboard", also=["creator_source_split", "episode_performance"]
+        )
     shows = creator[creator["episode_id"].isna()].sort_values("downloads_30d", ascending=False)
     top_episodes = creator[creator["episode_rank"] == 1].sort_values("downloads_30d", ascending=False)
     metadata: dict = {
@@ -138,14 +174,25 @@ def creator_dashboard(
             + markdown_table(
                 top_episodes, ["show_title", "episode_title", "downloads_30d", "trend_7d_pct"], max_rows=12
             )
+            + "\n\n### Episode performance: downloads in the first days after release\n\n"
+            + markdown_table(
+                _performance_preview(windows, frames["episodes"]),
+                ["episode_title", "source", "released_on", *PREVIEW_WINDOWS, "basis", "flags"],
+                max_rows=12,
+            )
         ),
     }
     if not daily.empty:
         png = plots.downloads_trend_png(daily)
         path = _save_plot(context, config, settings, "downloads_trend_per_show", png)
         metadata.update(_plot_metadata("downloads_trend", "Daily downloads per show", path, png))
+    metadata["episode_performance_rows"] = dg.MetadataValue.int(len(windows))
+    metadata["episode_performance_decreasing"] = dg.MetadataValue.int(int(windows["decreasing"].sum()))
     metadata.update(catalogue)
-    context.log.info(f"creator_dashboard as of {as_of}: {len(creator)} rows, {len(split)} source rows")
+    context.log.info(
+        f"creator_dashboard as of {as_of}: {len(creator)} rows, {len(split)} source rows, "
+        f"{len(windows)} episode performance rows"
+    )
     return dg.MaterializeResult(metadata=metadata)
 
 

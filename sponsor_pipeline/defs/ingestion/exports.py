@@ -11,7 +11,7 @@ from sponsor_pipeline.defs.ingestion.isolation import FailedSource, sources_chec
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.schemas import LISTENER_METRICS_EXPORT
-from sponsor_pipeline.warehouse import imports
+from sponsor_pipeline.warehouse import imports, window_exports
 from sponsor_pipeline.warehouse import platform_exports as payloads
 
 
@@ -32,7 +32,9 @@ class PlatformExportsConfig(dg.Config):
     description=(
         "Platform dashboard exports (Spotify for Podcasters, Apple Podcasts Connect, the host, Anchor) "
         "per tenant folder: daily plays/listeners into listener_metrics (show-level series with "
-        "episode_id NULL), listener shares by country and age band × gender into audience_profiles. "
+        "episode_id NULL), listener shares by country and age band × gender into audience_profiles, "
+        "per-episode downloads since release (hosting window exports: Podlove Publisher's CSV, "
+        "3/7/30-day/all-time TSV or CSV under windows/<provider>/<show>/) into episode_download_windows. "
         "Each payload is one etl_imports row (source_kind export), validated and quarantined like a CSV. A payload that fails (e.g. an unsupported endpoint) is "
         "recorded once per checksum and fails the platform_exports_sources_loaded check; the others load."
     ),
@@ -56,6 +58,7 @@ def platform_exports(
         "payloads": 0,
         "listener_metrics_rows": 0,
         "audience_rows": 0,
+        "window_rows": 0,
         "rows_read": 0,
         "rows_quarantined": 0,
         "rows_dropped": 0,
@@ -64,7 +67,8 @@ def platform_exports(
     with postgres.connect() as conn:
         for folder in payloads.tenant_folders(root):
             files = [p for p in payloads.payload_files(folder) if only is None or str(p.resolve()) in only]
-            if not files:
+            windows = [w for w in window_exports.window_files(folder) if only is None or str(w[2].resolve()) in only]
+            if not files and not windows:
                 continue
             tenant = folder.name
             payloads.load_reference(conn, folder)
@@ -100,16 +104,43 @@ def platform_exports(
                     f"{result.status} | {result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} | "
                     f"{result.rows_dropped} | {report.md_cell(report.reasons_text(result))} |"
                 )
+            for provider, show_key, path in windows:
+                totals["payloads"] += 1
+                name = report.md_cell(f"{tenant}/{path.relative_to(folder)}")
+                try:
+                    result, window = window_exports.import_window_file(
+                        conn, path, tenant, provider, show_key, shows, retry_failed=config.retry_failed
+                    )
+                except imports.ImportFailed as err:
+                    (context.log.warning if err.recorded_before else context.log.error)(str(err))
+                    failures.append(FailedSource.from_import(err))
+                    status = "failed before" if err.recorded_before else "failed"
+                    lines.append(f"| {name} | | | {status} | | | | | |")
+                    continue
+                totals["window_rows"] += result.rows_loaded
+                totals["rows_read"] += result.rows_read
+                totals["rows_quarantined"] += result.rows_quarantined
+                totals["rows_dropped"] += result.rows_dropped
+                totals["rows_changed"] += result.rows_changed
+                layout = f"{window.layout} ({window.encoding}, {window.delimiter!r})" if window else ""
+                lines.append(
+                    f"| {name} | {report.md_cell(layout)} | episode_download_windows | {result.status} | "
+                    f"{result.rows_read} | {result.rows_loaded} | {result.rows_quarantined} | "
+                    f"{result.rows_dropped} | {report.md_cell(report.reasons_text(result))} |"
+                )
         metrics_rows = imports.table_rows(conn, "listener_metrics")
         audience_rows = imports.table_rows(conn, "audience_profiles")
         catalogue = table_metadata.materialization_metadata(
-            conn, "listener_metrics", also=["audience_profiles"], validated_by=LISTENER_METRICS_EXPORT
+            conn,
+            "listener_metrics",
+            also=["audience_profiles", "episode_download_windows"],
+            validated_by=LISTENER_METRICS_EXPORT,
         )
     metadata = {
         "status": f"{totals['payloads']} payload(s) seen",
         "exports_dir": str(root),
         **totals,
-        "rows_loaded": totals["listener_metrics_rows"] + totals["audience_rows"],
+        "rows_loaded": totals["listener_metrics_rows"] + totals["audience_rows"] + totals["window_rows"],
         "table_rows": dg.MetadataValue.int(metrics_rows),
         "payloads_failed": len(failures),
         "failed_payloads": dg.MetadataValue.json([f.name for f in failures]),

@@ -9,6 +9,8 @@ Which file feeds which asset (names relative to the landing folder):
 * ``exports/<tenant>/*.json``  → ``platform_exports``
 * ``responses/<tenant>/redemptions/*.csv`` → ``promo_redemptions`` (Shopify orders, generic)
 * ``responses/<tenant>/visits/*.csv``      → ``vanity_visits`` (Plausible, GA4, generic)
+* ``exports/<tenant>/windows/<provider>/<platform show id>/*.{csv,tsv,txt,json}`` (window exports)
+  → ``platform_exports``
 
 A file is ready once its size is the same on two consecutive ticks (a copy still being written
 grows between ticks); the cursor holds ``{relative path: size}``. A ready file whose sha256 already
@@ -45,6 +47,7 @@ KINDS = (
     ("platform_exports", "export", "exports/*/*.json"),
     ("promo_redemptions", "csv", "responses/*/redemptions/*.csv"),
     ("vanity_visits", "csv", "responses/*/visits/*.csv"),
+    *(("platform_exports", "export", f"exports/*/windows/*/*/*.{ext}") for ext in ("csv", "tsv", "txt", "json")),
 )
 
 
