@@ -14,7 +14,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from sponsor_pipeline import exports, schemas
+from sponsor_pipeline import countries, exports, schemas
 from sponsor_pipeline.defs.ingestion import report
 from sponsor_pipeline.defs.ingestion.sheets import sheet_metrics
 from sponsor_pipeline.resources.sheets import GoogleSheetsResource, WorksheetSpec
@@ -105,7 +105,7 @@ def test_non_iso_dates_in_a_file_load_the_valid_rows_and_quarantine_the_others(r
     ],
 )
 def test_country_names_resolve_with_aliases_and_fuzzy_matching_or_not_at_all(name, code):
-    assert exports.country_code(name) == code
+    assert countries.country_code(name) == code
 
 
 def test_anchor_geo_payload_maps_turkey_and_never_writes_zz():
