@@ -24,6 +24,8 @@ Units and sources of the rules:
   Episode ``aggregate``: ``ageFacetedCounts`` / ``countryFacetedCounts`` are listener counts by age
   band × gender and by country; shares are counts over the total of the reported buckets (the
   ``unknown`` age band is left out and counted in ``ParsedExport.dropped``). Spotify's ``60-150`` band is ``60+``.
+  The same ``detailedStreams`` / ``listeners`` with ``meta.episode`` are episode-level rows keyed by
+  the Spotify episode id. ``followers`` (daily follower counts): no table, counted as dropped.
 * Apple Podcasts Connect ``showTrends/Listeners``: the ``content`` rows
   ``[episode id, title, published, value, null]`` carry a value of ``-1.0`` when Apple does not
   report it (below its privacy threshold): that is *not reported*, never zero. Daily figures come
@@ -32,6 +34,9 @@ Units and sources of the rules:
   → listen_seconds; any negative value is the same "not reported" sentinel.
 * Apple ``episodes``: the episode catalogue (``content.results``) and ``episodesPlayCount`` totals
   over the payload range; nothing daily, so every entry is counted as dropped with its reason.
+* Apple ``episodeDetails``: one episode's catalogue entry (for matching), all-time totals, listening
+  histogram and top city/country ids; ``showTrends/Followers``: follower totals and trends. Nothing
+  daily or with a table: every entry is counted as dropped with its reason.
 * The host (Podigee) ``metrics``: ``{start, end, dimension, subdimension, value}``; exact duplicate
   rows are dropped (the API repeats rows across pages); ``downloads``/``total`` over one day is the
   day's downloads; other dimensions (clients, platforms, sources) describe apps, not listeners.
@@ -41,6 +46,12 @@ Units and sources of the rules:
   rows = ``[country name, share of plays]`` (country names resolved to ISO 3166-1 alpha-2 by
   :func:`country_code`; an unresolved name is quarantined); ``playsByApp`` rows =
   ``[app name, share of plays]`` (the warehouse has no listening-app table: parsed, counted as dropped).
+  ``episodePlays`` rows = ``[unix day start, plays]`` of the episode ``meta.episode``;
+  ``totalPlaysByEpisode`` rows = ``[title, episode id, all-time plays, publish time, rank, URI]``
+  (titles and days for matching; totals dropped); ``audienceSize`` rows = ``[size]`` (no table);
+  ``playsByAgeRange`` / ``playsByGender`` rows = ``[band or gender, share of plays]``, mapped to the
+  vocabulary into :attr:`ParsedExport.marginals` and counted as dropped (audience_profiles holds
+  age × gender cells, not one dimension alone).
 
 * OP3 API responses in the wrapper (``provider: "op3"``, ``meta.endpoint`` = the query path):
   ``queries/show-download-counts`` (30-day and weekly totals) and ``queries/top-apps-for-show``
@@ -86,6 +97,9 @@ class ParsedExport:
 
     ``metrics`` / ``audience``: dicts of strings (``None`` = missing) keyed by
     :data:`METRIC_COLUMNS` / :data:`AUDIENCE_COLUMNS`. ``apps``: ``(app name, share)`` pairs.
+    ``marginals``: ``(dimension, bucket, share)`` of age-only / gender-only shares (``age_band`` with a
+    vocabulary age band, ``gender`` with a vocabulary gender), which audience_profiles (country and
+    age × gender cells) cannot take.
     ``episodes``: ``(platform episode id, title, listeners or None)`` from catalogue-like payloads.
     ``dropped``: reason → number of payload entries not turned into rows (duplicates, app
     dimensions, unknown age band...). ``published``: platform episode id → the publication date
@@ -101,6 +115,7 @@ class ParsedExport:
     metrics: list[dict[str, str | None]] = field(default_factory=list)
     audience: list[dict[str, str | None]] = field(default_factory=list)
     apps: list[tuple[str, float]] = field(default_factory=list)
+    marginals: list[tuple[str, str, float]] = field(default_factory=list)
     episodes: list[tuple[str, str, float | None]] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)
 
@@ -230,6 +245,16 @@ def _spotify_aggregate(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
         out.audience.append(_audience(ctx, out.source, "country", code, share, countries[code], as_of))
 
 
+def _spotify_followers(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """Show followers per day, ``data.counts`` = ``[{count, date}]``
+    (https://github.com/openpodcast/api/blob/main/fixtures/spotifyPodcastFollowers.json, schema
+    ``src/schema/spotify/followers.json``). No warehouse table holds followers: every entry is
+    counted as dropped."""
+    counts = _list(p["data"], "counts")
+    if counts:
+        out.dropped["followers: no table"] += len(counts)
+
+
 # --- Apple Podcasts Connect -------------------------------------------------------------------
 
 
@@ -319,6 +344,58 @@ def _apple_episodes(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # no
     for entries in counts.values():
         n = len(entries) if isinstance(entries, list) else 1
         out.dropped["episode plays/listeners over the payload range: a range total, not a daily value"] += n
+
+
+def _apple_followers(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """``showTrends/Followers`` (https://github.com/openpodcast/api/blob/main/fixtures/appleTrendsFollowers.json,
+    schema ``src/schema/apple/showTrendsFollowers.json``): ``allTimeFollowers`` / ``changeInFollowers``
+    ({base|all|lost|gained: {previous, current}}), ``followerAllTimeTrends`` rows ``[YYYYMMDD, all
+    followers, base followers]`` and ``followerGrowthTrends`` rows ``[YYYYMMDD, gained, lost]``. No
+    warehouse table holds followers: every entry is counted as dropped."""
+    data = p["data"]
+    if not isinstance(data, dict):
+        raise ExportFormatError("data is not an object")
+    for key in ("allTimeFollowers", "changeInFollowers", "followerAllTimeTrends", "followerGrowthTrends"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, (list, dict)):
+            raise ExportFormatError(f"data.{key} is not a list or an object")
+        if value:
+            out.dropped["followers: no table"] += len(value)
+
+
+def _apple_episode_details(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """``episodeDetails`` of one episode (https://github.com/openpodcast/api/blob/main/fixtures/appleEpisodeDetails.json,
+    schema ``src/schema/apple/episodeDetails.json``): ``content.results`` (the episode's catalogue
+    entry: id, name, releaseDate, ...) → ``out.episodes`` / ``out.published`` for matching;
+    ``episodePlayCountAllTime`` (all-time plays, listeners, time listened), ``episodePlayHistogram``
+    (``[{second offset: listeners}]``) and ``showTopCities`` / ``showTopCountries`` (Apple geo ids →
+    latestValue). None is a daily value: every entry is counted as dropped by reason."""
+    data = p["data"]
+    content = data.get("content") if isinstance(data, dict) else None
+    results = content.get("results") if isinstance(content, dict) else None
+    if not isinstance(results, dict):
+        raise ExportFormatError("data.content.results is missing or not an object")
+    for key, item in sorted(results.items()):
+        if not isinstance(item, dict):
+            out.dropped["catalogue entry that is not an object"] += 1
+            continue
+        episode_id = str(item.get("id") or key)
+        out.episodes.append((episode_id, str(item.get("name") or ""), None))
+        release = item.get("releaseDate")
+        if isinstance(release, str) and len(release) >= 10:
+            out.published[episode_id] = release[:10]
+        out.dropped["episode catalogue entry: titles and release days for matching, not metrics"] += 1
+    for key, why in (
+        ("episodePlayCountAllTime", "all-time plays/listeners of the episode, not daily values"),
+        ("episodePlayHistogram", "listeners per offset into the episode: no table"),
+        ("showTopCities", "Apple city ids, not ISO countries: no table"),
+        ("showTopCountries", "Apple country ids, not ISO codes: no table"),
+    ):
+        value = data.get(key)
+        if value is not None and not isinstance(value, (list, dict)):
+            raise ExportFormatError(f"data.{key} is not a list or an object")
+        if value:
+            out.dropped[f"{key}: {why}"] += 1 if key == "episodePlayCountAllTime" else len(value)
 
 
 # --- the host (Podigee) -----------------------------------------------------------------------
@@ -422,6 +499,82 @@ def _anchor_plays_by_app(p: dict, ctx: ShowContext, out: ParsedExport) -> None: 
         out.dropped["app share: the warehouse has no listening-app table"] += len(out.apps)
 
 
+def _anchor_episode_plays(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    """Daily plays of one episode, rows ``[unix day start, plays]`` keyed by ``meta.episode`` (the
+    web episode id; https://github.com/openpodcast/api/blob/main/fixtures/anchorEpisodePlays.json,
+    schema ``src/schema/anchor/episodePlays.json``); the key resolves through the identity map."""
+    rows, _ = _anchor_rows(p)
+    episode = p["meta"].get("episode")
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 2:
+            raise ExportFormatError(f"data.data.rows entry {row!r} is not [day start, plays]")
+        out.metrics.append(_metric(ctx, out.source, _unix_day(row[0]), episode, downloads=row[1]))
+
+
+def _anchor_total_plays_by_episode(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """Rows ``[title, episode id, all-time plays, publish time (unix s), rank, episode URI]``
+    (https://github.com/openpodcast/api/blob/main/fixtures/anchorTotalPlaysByEpisode.json, schema
+    ``src/schema/anchor/totalPlaysByEpisode.json``): titles and publication days go to
+    ``out.episodes`` / ``out.published`` for matching; the all-time totals are not daily values and
+    are counted as dropped."""
+    rows, _ = _anchor_rows(p)
+    for row in rows:
+        if not isinstance(row, list) or len(row) < 4:
+            raise ExportFormatError(f"data.data.rows entry {row!r} is not [title, episode id, plays, published, ...]")
+        out.episodes.append((str(row[1]), str(row[0]), None))
+        published = _unix_day(row[3])
+        if len(published) == 10 and published[4] == "-":
+            out.published[str(row[1])] = published
+        out.dropped["all-time plays per episode: a total, not a daily value"] += 1
+
+
+def _anchor_audience_size(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """Rows ``[audience size]`` (https://github.com/openpodcast/api/blob/main/fixtures/anchorAudienceSize.json,
+    schema ``src/schema/anchor/audienceSize.json``). No warehouse table holds an audience size:
+    counted as dropped."""
+    rows, _ = _anchor_rows(p)
+    if rows:
+        out.dropped["audience size: no table"] += len(rows)
+
+
+# Anchor's gender labels → the vocabulary's genders.
+ANCHOR_GENDERS = {"Female": "female", "Male": "male", "Non-binary": "non_binary", "Not specified": "not_specified"}
+
+
+def _anchor_marginal(p: dict, out: ParsedExport, dimension: str, mapping: dict[str, str]) -> None:
+    """Rows ``[label, share of plays]`` → ``out.marginals``. audience_profiles holds country and
+    age × gender cells, not age-only or gender-only shares: every row is counted as dropped, mapped
+    ones as such and unmappable labels or non-numeric shares under their own reason."""
+    rows, _ = _anchor_rows(p)
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 2:
+            raise ExportFormatError(f"data.data.rows entry {row!r} is not [{dimension}, share]")
+        label, share = row
+        if not isinstance(label, str) or label not in mapping:
+            out.dropped[f"{dimension} {str(label)[:40]!r} not in the vocabulary"] += 1
+        elif isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            out.dropped[f"{dimension} share that is not a number from 0 to 1"] += 1
+        else:
+            out.marginals.append((dimension, mapping[label], float(share)))
+            out.dropped[
+                f"{dimension} share without the other dimension: audience_profiles holds age × gender cells"
+            ] += 1
+
+
+def _anchor_plays_by_age_range(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """Share of plays per age range, rows ``[age range, share]`` with the vocabulary's age bands
+    (https://github.com/openpodcast/api/blob/main/fixtures/anchorPlaysByAgeRange.json, schema
+    ``src/schema/anchor/playsByAgeRange.json``); see :func:`_anchor_marginal`."""
+    _anchor_marginal(p, out, "age_band", AGE_BANDS)
+
+
+def _anchor_plays_by_gender(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+    """Share of plays per gender, rows ``[Male|Female|Non-binary|Not specified, share]``
+    (https://github.com/openpodcast/api/blob/main/fixtures/anchorPlaysByGender.json, schema
+    ``src/schema/anchor/playsByGender.json``); see :func:`_anchor_marginal`."""
+    _anchor_marginal(p, out, "gender", ANCHOR_GENDERS)
+
+
 # --- OP3 (Open Podcast Prefix Project) -------------------------------------------------------
 
 
@@ -468,13 +621,21 @@ FORMATS: dict[tuple[str, str], Parser] = {
     ("spotify", "detailedStreams"): _spotify_detailed_streams,
     ("spotify", "listeners"): _spotify_listeners,
     ("spotify", "aggregate"): _spotify_aggregate,
+    ("spotify", "followers"): _spotify_followers,
     ("apple", "showTrends/Listeners"): _apple_listeners,
     ("apple", "episodes"): _apple_episodes,
+    ("apple", "showTrends/Followers"): _apple_followers,
+    ("apple", "episodeDetails"): _apple_episode_details,
     ("podigee", "metrics"): _host_metrics,
     ("anchor", "playsByEpisode"): _anchor_plays_by_episode,
     ("anchor", "plays"): _anchor_plays,
     ("anchor", "playsByGeo"): _anchor_plays_by_geo,
     ("anchor", "playsByApp"): _anchor_plays_by_app,
+    ("anchor", "episodePlays"): _anchor_episode_plays,
+    ("anchor", "totalPlaysByEpisode"): _anchor_total_plays_by_episode,
+    ("anchor", "audienceSize"): _anchor_audience_size,
+    ("anchor", "playsByAgeRange"): _anchor_plays_by_age_range,
+    ("anchor", "playsByGender"): _anchor_plays_by_gender,
     ("op3", "queries/show-download-counts"): _op3_show_download_counts,
     ("op3", "queries/top-apps-for-show"): _op3_top_apps_for_show,
 }

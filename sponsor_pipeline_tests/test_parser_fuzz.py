@@ -36,6 +36,8 @@ for extra in ("hosterPodcastMetricsTotals.json", "spotifyPodcastAggregate.json")
     shared = Path("/work/shared/data/openpodcast") / extra
     if shared.exists():
         PAYLOADS[extra] = json.loads(shared.read_bytes())
+MORE = Path(__file__).parent / "data" / "openpodcast_more"
+PAYLOADS |= {p.name: json.loads(p.read_bytes()) for p in sorted(MORE.glob("*.json"))}
 
 cell_text = st.one_of(
     st.text(max_size=30),

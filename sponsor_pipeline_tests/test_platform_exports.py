@@ -94,9 +94,9 @@ def test_anchor_plays_by_episode_reads_unix_day_starts_and_titles():
 
 
 def test_unknown_format_is_a_clear_error_naming_the_source():
-    payload = {"provider": "anchor", "meta": {"show": "x", "endpoint": "audienceSize"}, "data": {}}
+    payload = {"provider": "anchor", "meta": {"show": "x", "endpoint": "playsByDevice"}, "data": {}}
     with pytest.raises(
-        exports.ExportFormatError, match=r"my\.json: unknown export format provider='anchor' endpoint='audienceSize'"
+        exports.ExportFormatError, match=r"my\.json: unknown export format provider='anchor' endpoint='playsByDevice'"
     ):
         exports.parse_export(payload, CTX, "my.json")
     with pytest.raises(exports.ExportFormatError, match="not JSON"):
@@ -272,3 +272,133 @@ def test_op3_show_counts_and_top_apps_are_read_and_counted_as_dropped():
     assert parsed.dropped == {"app share: the warehouse has no listening-app table": 2}
     with pytest.raises(exports.ExportFormatError, match=r"apps\.json: data\.appDownloads holds a value"):
         exports.parse_export(_op3("queries/top-apps-for-show", {"appDownloads": {"x": "many"}}), CTX, "apps.json")
+
+
+# --- the remaining openpodcast endpoints (fixtures in data/openpodcast_more/, see its SOURCE.md) ---
+
+MORE = Path(__file__).parent / "data" / "openpodcast_more"
+
+
+def more(name: str) -> tuple[exports.ParsedExport, dict]:
+    body = (MORE / name).read_bytes()
+    return exports.parse_export(body, CTX, name), json.loads(body)
+
+
+def test_anchor_episode_plays_are_daily_rows_keyed_by_the_web_episode_id():
+    parsed, payload = more("anchorEpisodePlays.json")
+    rows = payload["data"]["data"]["rows"]
+    assert parsed.format == "anchor/episodePlays" and not parsed.dropped
+    assert [(m["day"], m["episode_id"], m["downloads"]) for m in parsed.metrics] == [
+        (exports._unix_day(day), "e215pm4", str(plays)) for day, plays in rows
+    ]
+    assert parsed.metrics[0]["day"] == "2023-04-21" and parsed.metrics[0]["downloads"] == "43"
+
+
+def test_anchor_total_plays_by_episode_gives_titles_and_days_and_drops_all_time_totals():
+    parsed, payload = more("anchorTotalPlaysByEpisode.json")
+    rows = payload["data"]["data"]["rows"]
+    assert not parsed.metrics and parsed.episodes == [(str(r[1]), r[0], None) for r in rows]
+    assert parsed.published == {"12345678": "2022-06-03", "98765432": "2022-02-25"}
+    assert parsed.dropped == {"all-time plays per episode: a total, not a daily value": len(rows)}
+
+
+def test_anchor_age_and_gender_shares_map_to_the_vocabulary_and_are_counted_as_dropped():
+    age, payload = more("anchorPlaysByAgeRange.json")
+    assert [(b, s) for _, b, s in age.marginals] == [tuple(r) for r in payload["data"]["data"]["rows"]]
+    assert {d for d, _, _ in age.marginals} == {"age_band"} and not age.audience
+    assert sum(age.dropped.values()) == 7
+    gender, payload = more("anchorPlaysByGender.json")
+    assert {b: s for _, b, s in gender.marginals} == {
+        "male": 0.6296296296296297,
+        "female": 0.3333333333333333,
+        "not_specified": 0.037037037037037035,
+        "non_binary": 0.0,
+    }
+    assert sum(gender.dropped.values()) == len(payload["data"]["data"]["rows"]) == 4
+    empty, _ = more("anchorPlaysByGenderEmpty.json")
+    assert not empty.marginals and not empty.dropped
+    payload["data"]["data"]["rows"] = [["Agender", 0.5], ["Male", "half"]]
+    odd = exports.parse_export(payload, CTX)
+    assert not odd.marginals and odd.dropped == {
+        "gender 'Agender' not in the vocabulary": 1,
+        "gender share that is not a number from 0 to 1": 1,
+    }
+
+
+def test_followers_and_audience_size_are_counted_as_dropped_without_a_table():
+    spotify, payload = more("spotifyPodcastFollowers.json")
+    assert not spotify.metrics and spotify.dropped == {"followers: no table": len(payload["data"]["counts"])}
+    apple, payload = more("appleTrendsFollowers.json")
+    assert apple.format == "apple/showTrends/Followers" and not apple.metrics
+    assert apple.dropped == {"followers: no table": 2 + 2 + 8 + 1}
+    size, _ = more("anchorAudienceSize.json")
+    assert size.dropped == {"audience size: no table": 1}
+
+
+def test_spotify_episode_streams_and_listeners_are_episode_rows():
+    streams, payload = more("spotifyEpisodeDetailedStreams.json")
+    assert [(m["day"], m["episode_id"], m["downloads"], m["listeners"]) for m in streams.metrics] == [
+        (d["date"], "08VSwqmWlk8DgknnmwYxK0", str(d["streams"]), None) for d in payload["data"]["detailedStreams"]
+    ]
+    listeners, _ = more("spotifyEpisodeListeners.json")
+    assert [(m["day"], m["episode_id"], m["listeners"]) for m in listeners.metrics] == [
+        ("2022-10-03", "08VSwqmWlk8DgknnmwYxK0", "42"),
+        ("2022-10-04", "08VSwqmWlk8DgknnmwYxK0", "0"),
+    ]
+
+
+def test_apple_episode_details_give_the_catalogue_entry_and_drop_totals_and_histogram():
+    parsed, payload = more("appleEpisodeDetails.json")
+    assert parsed.format == "apple/episodeDetails" and not parsed.metrics
+    assert parsed.episodes == [
+        ("1000581487989", "#39 Gemischte Tüte: Software Engineer, Github, OpenSource, Git und HomeOffice", None)
+    ]
+    assert parsed.published == {"1000581487989": "2022-10-04"}
+    assert parsed.dropped["episodePlayHistogram: listeners per offset into the episode: no table"] == len(
+        payload["data"]["episodePlayHistogram"]
+    )
+    assert sum(parsed.dropped.values()) == 1 + 1 + 192 + 1 + 1
+    empty, _ = more("appleEpisodeDetailsEmpty.json")
+    assert sum(empty.dropped.values()) == 1 and len(empty.episodes) == 1
+
+
+MORE_COUNTS = {  # read, loaded, quarantined, dropped
+    "anchorAudienceSize.json": (1, 0, 0, 1),
+    "anchorEpisodePlays.json": (14, 0, 14, 0),
+    "anchorPlaysByAgeRange.json": (7, 0, 0, 7),
+    "anchorPlaysByGender.json": (4, 0, 0, 4),
+    "anchorPlaysByGenderEmpty.json": (0, 0, 0, 0),
+    "anchorTotalPlaysByEpisode.json": (2, 0, 0, 2),
+    "appleEpisodeDetails.json": (196, 0, 0, 196),
+    "appleEpisodeDetailsEmpty.json": (1, 0, 0, 1),
+    "appleTrendsFollowers.json": (13, 0, 0, 13),
+    "spotifyEpisodeDetailedStreams.json": (7, 0, 7, 0),
+    "spotifyEpisodeListeners.json": (2, 0, 2, 0),
+    "spotifyPodcastFollowers.json": (7, 0, 0, 7),
+}
+
+
+def test_remaining_openpodcast_payloads_account_for_every_row(reference, tmp_path):
+    """Each payload imports with read = loaded + quarantined + dropped; episode rows whose platform
+    key the catalogue does not map are quarantined, never loaded under the platform key."""
+    conn = reference
+    folder = tmp_path / "engineering-kiosk"
+    folder.mkdir()
+    (folder / "reference").symlink_to(EK / "reference", target_is_directory=True)
+    (folder / "platform_shows.csv").write_text(
+        "provider,platform_show_id,show_id\n"
+        "anchor,123abcde,ek-engineering-kiosk\n"
+        "apple,1603082924,ek-engineering-kiosk\n"
+        "apple,1642486726,ek-engineering-kiosk\n"
+        "spotify,0tJRC0UsObPCWLmmzmOkIs,ek-engineering-kiosk\n"
+    )
+    for name in MORE_COUNTS:
+        (folder / name).write_bytes((MORE / name).read_bytes())
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    platform_exports.load_reference(conn, folder)
+    counts = {}
+    for path in platform_exports.payload_files(folder):
+        result, _ = platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
+        counts[path.name] = (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_dropped)
+        assert result.rows_read == result.rows_loaded + result.rows_quarantined + result.rows_dropped, path.name
+    assert counts == MORE_COUNTS
