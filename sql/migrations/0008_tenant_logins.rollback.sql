@@ -58,6 +58,8 @@ END
 $$;
 
 DROP FUNCTION IF EXISTS tenant_login_policies();
+DROP FUNCTION IF EXISTS secure_tenant_table(text);
+DROP FUNCTION IF EXISTS tenant_login_table(text, boolean);
 DROP FUNCTION IF EXISTS is_tenant_login();
 DROP FUNCTION IF EXISTS login_tenant_id();
 DROP TABLE IF EXISTS tenant_roles;

@@ -61,6 +61,55 @@ $$;
 
 -- Policies and grants on every tenant table, and the tenant_metrics_daily view. A function, because
 -- sql/partitioning recreates listener_metrics and the view and calls it again afterwards.
+-- The two tenant-login policies and the login's grants on one table: read-only unless
+-- login_may_write. tenant_login_policies() applies it to the tables of 0001-0007;
+-- secure_tenant_table() to a table a later migration adds.
+CREATE OR REPLACE FUNCTION tenant_login_table(t text, login_may_write boolean) RETURNS void
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $fn$
+BEGIN
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('DROP POLICY IF EXISTS tenant_login_isolation ON %I', t);
+    EXECUTE format(
+        'CREATE POLICY tenant_login_isolation ON %I TO sponsor_tenant_login '
+        'USING (tenant_id = (SELECT login_tenant_id())) '
+        'WITH CHECK (tenant_id = (SELECT login_tenant_id()))', t);
+    EXECUTE format('DROP POLICY IF EXISTS tenant_login_scope ON %I', t);
+    EXECUTE format(
+        'CREATE POLICY tenant_login_scope ON %I AS RESTRICTIVE TO PUBLIC '
+        'USING (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id())) '
+        'WITH CHECK (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id()))', t);
+    EXECUTE format('REVOKE ALL ON %I FROM sponsor_tenant_login', t);
+    IF login_may_write THEN
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sponsor_tenant_login', t);
+    ELSE
+        EXECUTE format('GRANT SELECT ON %I TO sponsor_tenant_login', t);
+    END IF;
+END
+$fn$;
+REVOKE ALL ON FUNCTION tenant_login_table(text, boolean) FROM PUBLIC;
+
+-- Row-level security of a business table added after 0008, as every tenant table has it:
+-- tenant_isolation for the trusted backend (sponsor_tenant with SET LOCAL app.tenant_id) and the
+-- tenant-login policies; tenant logins read it, the pipeline writes it.
+CREATE OR REPLACE FUNCTION secure_tenant_table(t text) RETURNS void
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $fn$
+BEGIN
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', t);
+    EXECUTE format(
+        'CREATE POLICY tenant_isolation ON %I TO sponsor_tenant '
+        'USING (tenant_id = current_setting(''app.tenant_id'', true)) '
+        'WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))', t);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sponsor_tenant', t);
+    PERFORM tenant_login_table(t, false);
+END
+$fn$;
+REVOKE ALL ON FUNCTION secure_tenant_table(text) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION tenant_login_policies() RETURNS void
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
@@ -80,23 +129,7 @@ BEGIN
                              'advertiser_dashboard', 'advertiser_recommendations', 'ops_alerts',
                              'io_documents']
     LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_login_isolation ON %I', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_login_isolation ON %I TO sponsor_tenant_login '
-            'USING (tenant_id = (SELECT login_tenant_id())) '
-            'WITH CHECK (tenant_id = (SELECT login_tenant_id()))', t);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_login_scope ON %I', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_login_scope ON %I AS RESTRICTIVE TO PUBLIC '
-            'USING (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id())) '
-            'WITH CHECK (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id()))', t);
-        EXECUTE format('REVOKE ALL ON %I FROM sponsor_tenant_login', t);
-        IF t = ANY (editable) THEN
-            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sponsor_tenant_login', t);
-        ELSE
-            EXECUTE format('GRANT SELECT ON %I TO sponsor_tenant_login', t);
-        END IF;
+        PERFORM tenant_login_table(t, t = ANY (editable));
     END LOOP;
 
     -- metrics_daily (a materialized view, no row-level security) is read through this view: a

@@ -38,34 +38,9 @@ ALTER TABLE quarantined_rows ADD COLUMN IF NOT EXISTS replay_note text;
 -- the replay reads the rows still quarantined, import by import
 CREATE INDEX IF NOT EXISTS ix_quarantined_rows_pending ON quarantined_rows (import_id) WHERE replayed_at IS NULL;
 
--- Row-level security as on every tenant table: tenant_isolation for the trusted backend (0001-0007)
--- and the two tenant-login policies of 0008 (tenant_login_policies() covers the tables of 0001-0007;
--- the same statements are applied here). Tenant logins read the map; the pipeline writes it.
-DO $$
-DECLARE
-    t text := 'platform_episode_map';
-BEGIN
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', t);
-    EXECUTE format(
-        'CREATE POLICY tenant_isolation ON %I TO sponsor_tenant '
-        'USING (tenant_id = current_setting(''app.tenant_id'', true)) '
-        'WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))', t);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sponsor_tenant', t);
-    EXECUTE format('DROP POLICY IF EXISTS tenant_login_isolation ON %I', t);
-    EXECUTE format(
-        'CREATE POLICY tenant_login_isolation ON %I TO sponsor_tenant_login '
-        'USING (tenant_id = (SELECT login_tenant_id())) '
-        'WITH CHECK (tenant_id = (SELECT login_tenant_id()))', t);
-    EXECUTE format('DROP POLICY IF EXISTS tenant_login_scope ON %I', t);
-    EXECUTE format(
-        'CREATE POLICY tenant_login_scope ON %I AS RESTRICTIVE TO PUBLIC '
-        'USING (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id())) '
-        'WITH CHECK (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id()))', t);
-    EXECUTE format('REVOKE ALL ON %I FROM sponsor_tenant_login', t);
-    EXECUTE format('GRANT SELECT ON %I TO sponsor_tenant_login', t);
-END
-$$;
+-- Row-level security as on every tenant table (secure_tenant_table, 0008): tenant logins read, the
+-- pipeline writes.
+SELECT secure_tenant_table('platform_episode_map');
 
 -- Column descriptions (shown in the Dagster catalogue's column schema).
 COMMENT ON COLUMN platform_episode_map.tenant_id IS 'Network (tenant) that owns the show and the platform account.';

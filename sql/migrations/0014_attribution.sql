@@ -107,37 +107,11 @@ CREATE TABLE IF NOT EXISTS io_attribution (
     FOREIGN KEY (tenant_id, io_id) REFERENCES io_bookings (tenant_id, io_id) ON DELETE CASCADE
 );
 
--- Row-level security as on every tenant table: tenant_isolation for the trusted backend (0001-0007)
--- and the two tenant-login policies of 0008 (tenant_login_policies() covers the tables of 0001-0007;
--- the same statements are applied here). Tenant logins read these tables; the pipeline writes them.
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['promo_redemptions', 'vanity_visits', 'io_attribution']
-    LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_isolation ON %I TO sponsor_tenant '
-            'USING (tenant_id = current_setting(''app.tenant_id'', true)) '
-            'WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))', t);
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sponsor_tenant', t);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_login_isolation ON %I', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_login_isolation ON %I TO sponsor_tenant_login '
-            'USING (tenant_id = (SELECT login_tenant_id())) '
-            'WITH CHECK (tenant_id = (SELECT login_tenant_id()))', t);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_login_scope ON %I', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_login_scope ON %I AS RESTRICTIVE TO PUBLIC '
-            'USING (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id())) '
-            'WITH CHECK (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id()))', t);
-        EXECUTE format('REVOKE ALL ON %I FROM sponsor_tenant_login', t);
-        EXECUTE format('GRANT SELECT ON %I TO sponsor_tenant_login', t);
-    END LOOP;
-END
-$$;
+-- Row-level security as on every tenant table (secure_tenant_table, 0008): tenant logins read, the
+-- pipeline writes.
+SELECT secure_tenant_table('promo_redemptions');
+SELECT secure_tenant_table('vanity_visits');
+SELECT secure_tenant_table('io_attribution');
 
 -- Column descriptions (shown in the Dagster catalogue's column schema).
 COMMENT ON COLUMN io_bookings.pacing_mode IS 'How the IO is meant to deliver over its flight: even, front_loaded, asap or daily_goal (pacing.py).';

@@ -51,33 +51,8 @@ CREATE TABLE IF NOT EXISTS episode_performance (
 
 -- Row-level security as platform_episode_map (0011): tenant_isolation for the trusted backend and
 -- the two tenant-login policies of 0008; tenant logins read, the pipeline writes.
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['episode_download_windows', 'episode_performance'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_isolation ON %I TO sponsor_tenant '
-            'USING (tenant_id = current_setting(''app.tenant_id'', true)) '
-            'WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))', t);
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sponsor_tenant', t);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_login_isolation ON %I', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_login_isolation ON %I TO sponsor_tenant_login '
-            'USING (tenant_id = (SELECT login_tenant_id())) '
-            'WITH CHECK (tenant_id = (SELECT login_tenant_id()))', t);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_login_scope ON %I', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_login_scope ON %I AS RESTRICTIVE TO PUBLIC '
-            'USING (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id())) '
-            'WITH CHECK (NOT (SELECT is_tenant_login()) OR tenant_id = (SELECT login_tenant_id()))', t);
-        EXECUTE format('REVOKE ALL ON %I FROM sponsor_tenant_login', t);
-        EXECUTE format('GRANT SELECT ON %I TO sponsor_tenant_login', t);
-    END LOOP;
-END
-$$;
+SELECT secure_tenant_table('episode_download_windows');
+SELECT secure_tenant_table('episode_performance');
 
 -- Column descriptions (shown in the Dagster catalogue's column schema).
 COMMENT ON COLUMN episode_download_windows.tenant_id IS 'Tenant (podcast network) of the show.';
