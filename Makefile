@@ -9,6 +9,9 @@ BIN        := $(VENV)/bin
 UV         := $(TOOLS)/bin/uv
 STAMP      := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Test workers (pytest-xdist): one per core by default, each with its own embedded PostgreSQL.
+# `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 # The fast lane: everything except the browser test, property/end-to-end tests and benchmark scripts.
 FAST_MARKERS := not browser and not slow and not bench
 
@@ -37,10 +40,10 @@ demo: install
 	$(BIN)/python -m sponsor_pipeline_dev.demo
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 # ruff lint, ruff format check and pyright; runs all three and fails if any of them failed.
 # One line per finding; `.venv/bin/ruff format --diff` shows what the formatter would change.

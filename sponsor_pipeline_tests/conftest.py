@@ -56,11 +56,17 @@ BUSINESS_TABLES = (
 
 
 @pytest.fixture(scope="session")
-def server_url() -> URL:
-    """The test server: DATABASE_URL's server, else an embedded one in <state>/pg-test."""
+def server_url(worker_id: str) -> URL:
+    """The test server: DATABASE_URL's server, else an embedded one in <state>/pg-test.
+
+    Under pytest-xdist each worker starts its own embedded server (``<state>/pg-test-gw0``, …): login
+    roles are cluster-wide (the tenant-login tests create and drop them), and the process that starts
+    an embedded server stops it when it exits, so workers never share one.
+    """
     if os.environ.get("DATABASE_URL"):
         return server.normalise_url(os.environ["DATABASE_URL"])
-    return server.embedded_server_url(state_dir() / "pg-test")
+    folder = "pg-test" if worker_id == "master" else f"pg-test-{worker_id}"
+    return server.embedded_server_url(state_dir() / folder)
 
 
 @pytest.fixture(scope="session")
