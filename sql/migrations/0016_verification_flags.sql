@@ -43,4 +43,4 @@ COMMENT ON COLUMN io_verification_flags.evidence IS 'The figures that triggered 
 COMMENT ON COLUMN io_verification_flags.as_of IS 'Day the IO was judged on (its io_delivery as_of).';
 COMMENT ON COLUMN io_verification_flags.computed_at IS 'When the flag was computed (UTC).';
 COMMENT ON COLUMN advertiser_dashboard.verification_flags IS 'Verification flags raised on the IO (campaign row: on any of its IOs), sorted.';
-COMMENT ON COLUMN ops_alerts.alert_type IS 'Kind of alert: io_under_pacing, flight_ending, make_good_owed, missing_promo_code, missing_vanity_url, import_failed, import_quarantined, sensor_lag, stale_source, or flag_<verification flag> for an IO's verification flag.';
+COMMENT ON COLUMN ops_alerts.alert_type IS 'Kind of alert: io_under_pacing, flight_ending, make_good_owed, missing_promo_code, missing_vanity_url, import_failed, import_quarantined, sensor_lag, stale_source, or flag_<verification flag> for a verification flag of an IO.';
