@@ -88,7 +88,10 @@ WITH required (kind, name, detail) AS (
     ('table', 'io_attribution', NULL), ('rls', 'io_attribution', NULL),
     -- 0015_performance_windows
     ('table', 'episode_download_windows', NULL), ('rls', 'episode_download_windows', NULL),
-    ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL)
+    ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL),
+    -- 0016_verification_flags
+    ('table', 'io_verification_flags', NULL), ('rls', 'io_verification_flags', NULL),
+    ('column', 'verification_flags', 'advertiser_dashboard')
 )
 SELECT kind, name, detail
 FROM required r

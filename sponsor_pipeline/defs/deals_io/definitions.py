@@ -1,5 +1,5 @@
 """Owns the deals and IO domain's Definitions: io_delivery and its check, the PDF IO documents, the
-outcome assets (promo_redemptions, vanity_visits, io_attribution), the
+outcome assets (promo_redemptions, vanity_visits, io_attribution, io_responses, io_verification_flags), the
 IO status sensor (``ENABLE_IO_BOOKINGS``) and the deal stage sensor (``ENABLE_DEAL_PIPELINE``).
 
 Uses the root's ``postgres`` and ``settings`` resources.
@@ -10,10 +10,11 @@ from __future__ import annotations
 import dagster as dg
 
 from sponsor_pipeline.defs.deals_io.assets import io_delivery
-from sponsor_pipeline.defs.deals_io.checks import io_delivery_covers_every_io
+from sponsor_pipeline.defs.deals_io.checks import io_delivery_covers_every_io, io_verification_flags_have_evidence
 from sponsor_pipeline.defs.deals_io.io_documents import io_documents
-from sponsor_pipeline.defs.deals_io.responses import io_attribution, promo_redemptions, vanity_visits
+from sponsor_pipeline.defs.deals_io.responses import io_attribution, io_responses, promo_redemptions, vanity_visits
 from sponsor_pipeline.defs.deals_io.sensors import build_deal_stage_sensor, io_status_sensor
+from sponsor_pipeline.defs.deals_io.verification import io_verification_flags
 from sponsor_pipeline.settings import Flags
 
 
@@ -22,8 +23,16 @@ def build_defs(flags: Flags) -> dg.Definitions:
     (rerunning match_scores only when matchmaking is on)."""
     assets, checks, sensors = [], [], []
     if flags.io_bookings:
-        assets += [io_delivery, io_documents, promo_redemptions, vanity_visits, io_attribution]
-        checks.append(io_delivery_covers_every_io)
+        assets += [
+            io_delivery,
+            io_documents,
+            promo_redemptions,
+            vanity_visits,
+            io_attribution,
+            io_responses,
+            io_verification_flags,
+        ]
+        checks += [io_delivery_covers_every_io, io_verification_flags_have_evidence]
         sensors.append(io_status_sensor)
     if flags.deal_pipeline:
         sensors.append(build_deal_stage_sensor(reruns=flags.matchmaking))
