@@ -88,7 +88,9 @@ WITH required (kind, name, detail) AS (
     ('table', 'io_attribution', NULL), ('rls', 'io_attribution', NULL),
     -- 0015_performance_windows
     ('table', 'episode_download_windows', NULL), ('rls', 'episode_download_windows', NULL),
-    ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL)
+    ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL),
+    -- 0017_campaign_reports
+    ('table', 'campaign_reports', NULL), ('rls', 'campaign_reports', NULL)
 )
 SELECT kind, name, detail
 FROM required r
