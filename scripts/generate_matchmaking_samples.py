@@ -8,7 +8,10 @@ Reads samples/shows.csv, campaigns.csv, io_bookings.csv and metrics_daily.csv an
   Mapping (source apple_genre) plus editorial topics;
 * show_brand_safety.csv — GARM risk level per category (Second Shift is not assessed yet);
 * campaign_brand_safety.csv, campaign_targets.csv — suitability limits and targeting per campaign;
-* io_responses.csv — daily promo-code redemptions and vanity-URL visits of the completed IOs.
+
+and holds the plan of the completed IOs' daily promo-code redemptions and vanity-URL visits
+(:func:`response_plan`), which generate_response_samples.py writes as the advertisers' exports: the
+pipeline derives io_responses from those exports.
 
 Deterministic (seed 20261122): the output is identical byte for byte each time.
 
@@ -296,6 +299,24 @@ def build_responses(rng, ios) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["tenant_id", "io_id", "day", "promo_redemptions", "vanity_visits"])
 
 
+def _read_inputs(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    read = {"keep_default_na": False, "dtype": str}
+    shows = pd.read_csv(folder / "shows.csv", **read)
+    campaigns = pd.read_csv(folder / "campaigns.csv", **read)
+    ios = pd.read_csv(folder / "io_bookings.csv", **read).astype({"booked_impressions": int})
+    metrics = pd.read_csv(folder / "metrics_daily.csv", usecols=["day", "show_id", "source", "listeners"])
+    return shows, campaigns, ios, metrics
+
+
+def response_plan(folder: Path) -> pd.DataFrame:
+    """``tenant_id, io_id, day, promo_redemptions, vanity_visits``: the responses each completed IO
+    gets, drawn after the audience profiles from the same seeded generator (so they never change)."""
+    shows, _, ios, metrics = _read_inputs(folder)
+    rng = np.random.default_rng(SEED)
+    build_audience(rng, shows, metrics)
+    return build_responses(rng, ios)
+
+
 def main(argv: list[str] | None = None) -> None:
     default = Path(__file__).resolve().parent.parent / "samples"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -303,11 +324,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     folder: Path = args.samples
     rng = np.random.default_rng(SEED)
-    read = {"keep_default_na": False, "dtype": str}
-    shows = pd.read_csv(folder / "shows.csv", **read)
-    campaigns = pd.read_csv(folder / "campaigns.csv", **read)
-    ios = pd.read_csv(folder / "io_bookings.csv", **read).astype({"booked_impressions": int})
-    metrics = pd.read_csv(folder / "metrics_daily.csv", usecols=["day", "show_id", "source", "listeners"])
+    shows, campaigns, _, metrics = _read_inputs(folder)
 
     outputs = {
         "audience_profiles.csv": build_audience(rng, shows, metrics),
@@ -315,7 +332,6 @@ def main(argv: list[str] | None = None) -> None:
         "show_brand_safety.csv": build_show_safety(shows),
         "campaign_brand_safety.csv": build_campaign_safety(campaigns),
         "campaign_targets.csv": build_targets(campaigns),
-        "io_responses.csv": build_responses(rng, ios),
     }
     for name, frame in outputs.items():
         frame.to_csv(folder / name, index=False, lineterminator="\n", encoding="utf-8", quoting=csv.QUOTE_MINIMAL)

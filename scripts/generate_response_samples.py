@@ -1,6 +1,7 @@
-"""Owns generating the sample advertisers' response exports from samples/io_responses.csv (deterministic).
+"""Owns generating the sample advertisers' response exports from the response plan (deterministic).
 
-Each IO's daily promo redemptions and vanity visits in ``io_responses.csv`` become rows of the export
+Each completed IO's daily promo redemptions and vanity visits (``generate_matchmaking_samples.response_plan``,
+drawn from its seeded generator) become rows of the export
 its advertiser's tools would produce: a Shopify orders export (one row per line item, order-level
 columns on the first row) or a generic redemptions CSV, and a Plausible ``imported_pages`` CSV, a
 GA4 report CSV (with the Hostname dimension added: the network's advertisers reuse paths such as
@@ -8,7 +9,10 @@ GA4 report CSV (with the Hostname dimension added: the network's advertisers reu
 A few rows a real export carries and attribution must leave out are added: orders without a code,
 a refunded order, a store-wide code no IO owns, and pages that are not vanity URLs.
 
-Run: ``python scripts/generate_response_samples.py`` (rewrites only samples/responses/).
+These exports are the sample network's only response input: the pipeline imports them
+(promo_redemptions, vanity_visits) and derives io_attribution and io_responses from them.
+
+Run: ``.venv/bin/python scripts/generate_response_samples.py`` (rewrites only samples/responses/).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from generate_matchmaking_samples import response_plan  # the script beside this one
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -74,7 +80,7 @@ def main() -> None:
     advertiser_of = {c["campaign_id"]: c["advertiser_id"] for c in _read("campaigns.csv")}
     redemptions: dict[tuple[str, str], list[tuple[str, str, int]]] = defaultdict(list)
     visits: dict[tuple[str, str], list[tuple[str, str, int]]] = defaultdict(list)
-    for r in _read("io_responses.csv"):
+    for r in response_plan(SAMPLES).astype(str).to_dict("records"):
         io = ios[r["io_id"]]
         key = (io["tenant_id"], advertiser_of[io["campaign_id"]])
         if key[1] not in ADVERTISERS:

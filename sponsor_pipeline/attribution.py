@@ -92,6 +92,61 @@ def _utc_day(moment: datetime) -> date:
     return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
 
 
+@dataclass(frozen=True)
+class _Kept:
+    orders: dict[str, Redemption]  # order id -> its earliest redemption inside the window
+    visits: list[tuple[date, int]]  # (day, visits) inside the window
+    outside: int
+    duplicates: int
+
+
+def _attributed(start: date, end: date, redemptions: Iterable[Redemption], visits: Iterable[tuple[date, int]]) -> _Kept:
+    """The redemptions and visit days inside ``start .. end``, each order id once (its earliest)."""
+    outside = duplicates = 0
+    orders: dict[str, Redemption] = {}
+    for r in sorted(redemptions, key=lambda r: (r.occurred_at, r.order_id)):
+        if not start <= _utc_day(r.occurred_at) <= end:
+            outside += 1
+        elif r.order_id in orders:
+            duplicates += 1
+        else:
+            orders[r.order_id] = r
+    kept_visits = []
+    for day, count in visits:
+        if start <= day <= end:
+            kept_visits.append((day, count))
+        else:
+            outside += 1
+    return _Kept(orders, kept_visits, outside, duplicates)
+
+
+def daily_responses(
+    *,
+    flight_start: date,
+    flight_end: date,
+    window_days: int | None,
+    redemptions: Iterable[Redemption],
+    visits: Iterable[tuple[date, int]],
+) -> list[tuple[date, int, int]]:
+    """``(day, promo redemptions, vanity visits)`` per day with any attributed response, by day.
+
+    The same responses :func:`attribute_io` counts: inside the attribution window, each order id once
+    (on the UTC day of its earliest occurrence); the sums over the days equal its ``conversions`` and
+    ``vanity_visits``. This is the ``io_responses`` table the historical-lift match signal reads.
+
+    Raises:
+        ValueError: as :func:`attribution_window`.
+    """
+    start, end = attribution_window(flight_start, flight_end, window_days)
+    kept = _attributed(start, end, redemptions, visits)
+    per_day: dict[date, list[int]] = {}
+    for r in kept.orders.values():
+        per_day.setdefault(_utc_day(r.occurred_at), [0, 0])[0] += 1
+    for day, count in kept.visits:
+        per_day.setdefault(day, [0, 0])[1] += count
+    return [(day, promo, vanity) for day, (promo, vanity) in sorted(per_day.items())]
+
+
 def attribute_io(
     *,
     flight_start: date,
@@ -117,21 +172,9 @@ def attribute_io(
     if delivered_impressions < 0 or booked_impressions < 0 or cpm < 0:
         raise ValueError("impressions and cpm must be >= 0")
     start, end = attribution_window(flight_start, flight_end, window_days)
-    outside = duplicates = 0
-    orders: dict[str, Redemption] = {}
-    for r in sorted(redemptions, key=lambda r: (r.occurred_at, r.order_id)):
-        if not start <= _utc_day(r.occurred_at) <= end:
-            outside += 1
-        elif r.order_id in orders:
-            duplicates += 1
-        else:
-            orders[r.order_id] = r
-    visit_total = 0
-    for day, count in visits:
-        if start <= day <= end:
-            visit_total += count
-        else:
-            outside += 1
+    kept = _attributed(start, end, redemptions, visits)
+    orders, outside, duplicates = kept.orders, kept.outside, kept.duplicates
+    visit_total = sum(count for _, count in kept.visits)
     currencies = {r.currency for r in orders.values()}
     currency = currencies.pop() if len(currencies) == 1 else None
     revenue = sum(r.revenue for r in orders.values()) if currency or not orders else None

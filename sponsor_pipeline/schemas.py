@@ -312,18 +312,6 @@ AUDIENCE_PROFILES = pa.DataFrameSchema(
     name="audience_profiles",
 )
 
-IO_RESPONSES = pa.DataFrameSchema(
-    {
-        "tenant_id": _id(pattern=SLUG),
-        "io_id": _id(),
-        "day": _date(),
-        "promo_redemptions": _count(),
-        "vanity_visits": _count(),
-    },
-    coerce=True,
-    name="io_responses",
-)
-
 # --- Advertiser responses (promo-code redemptions, vanity-URL visits) -------------------------
 # Rows parsed from the advertiser's exports (sponsor_pipeline/responses.py); ``io_id`` is left empty
 # and resolved from the code or URL in the warehouse (warehouse/targets.py).

@@ -58,6 +58,11 @@ DEFAULT_PACING_MODE: str = "even"
 FRONT_LOADED_BOOST: float = 1.25
 FRONT_LOADED_UNTIL_SHARE: float = 0.5
 
+# Below this pacing ratio an under-pacing IO is critical rather than a warning: at 70 % of its plan
+# to date, catching up would need every remaining day at well over its planned rate (ops alerts and
+# the under_pacing verification flag share it).
+CRITICAL_PACING_RATIO: float = 0.7
+
 # --- Attribution -----------------------------------------------------------------------------------
 # Days after flight end during which a promo-code redemption or a vanity-URL visit still counts for
 # the IO, unless the campaign says otherwise (``campaigns.attribution_window_days``).
@@ -68,6 +73,33 @@ REDEMPTION_SOURCES: tuple[str, ...] = ("shopify", "generic")
 VISIT_SOURCES: tuple[str, ...] = ("plausible", "ga4", "generic")
 # The currency of IO CPMs and spend (schemas.py: cpm is USD per 1,000 impressions).
 SPEND_CURRENCY: str = "USD"
+
+# --- Verification flags ------------------------------------------------------------------------------
+# What a sponsor would question about an IO (``io_verification_flags.flag``); each rule, its
+# threshold and its evidence are in verification.py.
+VERIFICATION_FLAGS: tuple[str, ...] = (
+    "under_delivered",
+    "under_pacing",
+    "missing_promo_code",
+    "unused_promo_code",
+    "no_vanity_traffic",
+    "audience_outside_targets",
+    "brand_safety_conflict",
+    "delivery_after_flight",
+)
+VERIFICATION_SEVERITIES: tuple[str, ...] = ("warning", "critical")
+# A finished IO that delivered less than its booking owes a make-good (pacing.py); below this share of
+# the booking the shortfall is critical — the same 90 % floor as UNDER_PACING_RATIO.
+UNDER_DELIVERY_CRITICAL_RATIO: float = 0.9
+# Flight days after which a promo code without one redemption, or a vanity URL without one visit, is
+# flagged (settings: SPONSOR_RESPONSE_GRACE_DAYS). Two weeks: an episode earns most of its downloads
+# in its first 7 days (the IAB 7-day download window episodes are compared on), and listeners act on
+# the ad some days after hearing it.
+RESPONSE_GRACE_DAYS: int = 14
+# Share of a show's listeners (country dimension of audience_profiles, each source normalised then
+# averaged, as the geo_overlap match signal does) that must be in the campaign's target countries;
+# below it the IO is audience_outside_targets, critical when none is.
+AUDIENCE_IN_TARGETS_MIN_SHARE: float = 0.5
 
 # --- Brand safety (GARM) -------------------------------------------------------------------------
 # Twelve categories: (column name in show_brand_safety / campaign_brand_safety, GARM's label).

@@ -52,6 +52,8 @@ BUSINESS_TABLES = (
     # 0015_performance_windows
     "episode_download_windows",
     "episode_performance",
+    # 0016_verification_flags
+    "io_verification_flags",
     # 0017_campaign_reports
     "campaign_reports",
 )

@@ -81,8 +81,8 @@ def test_sample_response_exports_load_and_attribute(reference, postgres):
             "SELECT 'redemptions', count(*) FROM promo_redemptions UNION ALL SELECT 'visits', sum(visits) FROM vanity_visits"
         ).fetchall()
     )
-    # every redemption and visit of the sample IOs with a code / URL in io_responses.csv, for the
-    # advertisers with exports (scripts/generate_response_samples.py)
+    # every redemption and visit of the response plan of the sample IOs with a code / URL
+    # (scripts/generate_response_samples.py)
     assert loaded == {"redemptions": 156, "visits": 446}
     quarantined = reference.execute(
         "SELECT DISTINCT reason FROM quarantined_rows q JOIN etl_imports i USING (import_id) "
@@ -105,3 +105,57 @@ def test_landing_sensor_routes_response_files_and_its_run_config_imports_them(re
     assert [(asset, kind) for asset, kind, _ in found] == [("promo_redemptions", "csv")]
     _materialize([promo_redemptions], postgres, run_config("promo_redemptions", found[0][2], tmp_path))
     assert reference.execute("SELECT count(*) FROM promo_redemptions").fetchone()[0] == 2
+
+
+def test_io_responses_are_the_attributed_responses_and_move_historical_lift(reference, postgres):
+    from sponsor_pipeline.defs.deals_io.responses import io_responses
+    from sponsor_pipeline.defs.matchmaking.assets import match_scores
+    from sponsor_pipeline.defs.matchmaking.resources import MatchWeightsResource
+    from sponsor_pipeline.warehouse import imports
+    from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
+    from sponsor_pipeline.warehouse.targets import LISTENER_METRICS
+
+    imports.import_csv(reference, PROJECT_ROOT / "samples" / "metrics_daily.csv", LISTENER_METRICS)
+    reference.commit()
+    refresh_metrics_daily(reference)
+    _materialize([promo_redemptions, vanity_visits, io_delivery, io_attribution, io_responses], postgres)
+    # per IO, the days of io_responses add up to what io_attribution counted in the window
+    mismatched = reference.execute(
+        "SELECT a.io_id FROM io_attribution a LEFT JOIN (SELECT tenant_id, io_id, sum(promo_redemptions) AS p, "
+        "sum(vanity_visits) AS v FROM io_responses GROUP BY 1, 2) r USING (tenant_id, io_id) "
+        "WHERE coalesce(r.p, 0) <> a.conversions OR coalesce(r.v, 0) <> a.vanity_visits"
+    ).fetchall()
+    assert mismatched == []
+    # the sample exports are the plan of generate_matchmaking_samples.response_plan: 156 orders (the
+    # refunded, code-less and store-wide orders left out) and 446 visits on 12 completed IOs, all in
+    # their windows
+    totals = reference.execute(
+        "SELECT count(DISTINCT io_id), sum(promo_redemptions), sum(vanity_visits) FROM io_responses"
+    ).fetchone()
+    assert totals == (12, 156, 446)
+
+    def lifts() -> dict[tuple[str, str], tuple[float, float]]:
+        result = dg.materialize(
+            [match_scores],
+            resources={"postgres": postgres, "match_weights": MatchWeightsResource()},
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        assert result.success
+        return {
+            (c, s): (float(lift), float(score))
+            for c, s, lift, score in reference.execute(
+                "SELECT campaign_id, show_id, historical_lift, score FROM matches"
+            ).fetchall()
+        }
+
+    with_responses = lifts()
+    # without the exports, io_responses is empty and history falls back to delivered ÷ booked
+    reference.execute("DELETE FROM promo_redemptions")
+    reference.execute("DELETE FROM vanity_visits")
+    reference.commit()
+    _materialize([io_responses], postgres)
+    assert reference.execute("SELECT count(*) FROM io_responses").fetchone()[0] == 0
+    without = lifts()
+    moved = {k for k in with_responses if with_responses[k] != without[k]}
+    assert moved, "the attributed responses changed no historical lift"
+    assert any(with_responses[k][1] != without[k][1] for k in moved)  # ... and the lift moves scores

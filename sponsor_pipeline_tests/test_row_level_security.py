@@ -7,6 +7,7 @@ import pytest
 
 from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, creator_dashboard, ops_dashboard
 from sponsor_pipeline.defs.deals_io.io_documents import io_documents
+from sponsor_pipeline.defs.deals_io.verification import io_verification_flags
 from sponsor_pipeline.resources.settings import settings_from_env
 from sponsor_pipeline.warehouse import imports
 from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
@@ -68,9 +69,10 @@ def load_two_tenants(reference: psycopg.Connection, postgres, tmp_path) -> psyco
     )
     reference.commit()
     refresh_metrics_daily(reference)
-    # 0007_dashboards: the dashboard tables and the IO documents register, filled by their assets
+    # 0007_dashboards: the dashboard tables and the IO documents register, filled by their assets;
+    # 0016: the verification flags (completed IOs with nothing delivered are under-delivered)
     result = dg.materialize(
-        [creator_dashboard, advertiser_dashboard, ops_dashboard, io_documents],
+        [io_verification_flags, creator_dashboard, advertiser_dashboard, ops_dashboard, io_documents],
         resources={"postgres": postgres, "settings": settings_from_env()},
         run_config={
             "ops": {

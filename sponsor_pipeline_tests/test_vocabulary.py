@@ -51,6 +51,8 @@ def allowed_values(conn: psycopg.Connection, table: str, marker: str) -> list[st
         ("show_topics", "source = ANY", vocabulary.SHOW_TOPIC_SOURCES),
         ("show_brand_safety", "<@", vocabulary.GARM_RISK_LEVELS),
         ("campaign_brand_safety", "<@", vocabulary.ACCEPTABLE_RISK_LEVELS),
+        ("io_verification_flags", "flag = ANY", vocabulary.VERIFICATION_FLAGS),
+        ("io_verification_flags", "severity = ANY", vocabulary.VERIFICATION_SEVERITIES),
     ],
 )
 def test_check_constraints_allow_exactly_the_vocabulary(conn, table, marker, values):

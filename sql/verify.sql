@@ -89,6 +89,9 @@ WITH required (kind, name, detail) AS (
     -- 0015_performance_windows
     ('table', 'episode_download_windows', NULL), ('rls', 'episode_download_windows', NULL),
     ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL),
+    -- 0016_verification_flags
+    ('table', 'io_verification_flags', NULL), ('rls', 'io_verification_flags', NULL),
+    ('column', 'verification_flags', 'advertiser_dashboard'),
     -- 0017_campaign_reports
     ('table', 'campaign_reports', NULL), ('rls', 'campaign_reports', NULL)
 )

@@ -15,7 +15,12 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from sponsor_pipeline.vocabulary import CLOSED_IO_STATUSES, RUNNING_IO_STATUSES, UNDER_PACING_RATIO
+from sponsor_pipeline.vocabulary import (
+    CLOSED_IO_STATUSES,
+    CRITICAL_PACING_RATIO,
+    RUNNING_IO_STATUSES,
+    UNDER_PACING_RATIO,
+)
 
 ALERT_COLUMNS = ["tenant_id", "alert_type", "severity", "entity_type", "entity_id", "metric", "detail", "as_of"]
 
@@ -51,7 +56,7 @@ class OpsThresholds:
     """
 
     under_pacing_ratio: float = UNDER_PACING_RATIO
-    critical_pacing_ratio: float = 0.7
+    critical_pacing_ratio: float = CRITICAL_PACING_RATIO
     flight_ending_days: int = 7
     import_lookback_days: int = 7
     sensor_lag_seconds: int = 300

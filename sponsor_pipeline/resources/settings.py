@@ -20,6 +20,7 @@ takes the default below. The launchpad can override any field in the resource co
 | ``vanity_domain`` | ``SPONSOR_VANITY_DOMAIN`` | ``listen.example.com`` |
 | ``freshness_warn_days`` | ``SPONSOR_FRESHNESS_WARN_DAYS`` | 2: newest day of data older than this warns |
 | ``freshness_fail_days`` | ``SPONSOR_FRESHNESS_FAIL_DAYS`` | 7: older than this fails (ERROR) |
+| ``response_grace_days`` | ``SPONSOR_RESPONSE_GRACE_DAYS`` | 14 (``vocabulary.RESPONSE_GRACE_DAYS``): flight days before a promo code without orders or a vanity URL without visits is flagged |
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import dagster as dg
 
 from sponsor_pipeline.io_codes import DEFAULT_VANITY_DOMAIN
 from sponsor_pipeline.settings import PROJECT_ROOT
+from sponsor_pipeline.vocabulary import RESPONSE_GRACE_DAYS
 from sponsor_pipeline.warehouse.change_log import DEFAULT_BATCH_SIZE
 
 DEFAULT_IMPRESSION_SOURCES = "megaphone"  # the hosting platform of the sample network
@@ -49,8 +51,9 @@ ENVIRONMENT = {
     "vanity_domain": "SPONSOR_VANITY_DOMAIN",
     "freshness_warn_days": "SPONSOR_FRESHNESS_WARN_DAYS",
     "freshness_fail_days": "SPONSOR_FRESHNESS_FAIL_DAYS",
+    "response_grace_days": "SPONSOR_RESPONSE_GRACE_DAYS",
 }
-_INTEGERS = {"sensor_batch_size", "freshness_warn_days", "freshness_fail_days"}
+_INTEGERS = {"sensor_batch_size", "freshness_warn_days", "freshness_fail_days", "response_grace_days"}
 
 
 def _folder(value: str | None, default: Path) -> Path:
@@ -76,6 +79,7 @@ class PipelineSettings(dg.ConfigurableResource):
     vanity_domain: str = DEFAULT_VANITY_DOMAIN
     freshness_warn_days: int = 2  # data-time freshness checks: days behind today before a warning
     freshness_fail_days: int = 7  # ... and before an ERROR
+    response_grace_days: int = RESPONSE_GRACE_DAYS  # verification flags: unused promo code / no vanity traffic
 
     def state(self) -> Path:
         """Folder of the embedded PostgreSQL, Dagster's home and generated files."""
@@ -123,6 +127,18 @@ class PipelineSettings(dg.ConfigurableResource):
         """metrics_daily sources whose downloads count as delivered impressions (never empty)."""
         sources = [s.strip() for s in self.impression_sources.split(",") if s.strip()]
         return sources or [DEFAULT_IMPRESSION_SOURCES]
+
+    def verification_grace_days(self) -> int:
+        """Flight days before an unused promo code or a vanity URL without visits is flagged.
+
+        Raises:
+            ValueError: a negative value, naming the variable.
+        """
+        if self.response_grace_days < 0:
+            raise ValueError(
+                f"response_grace_days (SPONSOR_RESPONSE_GRACE_DAYS) must be >= 0, got {self.response_grace_days}"
+            )
+        return self.response_grace_days
 
     def vanity_host(self) -> str:
         """The vanity-URL domain without scheme slashes or surrounding blanks."""

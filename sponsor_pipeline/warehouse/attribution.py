@@ -1,4 +1,5 @@
-"""Owns the SQL of ``io_attribution``: each IO's redemptions, visits and delivery read, the table written.
+"""Owns the SQL of ``io_attribution`` and ``io_responses``: each IO's redemptions, visits and delivery
+read, the tables written.
 
 No Dagster here; the attribution math is :mod:`sponsor_pipeline.attribution`.
 """
@@ -11,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from sponsor_pipeline.attribution import Redemption, attribute_io
+from sponsor_pipeline.attribution import Redemption, attribute_io, daily_responses
 
 # Every IO with its delivery (0 before io_delivery has a row) and its campaign's window override.
 IOS = """
@@ -56,8 +57,10 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def attribution_rows(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """One dict per IO with the ``io_attribution`` columns (figures from :func:`attribute_io`)."""
+def _responses(
+    conn: psycopg.Connection,
+) -> tuple[list[dict[str, Any]], dict[tuple[str, str], list[Redemption]], dict[tuple[str, str], list[tuple[Any, int]]]]:
+    """(IOs, redemptions per (tenant, IO), (day, visits) per (tenant, IO)) as the tables hold them."""
     redemptions: dict[tuple[str, str], list[Redemption]] = defaultdict(list)
     visits: dict[tuple[str, str], list[tuple[Any, int]]] = defaultdict(list)
     with conn.cursor(row_factory=dict_row) as cur:
@@ -68,6 +71,12 @@ def attribution_rows(conn: psycopg.Connection) -> list[dict[str, Any]]:
             )
         for v in cur.execute(VISITS).fetchall():
             visits[(v["tenant_id"], v["io_id"])].append((v["day"], v["visits"]))
+    return ios, redemptions, visits
+
+
+def attribution_rows(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """One dict per IO with the ``io_attribution`` columns (figures from :func:`attribute_io`)."""
+    ios, redemptions, visits = _responses(conn)
     out = []
     for io in ios:
         key = (io["tenant_id"], io["io_id"])
@@ -112,6 +121,42 @@ def replace_io_attribution(conn: psycopg.Connection, rows: list[dict[str, Any]])
     with conn.cursor() as cur, cur.copy(COPY_IN) as copy:
         for row in rows:
             copy.write_row([row[c] for c in COLUMNS])
+    conn.commit()
+
+
+RESPONSE_COLUMNS = ("tenant_id", "io_id", "day", "promo_redemptions", "vanity_visits")
+REPLACE_RESPONSES = "DELETE FROM io_responses"
+COPY_RESPONSES = "COPY io_responses ({}) FROM STDIN".format(", ".join(RESPONSE_COLUMNS))
+
+
+def response_rows(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """One dict per (IO, day) with an attributed response: the ``io_responses`` columns, from
+    :func:`daily_responses` (the redemptions and visits io_attribution counts, per day)."""
+    ios, redemptions, visits = _responses(conn)
+    out = []
+    for io in ios:
+        key = (io["tenant_id"], io["io_id"])
+        if key not in redemptions and key not in visits:
+            continue
+        for day, promo, vanity in daily_responses(
+            flight_start=io["flight_start"],
+            flight_end=io["flight_end"],
+            window_days=io["attribution_window_days"],
+            redemptions=redemptions.get(key, []),
+            visits=visits.get(key, []),
+        ):
+            out.append(
+                {"tenant_id": key[0], "io_id": key[1], "day": day, "promo_redemptions": promo, "vanity_visits": vanity}
+            )
+    return out
+
+
+def replace_io_responses(conn: psycopg.Connection, rows: list[dict[str, Any]]) -> None:
+    """Replace the whole ``io_responses`` table with ``rows`` and commit (readers see the old or the new set)."""
+    conn.execute(REPLACE_RESPONSES)
+    with conn.cursor() as cur, cur.copy(COPY_RESPONSES) as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in RESPONSE_COLUMNS])
     conn.commit()
 
 

@@ -320,23 +320,6 @@ def _known_campaign() -> RefCheck:
     )
 
 
-IO_RESPONSES = Target(
-    "io_responses",
-    schemas.IO_RESPONSES,
-    ("tenant_id", "io_id", "day"),
-    "(tenant_id, io_id, day)",
-    checks=(
-        UNKNOWN_TENANT,
-        RefCheck(
-            "io_id",
-            "unknown io_id for this tenant",
-            _exists("io_bookings", "x.io_id = s.io_id"),
-            ("tenant_id", "io_id"),
-        ),
-    ),
-    touch_updated_at=False,
-)
-
 SHOW_TOPICS = Target(
     "show_topics",
     schemas.SHOW_TOPICS,
@@ -375,7 +358,6 @@ MATCHMAKING_FILES: tuple[tuple[str, Target], ...] = (
     ("show_brand_safety.csv", SHOW_BRAND_SAFETY),
     ("campaign_brand_safety.csv", CAMPAIGN_BRAND_SAFETY),
     ("campaign_targets.csv", CAMPAIGN_TARGETS),
-    ("io_responses.csv", IO_RESPONSES),
 )
 REFERENCE_FILES = REFERENCE_FILES + MATCHMAKING_FILES
 

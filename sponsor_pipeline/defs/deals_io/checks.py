@@ -1,9 +1,11 @@
-"""Owns the deals and IO domain's asset checks: io_delivery covers every IO exactly once."""
+"""Owns the deals and IO domain's asset checks: io_delivery covers every IO exactly once; every
+verification flag carries its evidence and is current."""
 
 import dagster as dg
 
 from sponsor_pipeline.defs.automation import CHECK_AUTOMATION
 from sponsor_pipeline.resources import PostgresResource
+from sponsor_pipeline.warehouse import verification
 
 SAMPLE = 10
 # Named statement: IOs without an io_delivery row ('missing') and io_delivery rows without an IO ('extra').
@@ -34,5 +36,26 @@ def io_delivery_covers_every_io(postgres: PostgresResource) -> dg.AssetCheckResu
             "rows_without_io": len(extra),
             "sample_ios_without_row": dg.MetadataValue.json(missing[:SAMPLE]),
             "sample_rows_without_io": dg.MetadataValue.json(extra[:SAMPLE]),
+        },
+    )
+
+
+@dg.asset_check(
+    asset="io_verification_flags",
+    description=(
+        "Every io_verification_flags row carries the evidence keys of its flag "
+        "(sponsor_pipeline/verification.py EVIDENCE_KEYS) and was judged on its IO's io_delivery as-of day."
+    ),
+)
+def io_verification_flags_have_evidence(postgres: PostgresResource) -> dg.AssetCheckResult:
+    with postgres.connect() as conn:
+        problems = verification.evidence_problems(conn)
+        rows = conn.execute("SELECT count(*) FROM io_verification_flags").fetchone()
+    return dg.AssetCheckResult(
+        passed=not problems,
+        metadata={
+            "flags": rows[0] if rows else 0,
+            "problems": len(problems),
+            "sample_problems": dg.MetadataValue.json(problems[:SAMPLE]),
         },
     )

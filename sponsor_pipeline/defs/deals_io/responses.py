@@ -1,5 +1,6 @@
-"""Owns the outcome assets of IOs: ``promo_redemptions`` and ``vanity_visits`` (the advertiser's exports)
-and ``io_attribution`` (conversions, revenue, CPA, ROAS per IO after io_delivery)."""
+"""Owns the outcome assets of IOs: ``promo_redemptions`` and ``vanity_visits`` (the advertiser's exports),
+``io_attribution`` (conversions, revenue, CPA, ROAS per IO after io_delivery) and ``io_responses`` (the
+attributed responses per IO and day, which historical lift reads)."""
 
 from pathlib import Path
 
@@ -146,6 +147,40 @@ def io_attribution(context: dg.AssetExecutionContext, postgres: PostgresResource
             "conversions": dg.MetadataValue.int(sum(r["conversions"] for r in rows)),
             "vanity_visits": dg.MetadataValue.int(sum(r["vanity_visits"] for r in rows)),
             "campaigns": dg.MetadataValue.md("\n".join(preview)),
+            **catalogue,
+        }
+    )
+
+
+@dg.asset(
+    name="io_responses",
+    group_name="deals_io",
+    owners=["team:sponsorships"],
+    kinds={"postgres"},
+    deps=["promo_redemptions", "vanity_visits", "io_bookings", "campaigns"],
+    metadata=table_metadata.table_spec_metadata("io_responses"),
+    description=(
+        "Direct response per IO and day, derived from the attributed responses: distinct orders with "
+        "the IO's promo code and visits to its vanity URL inside its attribution window (the ones "
+        "io_attribution counts), on the day they happened. The historical_lift signal of match_scores "
+        "reads it (responses per 1,000 delivered impressions). Rules: sponsor_pipeline/attribution.py."
+    ),
+)
+def io_responses(context: dg.AssetExecutionContext, postgres: PostgresResource) -> dg.MaterializeResult:
+    with postgres.connect() as conn:
+        rows = attribution.response_rows(conn)
+        attribution.replace_io_responses(conn, rows)
+        catalogue = table_metadata.materialization_metadata(conn, "io_responses")
+    promo = sum(r["promo_redemptions"] for r in rows)
+    visits = sum(r["vanity_visits"] for r in rows)
+    ios = len({(r["tenant_id"], r["io_id"]) for r in rows})
+    context.log.info(f"io_responses: {len(rows)} IO-days on {ios} IOs, {promo} redemptions, {visits} visits")
+    return dg.MaterializeResult(
+        metadata={
+            "rows": dg.MetadataValue.int(len(rows)),
+            "ios": dg.MetadataValue.int(ios),
+            "promo_redemptions": dg.MetadataValue.int(promo),
+            "vanity_visits": dg.MetadataValue.int(visits),
             **catalogue,
         }
     )

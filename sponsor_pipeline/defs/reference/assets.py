@@ -25,7 +25,6 @@ DESCRIPTIONS = {
     "show_brand_safety": "Risk level (floor/high/medium/low/none) of each show in each of the 12 GARM categories.",
     "campaign_brand_safety": "Highest GARM risk level each campaign accepts per category; explicit exclusion.",
     "campaign_targets": "Campaign targeting: countries, age bands, genders (with weights) and IAB topic ids.",
-    "io_responses": "Direct response per IO and day: promo-code redemptions and vanity-URL visits.",
 }
 
 
@@ -35,7 +34,7 @@ class ReferenceConfig(dg.Config):
 
 
 def reference_targets(flags: Flags) -> list[tuple[str, Target]]:
-    io_tables = ("io_bookings", "io_responses")
+    io_tables = ("io_bookings",)
     return [(name, t) for name, t in REFERENCE_FILES if flags.io_bookings or t.table not in io_tables]
 
 
@@ -52,7 +51,6 @@ def _deps(table: str, tables: list[str]) -> list[str]:
         "show_brand_safety": ["shows"],
         "campaign_brand_safety": ["campaigns"],
         "campaign_targets": ["campaigns"],
-        "io_responses": ["io_bookings"],
     }
     return [p for p in parents.get(table, []) if p in tables]
 

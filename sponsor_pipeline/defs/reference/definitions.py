@@ -1,6 +1,6 @@
 """Owns the reference domain's Definitions: one multi-asset upserting the reference CSVs.
 
-The IO tables (io_bookings, io_responses) are left out when ``ENABLE_IO_BOOKINGS`` is false.
+The IO table (io_bookings) is left out when ``ENABLE_IO_BOOKINGS`` is false.
 Uses the root's ``postgres`` and ``settings`` resources.
 """
 
