@@ -20,6 +20,7 @@ from sponsor_pipeline.defs.deals_io.campaign_reports import (
     report_paths,
 )
 from sponsor_pipeline.defs.deals_io.responses import io_attribution, promo_redemptions, vanity_visits
+from sponsor_pipeline.defs.deals_io.verification import io_verification_flags
 from sponsor_pipeline.resources.settings import settings_from_env
 from sponsor_pipeline.warehouse import attribution, delivery, imports
 from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
@@ -56,8 +57,8 @@ def _text(path: Path) -> str:
 
 @pytest.fixture
 def measured(reference: psycopg.Connection, postgres) -> psycopg.Connection:
-    """Samples with metrics, responses, io_delivery and io_attribution materialized; two IOs of the
-    reported campaign given their own pacing modes."""
+    """Samples with metrics, responses, io_delivery, io_attribution and io_verification_flags
+    materialized; two IOs of the reported campaign given their own pacing modes."""
     imports.import_csv(reference, SAMPLES / "metrics_daily.csv", LISTENER_METRICS)
     refresh_metrics_daily(reference)
     reference.execute("UPDATE io_bookings SET pacing_mode = 'front_loaded' WHERE io_id = 'nw-io-003'")
@@ -65,7 +66,7 @@ def measured(reference: psycopg.Connection, postgres) -> psycopg.Connection:
         "UPDATE io_bookings SET pacing_mode = 'daily_goal', daily_goal_impressions = 1500 WHERE io_id = 'nw-io-004'"
     )
     reference.commit()
-    _materialize([promo_redemptions, vanity_visits, io_delivery, io_attribution], postgres)
+    _materialize([promo_redemptions, vanity_visits, io_delivery, io_attribution, io_verification_flags], postgres)
     return reference
 
 
@@ -181,6 +182,26 @@ def test_one_pdf_and_csv_per_campaign_with_the_warehouse_figures(measured, postg
         ).fetchone()[0]
         assert f"{value:,.2f}" in text
 
+    # verification flags: the CSV lists each IO's flags, the PDF each flag with severity and rule
+    flags = measured.execute(
+        "SELECT f.io_id, f.flag, f.severity, f.rule FROM io_verification_flags f JOIN io_bookings b "
+        "USING (tenant_id, io_id) WHERE b.campaign_id = %s ORDER BY f.io_id, f.flag",
+        (CAMPAIGN,),
+    ).fetchall()
+    assert any(flag == "under_delivered" for _, flag, _, _ in flags), "nw-io-003 under-delivered"
+    for io_id, *_ in ios:
+        expected = {flag for i, flag, _, _ in flags if i == io_id}
+        assert campaign_report.parse_flags_cell(rows[io_id]["verification_flags"]) == expected
+    critical = sum(severity == "critical" for _, _, severity, _ in flags)
+    counted = f"{len(flags)} flag{'s' * (len(flags) != 1)} ({critical} critical)"
+    assert rows[campaign_report.TOTAL_ROW_ID]["verification_flags"] == counted
+    squeezed = " ".join(text.split())
+    assert "Verification flags" in text and counted in squeezed
+    for io_id, flag, severity, rule in flags:
+        label = flag.replace("_", " ").capitalize()
+        assert label in squeezed and severity in squeezed, (io_id, flag)
+        assert " ".join(rule.split())[:40] in squeezed, rule
+
     # the pages rasterize (pdfium) and carry ink: charts drawn, not blank pages
     document = pdfium.PdfDocument(str(pdf_path))
     assert len(document) >= 3
@@ -247,6 +268,19 @@ def test_report_check_passes_then_catches_a_report_older_than_its_figures(measur
     report_paths(tmp_path, "harbor-pods", "hp-cmp-001")[0].unlink()
     missing = campaign_reports_match_warehouse(postgres)
     assert not missing.passed and missing.metadata["missing_files"].value == 1
+
+    _reports(postgres, tmp_path)
+    assert campaign_reports_match_warehouse(postgres).passed
+    # a flag cleared after the report was generated: the report still shows it
+    (io_id, flag) = measured.execute(
+        "SELECT io_id, flag FROM io_verification_flags WHERE tenant_id = %s ORDER BY io_id, flag LIMIT 1", (TENANT,)
+    ).fetchone()
+    measured.execute("DELETE FROM io_verification_flags WHERE io_id = %s AND flag = %s", (io_id, flag))
+    measured.commit()
+    cleared = campaign_reports_match_warehouse(postgres)
+    assert not cleared.passed
+    assert any(f"/{io_id}: verification_flags" in s for s in cleared.metadata["sample_stale_figures"].value)
+    _reports(postgres, tmp_path)
 
     measured.execute("DELETE FROM campaign_reports WHERE campaign_id = 'hp-cmp-001'")
     measured.commit()

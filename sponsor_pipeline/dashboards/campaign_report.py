@@ -15,6 +15,10 @@ What a report states, per campaign and per insertion order (IO), and where each 
   per 1,000 delivered impressions, spend (billable impressions × CPM / 1,000, in
   ``vocabulary.SPEND_CURRENCY``), CPA = spend / conversions and ROAS = revenue / spend (only when
   revenue is in the spend currency; no exchange rates are applied).
+* **Verification flags** (``io_verification_flags``, rules in :mod:`sponsor_pipeline.verification`):
+  what a sponsor would question about each IO (under-delivery, under-pacing, a missing or unused promo
+  code, no vanity-URL traffic, audience outside the target countries, a brand-safety conflict,
+  delivery after the flight), each with its severity, its rule and the figures behind it.
 * **Campaign totals**: sums over the IOs; CPA and ROAS of the sums (not the mean of the IOs' ratios),
   as :func:`sponsor_pipeline.warehouse.attribution.campaign_totals` computes them.
 * **Charts**: each IO's delivered-to-date against its own expected-to-date curve, and daily downloads
@@ -32,6 +36,7 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pandas as pd
@@ -111,6 +116,23 @@ class ReportIo:
 
 
 @dataclass(frozen=True)
+class ReportFlag:
+    """One verification flag of an IO: ``severity`` warning or critical; ``evidence`` the figures that
+    raised it (JSON object, as stored)."""
+
+    io_id: str
+    flag: str
+    severity: str
+    rule: str
+    evidence: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """``under_delivered`` → ``Under delivered``."""
+        return self.flag.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
 class CampaignReport:
     """Everything one campaign report prints.
 
@@ -128,6 +150,10 @@ class CampaignReport:
     ios: tuple[ReportIo, ...]
     daily_delivered: tuple[tuple[str, date, int], ...] = field(default=())
     show_downloads: tuple[tuple[str, date, int], ...] = field(default=())
+    flags: tuple[ReportFlag, ...] = field(default=())  # critical first, then by IO and flag
+
+    def flags_of(self, io_id: str) -> list[ReportFlag]:
+        return [f for f in self.flags if f.io_id == io_id]
 
     @property
     def flight_start(self) -> date:
@@ -258,8 +284,19 @@ CSV_COLUMNS = (
     "responses_per_1000",
     "attribution_window_start",
     "attribution_window_end",
+    "verification_flags",
 )
 TOTAL_ROW_ID = "TOTAL"
+
+
+def flags_cell(flags: list[ReportFlag]) -> str:
+    """``under_delivered (critical); unused_promo_code (warning)`` (the CSV's verification_flags cell)."""
+    return "; ".join(f"{f.flag} ({f.severity})" for f in flags)
+
+
+def parse_flags_cell(cell: str) -> set[str]:
+    """The flag names of a :func:`flags_cell` value."""
+    return {part.split(" (", 1)[0].strip() for part in cell.split(";") if part.strip()}
 
 
 def _num(value: float | None, digits: int) -> str:
@@ -308,6 +345,7 @@ def csv_text(report: CampaignReport) -> str:
                 _num(i.responses_per_1000, 4),
                 i.window_start.isoformat() if i.window_start else "",
                 i.window_end.isoformat() if i.window_end else "",
+                flags_cell(report.flags_of(i.io_id)),
             ]
         )
     t = totals(report)
@@ -342,9 +380,18 @@ def csv_text(report: CampaignReport) -> str:
             _num(t.responses_per_1000, 4),
             "",
             "",
+            _flag_count(report),
         ]
     )
     return out.getvalue()
+
+
+def _flag_count(report: CampaignReport) -> str:
+    """``3 flags (1 critical)`` / ``none``."""
+    if not report.flags:
+        return "none"
+    critical = sum(f.severity == "critical" for f in report.flags)
+    return f"{len(report.flags)} flag{'s' * (len(report.flags) != 1)} ({critical} critical)"
 
 
 # --- charts ------------------------------------------------------------------------------------------
@@ -431,7 +478,7 @@ def _chart(png: bytes, max_height: float) -> Image:
     return image
 
 
-def _summary(t: Totals) -> Table:
+def _summary(report: CampaignReport, t: Totals) -> Table:
     revenue_currency = t.revenue_currency or SPEND_CURRENCY
     pairs = [
         ("Booked impressions", count(t.booked_impressions)),
@@ -450,6 +497,8 @@ def _summary(t: Totals) -> Table:
         ("ROAS (revenue / spend)", ratio(t.roas)),
         ("Vanity-URL visits", count(t.vanity_visits)),
         ("Responses per 1,000 impressions", ratio(t.responses_per_1000)),
+        ("Verification flags", _flag_count(report)),
+        ("IOs flagged", f"{len({f.io_id for f in report.flags})} of {len(report.ios)}"),
     ]
     cells = []
     for k in range(0, len(pairs), 2):
@@ -614,6 +663,62 @@ def _make_goods(report: CampaignReport, styles) -> list:
     ]
 
 
+def _value(value: Any) -> str:
+    """An evidence value as text: counts with thousands separators, ratios to 4 significant digits,
+    objects as ``key value`` pairs, lists joined."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, dict) and {"category", "show_risk", "accepted"} <= set(value):
+        return f"{value['category']}: show {value['show_risk']}, accepted {value['accepted']}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value)
+    return str(value)
+
+
+def evidence_text(evidence: dict[str, Any]) -> str:
+    """A flag's evidence as one line: ``key: value; ...`` (underscores read as spaces)."""
+    return "; ".join(f"{k.replace('_', ' ')}: {_value(v)}" for k, v in evidence.items())
+
+
+SEVERITY_COLORS = {"critical": colors.HexColor("#c0392b"), "warning": colors.HexColor("#b9770e")}
+
+
+def _flags(report: CampaignReport, styles) -> list:
+    if not report.flags:
+        return [Paragraph("No verification flags: every rule passed for this campaign's IOs.", styles["body"])]
+    header = ["IO", "Flag", "Severity", "Rule", "Evidence"]
+    rows = [
+        [
+            f.io_id,
+            Paragraph(escape(f.label), styles["cell"]),
+            f.severity,
+            Paragraph(escape(f.rule), styles["cell"]),
+            Paragraph(escape(evidence_text(f.evidence)), styles["cell"]),
+        ]
+        for f in report.flags
+    ]
+    extra = [("ALIGN", (1, 1), (-1, -1), "LEFT"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    extra += [
+        ("TEXTCOLOR", (2, n), (2, n), SEVERITY_COLORS.get(f.severity, colors.black))
+        for n, f in enumerate(report.flags, start=1)
+    ]
+    extra += [("FONTNAME", (2, 1), (2, -1), "Helvetica-Bold")]
+    return [
+        _table(header, rows, [0.08, 0.13, 0.07, 0.36, 0.36], styles, extra),
+        Spacer(1, 4),
+        Paragraph(
+            "Each flag is raised by the rule shown, from the figures shown; critical flags are listed first.",
+            styles["note"],
+        ),
+    ]
+
+
 NOTES = (
     (
         "Impressions are downloads of the booked episode (or of the whole show for run-of-show IOs) counted by "
@@ -684,7 +789,7 @@ def render_pdf(report: CampaignReport) -> bytes:
             styles["subtitle"],
         ),
         Spacer(1, 8),
-        _summary(t),
+        _summary(report, t),
         Paragraph("Delivery by insertion order", styles["h2"]),
         _delivery_table(report, t, styles),
     ]
@@ -716,6 +821,8 @@ def render_pdf(report: CampaignReport) -> bytes:
             ]
         ),
         KeepTogether([Paragraph("Make-goods owed", styles["h2"]), *_make_goods(report, styles)]),
+        Paragraph("Verification flags", styles["h2"]),
+        *_flags(report, styles),
         KeepTogether([Paragraph("Definitions", styles["h2"]), *[Paragraph(escape(n), styles["note"]) for n in NOTES]]),
     ]
     pdf.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from sponsor_pipeline.dashboards.campaign_report import CampaignReport, ReportIo
+from sponsor_pipeline.dashboards.campaign_report import CampaignReport, ReportFlag, ReportIo
 from sponsor_pipeline.vocabulary import COMMITTED_IO_STATUSES, SPEND_CURRENCY
 from sponsor_pipeline.warehouse import delivery
 
@@ -62,6 +62,12 @@ GROUP BY s.title, x.day
 ORDER BY s.title, x.day
 """
 
+# Verification flags of every IO, critical first (io_verification_flags, rules in verification.py).
+REPORT_FLAGS = """
+SELECT tenant_id, io_id, flag, severity, rule, evidence FROM io_verification_flags
+ORDER BY tenant_id, severity = 'critical' DESC, io_id, flag
+"""
+
 STORED = "SELECT tenant_id, campaign_id, fingerprint, pdf_path, csv_path FROM campaign_reports"
 
 UPSERT = """
@@ -87,12 +93,17 @@ _IO_FIELDS = tuple(ReportIo.__dataclass_fields__)
 
 
 def campaign_reports(conn: psycopg.Connection, *, sources: Sequence[str]) -> list[CampaignReport]:
-    """One :class:`CampaignReport` per campaign with a committed IO, with its daily delivery per IO and
-    daily downloads of its shows (``sources``: the metrics_daily sources counted as impressions)."""
+    """One :class:`CampaignReport` per campaign with a committed IO, with its daily delivery per IO, the
+    daily downloads of its shows (``sources``: the metrics_daily sources counted as impressions) and
+    its IOs' verification flags."""
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             REPORT_IOS, {"statuses": list(COMMITTED_IO_STATUSES), "spend_currency": SPEND_CURRENCY}
         ).fetchall()
+        flag_rows = cur.execute(REPORT_FLAGS).fetchall()
+    flags: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in flag_rows:
+        flags[f["tenant_id"]].append(f)
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         grouped[(row["tenant_id"], row["campaign_id"])].append(row)
@@ -130,6 +141,11 @@ def campaign_reports(conn: psycopg.Connection, *, sources: Sequence[str]) -> lis
                 ios=tuple(ReportIo(**{k: r[k] for k in _IO_FIELDS}) for r in ios),
                 daily_delivered=tuple(daily),
                 show_downloads=tuple(downloads),
+                flags=tuple(
+                    ReportFlag(f["io_id"], f["flag"], f["severity"], f["rule"], f["evidence"])
+                    for f in flags.get(tenant_id, [])
+                    if f["io_id"] in io_ids
+                ),
             )
         )
     return reports
@@ -177,6 +193,7 @@ LEFT JOIN io_attribution x ON x.tenant_id = b.tenant_id AND x.io_id = b.io_id
 WHERE b.status = ANY (%(statuses)s)
 ORDER BY b.tenant_id, b.campaign_id, b.io_id
 """
+FLAGS = "SELECT tenant_id, io_id, flag FROM io_verification_flags"
 REGISTER = "SELECT tenant_id, campaign_id, pdf_path, csv_path FROM campaign_reports ORDER BY tenant_id, campaign_id"
 
 
@@ -184,6 +201,14 @@ def warehouse_figures(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Per committed IO: booked, delivered, make-good, conversions, revenue, spend and visits now."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(WAREHOUSE_FIGURES, {"statuses": list(COMMITTED_IO_STATUSES)}).fetchall()
+
+
+def flag_names(conn: psycopg.Connection) -> dict[tuple[str, str], set[str]]:
+    """``{(tenant_id, io_id): {flag, ...}}`` of io_verification_flags now."""
+    out: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for tenant_id, io_id, flag in conn.execute(FLAGS).fetchall():
+        out[(tenant_id, io_id)].add(flag)
+    return out
 
 
 def register(conn: psycopg.Connection) -> list[tuple[str, str, str, str]]:

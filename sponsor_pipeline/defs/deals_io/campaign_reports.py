@@ -59,6 +59,7 @@ def _write(path: Path, data: bytes) -> None:
     deps=[
         "io_delivery",
         "io_attribution",
+        "io_verification_flags",
         "metrics_daily",
         "io_bookings",
         "campaigns",
@@ -72,7 +73,7 @@ def _write(path: Path, data: bytes) -> None:
         "One PDF report and one CSV of its tables per campaign, for the sales team to send the sponsor: "
         "booked vs delivered impressions per IO, pacing against each IO's own curve (chart), the booked "
         "shows' downloads trend, promo-code and vanity-URL results, conversions, revenue (its currency), "
-        "spend (USD), CPA, ROAS and make-goods owed. Generated again only when a report's figures change "
+        "spend (USD), CPA, ROAS, make-goods owed and each IO's verification flags with rule and evidence. Generated again only when a report's figures change "
         "(fingerprints in table campaign_reports). Definitions: sponsor_pipeline/dashboards/campaign_report.py."
     ),
 )
@@ -174,11 +175,12 @@ def report_mismatches(conn) -> dict[str, list[str]]:
     Returns ``missing_report`` (campaigns with a committed IO and no register row), ``missing_file``
     (a register row whose PDF or CSV is gone) and ``stale_figure`` (``tenant/campaign/io: column csv
     != warehouse`` for each CSV figure that differs from io_delivery / io_attribution now, and IOs
-    listed on one side only).
+    listed on one side only; an IO whose flags differ from io_verification_flags).
     """
     figures: dict[tuple[str, str], dict[str, dict]] = {}
     for row in register.warehouse_figures(conn):
         figures.setdefault((row["tenant_id"], row["campaign_id"]), {})[row["io_id"]] = row
+    flagged = register.flag_names(conn)
     out: dict[str, list[str]] = {"missing_report": [], "missing_file": [], "stale_figure": []}
     seen = set()
     for tenant_id, campaign_id, pdf_path, csv_path in register.register(conn):
@@ -201,6 +203,10 @@ def report_mismatches(conn) -> dict[str, list[str]]:
                     out["stale_figure"].append(
                         f"{name}/{io_id}: {column} {rows[io_id][column] or '–'} != {ios[io_id][source]}"
                     )
+            in_report = campaign_report.parse_flags_cell(rows[io_id]["verification_flags"])
+            now = flagged.get((tenant_id, io_id), set())
+            if in_report != now:
+                out["stale_figure"].append(f"{name}/{io_id}: verification_flags {sorted(in_report)} != {sorted(now)}")
     out["missing_report"] = [f"{t}/{c}" for t, c in sorted(set(figures) - seen)]
     return out
 
@@ -210,8 +216,8 @@ def report_mismatches(conn) -> dict[str, list[str]]:
     automation_condition=CHECK_AUTOMATION,
     description=(
         "Every campaign with a committed IO has a report whose PDF and CSV exist, and each IO's booked, "
-        "delivered, make-good, conversions, revenue, spend and visits in the CSV equal io_delivery and "
-        "io_attribution now (a report older than its figures fails)."
+        "delivered, make-good, conversions, revenue, spend, visits and verification flags in the CSV equal "
+        "io_delivery, io_attribution and io_verification_flags now (a report older than its figures fails)."
     ),
 )
 def campaign_reports_match_warehouse(postgres: PostgresResource) -> dg.AssetCheckResult:
