@@ -363,7 +363,7 @@ _OUTPUT_KEYS = {
     "downloads_trend_png": "downloads trend plot",
     "pacing_png": "pacing plot",
     "output_dir": "IO documents (PDF)",
-    "reports_dir": "campaign reports (PDF, CSV)",
+    "reports_dir": "campaign reports",
 }
 
 
