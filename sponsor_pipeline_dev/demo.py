@@ -37,15 +37,24 @@ def _heading(text: str) -> None:
     click.secho(f"\n== {text}", bold=True)
 
 
+REPORT_PATHS = "SELECT tenant_id, campaign_id, pdf_path FROM campaign_reports"
+
+
 def print_campaign_attribution(postgres: PostgresResource) -> None:
-    """Per campaign with responses: conversions, revenue, CPA and ROAS from io_attribution."""
+    """Per campaign with responses or a report: conversions, revenue, CPA and ROAS from io_attribution,
+    and the path of its campaign report (PDF) when campaign_reports generated one."""
     from sponsor_pipeline.warehouse import attribution
 
     with postgres.connect() as conn:
         if conn.execute("SELECT to_regclass('io_attribution') IS NULL").fetchone()[0]:
             return
-        rows = [r for r in attribution.campaign_totals(conn) if r["conversions"] or r["vanity_visits"]]
-    _heading("campaign attribution (promo codes and vanity URLs inside each IO's window)")
+        reports = {(t, c): p for t, c, p in conn.execute(REPORT_PATHS).fetchall()}
+        rows = [
+            r
+            for r in attribution.campaign_totals(conn)
+            if r["conversions"] or r["vanity_visits"] or (r["tenant_id"], r["campaign_id"]) in reports
+        ]
+    _heading("campaign attribution (promo codes and vanity URLs inside each IO's window) and reports")
     for r in rows:
         revenue = "–" if r["revenue"] is None else f"{r['revenue']:,.2f} {r['revenue_currency'] or r['spend_currency']}"
         cpa = "–" if r["cpa"] is None else f"{r['cpa']:,.2f} {r['spend_currency']}"
@@ -55,6 +64,8 @@ def print_campaign_attribution(postgres: PostgresResource) -> None:
             f"revenue {revenue:>13}  spend {r['spend']:>10,.2f} {r['spend_currency']}  CPA {cpa:>11}  ROAS {roas:>5}  "
             f"visits {r['vanity_visits']:>4}"
         )
+        report = reports.get((r["tenant_id"], r["campaign_id"]))
+        click.echo(f"  {'':<16} {'':<11} report: {report or 'not generated (campaign_reports did not run)'}")
 
 
 def print_verification_flags(postgres: PostgresResource, show: int = 8) -> None:
@@ -376,6 +387,7 @@ _OUTPUT_KEYS = {
     "downloads_trend_png": "downloads trend plot",
     "pacing_png": "pacing plot",
     "output_dir": "IO documents (PDF)",
+    "reports_dir": "campaign reports",
 }
 
 
@@ -390,7 +402,7 @@ def _materialized_metadata(result) -> dict[str, dict]:
 def ran_dashboards_or_documents(result) -> bool:
     """True when the run materialized a dashboard or the IO documents."""
     return bool(
-        {"creator_dashboard", "advertiser_dashboard", "ops_dashboard", "io_documents"}
+        {"creator_dashboard", "advertiser_dashboard", "ops_dashboard", "io_documents", "campaign_reports"}
         & set(_materialized_metadata(result))
     )
 
@@ -425,6 +437,12 @@ def print_dashboard_headlines(postgres: PostgresResource, result) -> None:
             critical = sum(c for _, _, c in counts)
             parts = ", ".join(f"{t} {n}" for t, n, _ in counts) or "none"
             click.echo(f"  ops         {total} alerts ({critical} critical): {parts}")
+    if "campaign_reports" in meta:
+        reports = meta["campaign_reports"]
+        click.echo(
+            f"  reports     {reports['reports']} campaign reports: {reports['generated']} generated, "
+            f"{reports['unchanged']} unchanged"
+        )
     if "io_documents" in meta:
         docs = meta["io_documents"]
         click.echo(

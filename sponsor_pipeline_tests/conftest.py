@@ -54,6 +54,8 @@ BUSINESS_TABLES = (
     "episode_performance",
     # 0016_verification_flags
     "io_verification_flags",
+    # 0017_campaign_reports
+    "campaign_reports",
 )
 
 
@@ -120,9 +122,11 @@ def reference(conn: psycopg.Connection) -> psycopg.Connection:
 # --- dashboards and IO documents: plots and PDFs go to a temporary folder, never the project's state ---
 @pytest.fixture(autouse=True, scope="session")
 def _dashboard_output_dirs(tmp_path_factory):
-    saved = {k: os.environ.get(k) for k in ("SPONSOR_PLOTS_DIR", "SPONSOR_IO_DOCUMENTS_DIR")}
+    names = ("SPONSOR_PLOTS_DIR", "SPONSOR_IO_DOCUMENTS_DIR", "SPONSOR_CAMPAIGN_REPORTS_DIR")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ["SPONSOR_PLOTS_DIR"] = str(tmp_path_factory.mktemp("plots"))
     os.environ["SPONSOR_IO_DOCUMENTS_DIR"] = str(tmp_path_factory.mktemp("io_documents"))
+    os.environ["SPONSOR_CAMPAIGN_REPORTS_DIR"] = str(tmp_path_factory.mktemp("campaign_reports"))
     yield
     for key, value in saved.items():
         if value is None:

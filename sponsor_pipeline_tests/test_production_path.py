@@ -132,6 +132,7 @@ def test_installed_wheel_runs_the_whole_graph_through_grpc_webserver_and_daemon(
         SPONSOR_EXPORTS_DIR=str(SAMPLES / "exports"),
         SPONSOR_PLOTS_DIR=str(tmp_path / "plots"),
         SPONSOR_IO_DOCUMENTS_DIR=str(tmp_path / "io_documents"),
+        SPONSOR_CAMPAIGN_REPORTS_DIR=str(tmp_path / "campaign_reports"),
         SPONSOR_PARTITION_LISTENER_METRICS="false",
         SPONSOR_EXECUTOR="in_process",
     )

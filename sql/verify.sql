@@ -91,7 +91,9 @@ WITH required (kind, name, detail) AS (
     ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL),
     -- 0016_verification_flags
     ('table', 'io_verification_flags', NULL), ('rls', 'io_verification_flags', NULL),
-    ('column', 'verification_flags', 'advertiser_dashboard')
+    ('column', 'verification_flags', 'advertiser_dashboard'),
+    -- 0017_campaign_reports
+    ('table', 'campaign_reports', NULL), ('rls', 'campaign_reports', NULL)
 )
 SELECT kind, name, detail
 FROM required r

@@ -14,6 +14,7 @@ takes the default below. The launchpad can override any field in the resource co
 | ``exports_dir`` | ``SPONSOR_EXPORTS_DIR`` | ``<samples>/exports`` |
 | ``plots_dir`` | ``SPONSOR_PLOTS_DIR`` | ``<state>/plots`` |
 | ``io_documents_dir`` | ``SPONSOR_IO_DOCUMENTS_DIR`` | ``<state>/io_documents`` |
+| ``campaign_reports_dir`` | ``SPONSOR_CAMPAIGN_REPORTS_DIR`` | ``<state>/campaign_reports`` |
 | ``impression_sources`` | ``SPONSOR_IMPRESSION_SOURCES`` | ``megaphone`` |
 | ``sensor_batch_size`` | ``SPONSOR_SENSOR_BATCH_SIZE`` | 500 change_log rows per tick |
 | ``vanity_domain`` | ``SPONSOR_VANITY_DOMAIN`` | ``listen.example.com`` |
@@ -44,6 +45,7 @@ ENVIRONMENT = {
     "exports_dir": "SPONSOR_EXPORTS_DIR",
     "plots_dir": "SPONSOR_PLOTS_DIR",
     "io_documents_dir": "SPONSOR_IO_DOCUMENTS_DIR",
+    "campaign_reports_dir": "SPONSOR_CAMPAIGN_REPORTS_DIR",
     "impression_sources": "SPONSOR_IMPRESSION_SOURCES",
     "sensor_batch_size": "SPONSOR_SENSOR_BATCH_SIZE",
     "vanity_domain": "SPONSOR_VANITY_DOMAIN",
@@ -71,6 +73,7 @@ class PipelineSettings(dg.ConfigurableResource):
     exports_dir: str | None = None
     plots_dir: str | None = None
     io_documents_dir: str | None = None
+    campaign_reports_dir: str | None = None
     impression_sources: str = DEFAULT_IMPRESSION_SOURCES  # comma-separated metrics_daily sources
     sensor_batch_size: int = DEFAULT_BATCH_SIZE
     vanity_domain: str = DEFAULT_VANITY_DOMAIN
@@ -101,6 +104,10 @@ class PipelineSettings(dg.ConfigurableResource):
     def io_documents(self, override: str | None = None) -> Path:
         """Folder of the PDF insertion orders, ``<tenant>/IO-<io_id>.pdf``."""
         return _folder(override or self.io_documents_dir, self.state() / "io_documents")
+
+    def campaign_reports(self, override: str | None = None) -> Path:
+        """Folder of the campaign reports, ``<tenant>/<campaign_id>.pdf`` and ``.csv``."""
+        return _folder(override or self.campaign_reports_dir, self.state() / "campaign_reports")
 
     def change_log_batch_size(self) -> int:
         """change_log transitions a sensor tick handles (a tick of 500 takes well under a second).

@@ -58,7 +58,8 @@ IOS = """
 SELECT b.tenant_id, b.io_id, b.campaign_id, b.show_id, b.episode_id, c.advertiser_id, b.status,
        b.flight_start, b.flight_end, b.booked_impressions, b.cpm::float8 AS cpm, b.promo_code,
        b.vanity_url, d.delivered_impressions, d.expected_to_date::float8 AS expected_to_date,
-       d.pacing_ratio::float8 AS pacing_ratio, d.make_good_impressions, d.as_of AS delivery_as_of
+       d.pacing_ratio::float8 AS pacing_ratio, d.make_good_impressions, d.as_of AS delivery_as_of,
+       coalesce(d.pacing_mode, b.pacing_mode) AS pacing_mode, b.daily_goal_impressions
 FROM io_bookings b
 JOIN campaigns c USING (tenant_id, campaign_id)
 LEFT JOIN io_delivery d USING (tenant_id, io_id)

@@ -84,6 +84,46 @@ COLUMNS = (
     "cpm",
 )
 
+# Impressions per IO and day, for pacing plots and campaign reports: the rules of DELIVERED (episode
+# IOs: the episode's downloads; run-of-show IOs: per day and source the show-level series if the
+# source reports one, else the sum of the show's episodes) over the flight up to the as_of day that
+# io_delivery stored for the IO. Σ delivered over an IO's days = its io_delivery.delivered_impressions
+# when the same sources are passed. Optional filters: one tenant, one campaign, some IO statuses.
+DAILY_DELIVERED = """
+WITH ios AS (
+    SELECT d.tenant_id, d.io_id, b.show_id, b.episode_id, d.flight_start, d.flight_end, d.as_of
+    FROM io_delivery d JOIN io_bookings b USING (tenant_id, io_id)
+    WHERE (%(tenant_id)s::text IS NULL OR d.tenant_id = %(tenant_id)s)
+      AND (%(campaign_id)s::text IS NULL OR b.campaign_id = %(campaign_id)s)
+      AND (%(statuses)s::text[] IS NULL OR b.status = ANY (%(statuses)s))
+),
+episode_days AS (
+    SELECT i.tenant_id, i.io_id, m.day, sum(m.downloads) AS delivered
+    FROM ios i
+    JOIN metrics_daily m
+      ON m.tenant_id = i.tenant_id AND m.episode_id = i.episode_id
+     AND m.day BETWEEN i.flight_start AND least(i.flight_end, i.as_of)
+     AND m.source = ANY (%(sources)s)
+    WHERE i.episode_id IS NOT NULL
+    GROUP BY i.tenant_id, i.io_id, m.day
+),
+show_days AS (
+    SELECT i.tenant_id, i.io_id, m.day, m.source,
+           coalesce(sum(m.downloads) FILTER (WHERE m.episode_id IS NULL), sum(m.downloads)) AS downloads
+    FROM ios i
+    JOIN metrics_daily m
+      ON m.tenant_id = i.tenant_id AND m.show_id = i.show_id
+     AND m.day BETWEEN i.flight_start AND least(i.flight_end, i.as_of)
+     AND m.source = ANY (%(sources)s)
+    WHERE i.episode_id IS NULL
+    GROUP BY i.tenant_id, i.io_id, m.day, m.source
+)
+SELECT tenant_id, io_id, day, delivered::bigint AS delivered FROM episode_days
+UNION ALL
+SELECT tenant_id, io_id, day, sum(downloads)::bigint FROM show_days GROUP BY tenant_id, io_id, day
+ORDER BY tenant_id, io_id, day
+"""
+
 REPLACE_DELETE = "DELETE FROM io_delivery"
 COPY_IN = "COPY io_delivery ({}) FROM STDIN".format(", ".join(COLUMNS))
 
@@ -120,6 +160,29 @@ def delivery_rows(conn: psycopg.Connection, *, as_of: date | None, sources: Sequ
             }
         )
     return out
+
+
+def daily_delivered(
+    conn: psycopg.Connection,
+    *,
+    sources: Sequence[str],
+    tenant_id: str | None = None,
+    campaign_id: str | None = None,
+    statuses: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """``{tenant_id, io_id, day, delivered}`` per IO and flight day with impressions, up to the IO's
+    io_delivery ``as_of`` (IOs without an io_delivery row have none). Days without downloads have no row.
+
+    ``sources`` as :func:`delivery_rows`; ``tenant_id`` / ``campaign_id`` / ``statuses`` narrow the IOs.
+    """
+    params = {
+        "sources": list(sources),
+        "tenant_id": tenant_id,
+        "campaign_id": campaign_id,
+        "statuses": None if statuses is None else list(statuses),
+    }
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(DAILY_DELIVERED, params).fetchall()
 
 
 def replace_io_delivery(conn: psycopg.Connection, rows: list[dict[str, Any]]) -> None:

@@ -22,6 +22,7 @@ from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
 from sponsor_pipeline.vocabulary import CRITICAL_PACING_RATIO, UNDER_PACING_RATIO
 from sponsor_pipeline.warehouse import dashboards as sql
+from sponsor_pipeline.warehouse import delivery
 
 GROUP = "dashboards"
 OWNERS = ["team:sponsorships"]
@@ -216,7 +217,9 @@ def creator_dashboard(
         "booked vs delivered impressions, pacing (delivered / expected to date), spend to date (billable "
         "impressions × CPM / 1000, USD), effective CPM, the IO's verification flags "
         "(io_verification_flags; on a campaign row those of any of its IOs), and the top recommended "
-        "shows from matches. Attaches a preview (with the flagged IOs) and a pacing plot per live IO."
+        "shows from matches. Attaches a preview (with the flagged IOs) and a pacing plot: each live IO's "
+        "delivered-to-date against the expected-to-date curve of its own pacing mode (even, front-loaded, "
+        "ASAP, daily goal)."
     ),
 )
 def advertiser_dashboard(
@@ -231,6 +234,10 @@ def advertiser_dashboard(
         flags = sql.read_frame(conn, sql.VERIFICATION_FLAGS)
         rows = aggregates.build_advertiser(ios, sql.read_frame(conn, sql.CAMPAIGNS), pd.Timestamp(as_of), flags)
         recs = aggregates.top_recommendations(sql.read_frame(conn, sql.MATCHES), ios, config.top_recommendations)
+        live_daily = pd.DataFrame(
+            delivery.daily_delivered(conn, sources=settings.impression_source_list(), statuses=["live"]),
+            columns=["tenant_id", "io_id", "day", "delivered"],
+        )
         sql.replace_rows(conn, "advertiser_dashboard", rows, aggregates.ADVERTISER_COLUMNS)
         sql.replace_rows(conn, "advertiser_recommendations", recs, aggregates.RECOMMENDATION_COLUMNS)
         catalogue = table_metadata.materialization_metadata(
@@ -295,9 +302,14 @@ def advertiser_dashboard(
         ),
     }
     if len(live):
-        png = plots.pacing_png(live, config.under_pacing_ratio)
+        curves = live.drop(columns=["as_of"]).merge(  # each IO's own as-of day, from io_delivery
+            ios[["tenant_id", "io_id", "pacing_mode", "daily_goal_impressions", "delivery_as_of"]],
+            on=["tenant_id", "io_id"],
+        )
+        curves = curves.rename(columns={"delivery_as_of": "as_of"})
+        png = plots.pacing_curves_png(curves, live_daily, config.under_pacing_ratio)
         path = _save_plot(context, config, settings, "pacing_per_live_io", png)
-        metadata.update(_plot_metadata("pacing", "Pacing per live IO", path, png))
+        metadata.update(_plot_metadata("pacing", "Pacing per live IO against its own pacing curve", path, png))
     metadata.update(catalogue)
     context.log.info(f"advertiser_dashboard as of {as_of}: {len(campaigns)} campaigns, {len(recs)} recommendations")
     return dg.MaterializeResult(metadata=metadata)
