@@ -52,6 +52,8 @@ BUSINESS_TABLES = (
     # 0015_performance_windows
     "episode_download_windows",
     "episode_performance",
+    # 0018_audience_marginals_and_size
+    "show_audience_size",
 )
 
 

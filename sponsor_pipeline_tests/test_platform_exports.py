@@ -302,37 +302,56 @@ def test_anchor_total_plays_by_episode_gives_titles_and_days_and_drops_all_time_
     assert parsed.dropped == {"all-time plays per episode: a total, not a daily value": len(rows)}
 
 
-def test_anchor_age_and_gender_shares_map_to_the_vocabulary_and_are_counted_as_dropped():
+def test_anchor_age_and_gender_shares_are_audience_rows_of_their_own_dimension():
     age, payload = more("anchorPlaysByAgeRange.json")
-    assert [(b, s) for _, b, s in age.marginals] == [tuple(r) for r in payload["data"]["data"]["rows"]]
-    assert {d for d, _, _ in age.marginals} == {"age_band"} and not age.audience
-    assert sum(age.dropped.values()) == 7
+    assert age.target == "audience_profiles" and not age.dropped
+    assert [(a["dimension"], a["bucket"], float(a["share"]), a["as_of"]) for a in age.audience] == [
+        ("age_band", band, round(share, 8), "2023-05-04") for band, share in payload["data"]["data"]["rows"]
+    ]
     gender, payload = more("anchorPlaysByGender.json")
-    assert {b: s for _, b, s in gender.marginals} == {
-        "male": 0.6296296296296297,
-        "female": 0.3333333333333333,
-        "not_specified": 0.037037037037037035,
+    assert {a["bucket"]: float(a["share"]) for a in gender.audience} == {
+        "male": 0.62962963,
+        "female": 0.33333333,
+        "not_specified": 0.03703704,
         "non_binary": 0.0,
     }
-    assert sum(gender.dropped.values()) == len(payload["data"]["data"]["rows"]) == 4
+    assert {a["dimension"] for a in gender.audience} == {"gender"} and not gender.dropped
     empty, _ = more("anchorPlaysByGenderEmpty.json")
-    assert not empty.marginals and not empty.dropped
-    payload["data"]["data"]["rows"] = [["Agender", 0.5], ["Male", "half"]]
+    assert not empty.audience and not empty.dropped
+    payload["data"]["data"]["rows"] = [["Agender", 0.5], ["Male", "half"], ["Female", 1.5]]
     odd = exports.parse_export(payload, CTX)
-    assert not odd.marginals and odd.dropped == {
-        "gender 'Agender' not in the vocabulary": 1,
-        "gender share that is not a number from 0 to 1": 1,
-    }
+    assert odd.dropped == {"gender 'Agender' not in the vocabulary": 1}
+    assert [(a["bucket"], a["share"]) for a in odd.audience] == [("male", "half"), ("female", "1.5")]
 
 
-def test_followers_and_audience_size_are_counted_as_dropped_without_a_table():
+def test_followers_and_audience_size_are_show_audience_size_rows():
     spotify, payload = more("spotifyPodcastFollowers.json")
-    assert not spotify.metrics and spotify.dropped == {"followers: no table": len(payload["data"]["counts"])}
+    assert spotify.target == "show_audience_size" and not spotify.metrics and not spotify.dropped
+    assert [(r["source"], r["metric"], r["day"], r["value"]) for r in spotify.sizes] == [
+        ("spotify", "followers", c["date"], str(c["count"])) for c in payload["data"]["counts"]
+    ]
     apple, payload = more("appleTrendsFollowers.json")
-    assert apple.format == "apple/showTrends/Followers" and not apple.metrics
-    assert apple.dropped == {"followers: no table": 2 + 2 + 8 + 1}
+    assert apple.format == "apple/showTrends/Followers" and apple.target == "show_audience_size"
+    assert [(r["day"], r["value"]) for r in apple.sizes] == [
+        ("2022-10-30", "117"),
+        ("2022-10-31", "117"),
+        ("2022-11-01", "117"),
+        ("2022-11-02", "119"),
+        ("2022-11-03", "119"),
+        ("2022-11-04", "119"),
+        ("2022-11-05", "119"),
+        ("2022-11-06", "119"),
+    ]
+    assert apple.dropped == {
+        "allTimeFollowers: follower totals at the start and end of the range: a summary, not a daily value": 2,
+        "changeInFollowers: followers gained/lost over the range: a summary, not a daily value": 2,
+        "followerGrowthTrends: followers gained/lost per day: show_audience_size holds follower counts": 1,
+    }
     size, _ = more("anchorAudienceSize.json")
-    assert size.dropped == {"audience size: no table": 1}
+    assert [(r["source"], r["metric"], r["day"], r["value"]) for r in size.sizes] == [
+        ("anchor", "audience_size", "2023-05-04", "123")
+    ]
+    assert not size.dropped
 
 
 def test_spotify_episode_streams_and_listeners_are_episode_rows():
@@ -363,18 +382,18 @@ def test_apple_episode_details_give_the_catalogue_entry_and_drop_totals_and_hist
 
 
 MORE_COUNTS = {  # read, loaded, quarantined, dropped
-    "anchorAudienceSize.json": (1, 0, 0, 1),
+    "anchorAudienceSize.json": (1, 1, 0, 0),
     "anchorEpisodePlays.json": (14, 0, 14, 0),
-    "anchorPlaysByAgeRange.json": (7, 0, 0, 7),
-    "anchorPlaysByGender.json": (4, 0, 0, 4),
+    "anchorPlaysByAgeRange.json": (7, 7, 0, 0),
+    "anchorPlaysByGender.json": (4, 4, 0, 0),
     "anchorPlaysByGenderEmpty.json": (0, 0, 0, 0),
     "anchorTotalPlaysByEpisode.json": (2, 0, 0, 2),
     "appleEpisodeDetails.json": (196, 0, 0, 196),
     "appleEpisodeDetailsEmpty.json": (1, 0, 0, 1),
-    "appleTrendsFollowers.json": (13, 0, 0, 13),
+    "appleTrendsFollowers.json": (13, 8, 0, 5),
     "spotifyEpisodeDetailedStreams.json": (7, 0, 7, 0),
     "spotifyEpisodeListeners.json": (2, 0, 2, 0),
-    "spotifyPodcastFollowers.json": (7, 0, 0, 7),
+    "spotifyPodcastFollowers.json": (7, 7, 0, 0),
 }
 
 

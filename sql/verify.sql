@@ -88,7 +88,9 @@ WITH required (kind, name, detail) AS (
     ('table', 'io_attribution', NULL), ('rls', 'io_attribution', NULL),
     -- 0015_performance_windows
     ('table', 'episode_download_windows', NULL), ('rls', 'episode_download_windows', NULL),
-    ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL)
+    ('table', 'episode_performance', NULL), ('rls', 'episode_performance', NULL),
+    -- 0018_audience_marginals_and_size
+    ('table', 'show_audience_size', NULL), ('rls', 'show_audience_size', NULL)
 )
 SELECT kind, name, detail
 FROM required r
