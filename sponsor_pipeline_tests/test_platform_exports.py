@@ -421,3 +421,160 @@ def test_remaining_openpodcast_payloads_account_for_every_row(reference, tmp_pat
         counts[path.name] = (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_dropped)
         assert result.rows_read == result.rows_loaded + result.rows_quarantined + result.rows_dropped, path.name
     assert counts == MORE_COUNTS
+
+
+def test_apple_catalogue_guids_pair_apple_ids_with_episodes_in_the_identity_map(reference, tmp_path):
+    """Apple's episodeDetails gives podcastEpisodeGuid beside its id: importing it stores the pair by
+    GUID (before titles, even when the title would point elsewhere), and later Apple payloads keyed by
+    that id resolve through the stored pair."""
+    from sponsor_pipeline import identity
+    from sponsor_pipeline.warehouse import identity as identity_map
+
+    conn = reference
+    folder = tmp_path / "engineering-kiosk"
+    folder.mkdir()
+    (folder / "reference").symlink_to(EK / "reference", target_is_directory=True)
+    (folder / "platform_shows.csv").write_text(
+        "provider,platform_show_id,show_id\napple,1603082924,ek-engineering-kiosk\n"
+    )
+    (folder / "appleEpisodeDetails.json").write_bytes((MORE / "appleEpisodeDetails.json").read_bytes())
+    platform_exports.load_reference(conn, folder)
+    guid = json.loads((MORE / "appleEpisodeDetails.json").read_bytes())["data"]["content"]["results"]
+    guid = next(iter(guid.values()))["podcastEpisodeGuid"]
+    conn.execute(
+        "UPDATE episodes SET guid = %s WHERE tenant_id = 'engineering-kiosk' AND episode_id = '1000546793663'", (guid,)
+    )
+    conn.commit()
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    result, parsed = platform_exports.import_payload(
+        conn, folder / "appleEpisodeDetails.json", "engineering-kiosk", shows
+    )
+    assert result.status == "completed" and parsed is not None and parsed.guids == {"1000581487989": guid}
+    stored = conn.execute(
+        "SELECT episode_id, matched_by FROM platform_episode_map WHERE tenant_id = 'engineering-kiosk' "
+        "AND provider = 'apple' AND platform_show_key = '1603082924' AND platform_episode_key = '1000581487989'"
+    ).fetchall()
+    assert stored == [("1000546793663", "guid")]
+    later = identity_map.resolve_episodes(
+        conn,
+        "engineering-kiosk",
+        "apple",
+        "1603082924",
+        "ek-engineering-kiosk",
+        [identity.PlatformEpisode("1000581487989", "#39 Gemischte Tüte")],
+    )
+    assert (later["1000581487989"].episode_id, later["1000581487989"].method) == ("1000546793663", "guid")
+
+
+# --- bare OP3 API responses ---------------------------------------------------------------------
+
+OP3_DIR = Path(__file__).parent / "data" / "op3"
+OP3_SHOW = "3f0a5c1e2b7d4e6f8a9b0c1d2e3f4a5b"
+NW = exports.ShowContext("northwind-audio", "nw-tech-talk")
+OP3_BOT = "bot download (botType set): OP3 excludes known bots from download counts"
+OP3_PAGE = "downloads of the last day of a page with more to come (continuationToken)"
+
+
+def op3(name: str) -> exports.ParsedExport:
+    body = (OP3_DIR / name).read_bytes()
+    if name.endswith(".tsv"):
+        return exports.parse_export(exports.op3_downloads_tsv(body.decode()), NW, name)
+    return exports.parse_export(body, NW, name)
+
+
+@pytest.mark.parametrize("name", ["op3-downloads-show.json", "op3-downloads-show.tsv"])
+def test_op3_downloads_become_show_level_daily_downloads_without_bots(name):
+    parsed = op3(name)
+    assert (parsed.format, parsed.source, parsed.show_key) == ("op3/downloads/show", "op3", OP3_SHOW)
+    assert [(m["day"], m["episode_id"], m["downloads"]) for m in parsed.metrics] == [
+        ("2026-11-12", None, "7"),
+        ("2026-11-13", None, "5"),
+        ("2026-11-14", None, "4"),
+    ]
+    assert parsed.dropped == {OP3_BOT: 1}
+    raw = json.loads((OP3_DIR / "op3-downloads-show.json").read_bytes())
+    assert sum(int(m["downloads"]) for m in parsed.metrics) + 1 == raw["count"] == len(raw["rows"])
+
+
+def test_op3_json_a_page_with_a_continuation_token_drops_its_unfinished_last_day():
+    parsed = op3("op3-downloads-show-page1.json")
+    assert [(m["day"], m["downloads"]) for m in parsed.metrics] == [("2026-11-12", "7")]
+    assert parsed.dropped == {OP3_PAGE: 2}
+
+
+def test_op3_download_with_a_bad_time_is_a_row_of_its_own_for_validation():
+    raw = json.loads((OP3_DIR / "op3-downloads-show.json").read_bytes())
+    raw["rows"][0]["time"] = "12/11/2026 02:00"
+    raw["rows"][1]["showUuid"] = "another-show"
+    parsed = exports.parse_export(raw, NW)
+    assert ("12/11/2026 02:00", "1") in [(m["day"], m["downloads"]) for m in parsed.metrics]
+    assert parsed.dropped == {OP3_BOT: 1, "download of another OP3 show than the file's": 1}
+
+
+def test_bare_op3_responses_are_detected_by_shape():
+    detected = {
+        name: exports.op3_raw_endpoint(json.loads((OP3_DIR / name).read_bytes()))
+        for name in ("op3-downloads-show.json", "op3-downloads-show-page1.json", "op3-show-download-counts.json")
+    }
+    assert detected == {
+        "op3-downloads-show.json": ("downloads/show", OP3_SHOW),
+        "op3-downloads-show-page1.json": ("downloads/show", OP3_SHOW),
+        "op3-show-download-counts.json": ("queries/show-download-counts", OP3_SHOW),
+    }
+    windows = Path(__file__).parent / "data" / "window_exports" / "op3-episode-download-counts.json"
+    assert exports.op3_raw_endpoint(json.loads(windows.read_bytes())) == ("queries/episode-download-counts", OP3_SHOW)
+    counts = op3("op3-show-download-counts.json")
+    assert counts.dropped == {
+        "monthlyDownloads: a 30-day total; listener_metrics holds daily values": 1,
+        "weeklyDownloads: weekly totals; listener_metrics holds daily values": 4,
+    }
+    apps = op3("op3-top-apps-for-show.json")
+    assert apps.format == "op3/queries/top-apps-for-show" and apps.apps[0] == ("Apple Podcasts", 8120 / 14855)
+    wrapped = json.loads((EK / "spotifyPodcastDetailedStreams.json").read_bytes())
+    assert exports.op3_raw_endpoint(wrapped) is None and exports.as_wrapper(wrapped) is wrapped
+    with pytest.raises(exports.ExportFormatError, match="not an OP3 downloads TSV"):
+        exports.op3_downloads_tsv("date\tdownloads\n2026-11-12\t4\n")
+
+
+OP3_COUNTS = {  # read, loaded, quarantined, dropped
+    "op3-downloads-show.json": (4, 3, 0, 1),
+    "op3-downloads-show.tsv": (4, 3, 0, 1),  # the same downloads as the JSON, in TSV: the same day rows
+    "op3-downloads-show-page1.json": (3, 1, 0, 2),
+    "op3-show-download-counts.json": (5, 0, 0, 5),
+    "op3-top-apps-for-show.json": (6, 0, 0, 6),
+}
+
+
+def test_bare_op3_files_in_a_tenant_folder_import_with_every_entry_accounted_for(reference, tmp_path):
+    import shutil
+
+    from sponsor_pipeline.defs.ingestion.sensors import landing_files
+    from sponsor_pipeline.warehouse import window_exports
+
+    conn = reference
+    folder = tmp_path / "exports" / "northwind-audio"
+    folder.mkdir(parents=True)
+    (folder / "platform_shows.csv").write_text(f"provider,platform_show_id,show_id\nop3,{OP3_SHOW},nw-tech-talk\n")
+    for name in OP3_COUNTS:
+        shutil.copy(OP3_DIR / name, folder / name)
+    windows = Path(__file__).parent / "data" / "window_exports" / "op3-episode-download-counts.json"
+    shutil.copy(windows, folder / windows.name)
+    assert {p.name for _, _, p in landing_files(tmp_path)} == {*OP3_COUNTS, windows.name}
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    counts = {}
+    for path in platform_exports.payload_files(folder):
+        show_key = platform_exports.op3_window_show(path)
+        if show_key is not None:
+            assert (path.name, show_key) == (windows.name, OP3_SHOW)
+            result, _ = window_exports.import_window_file(conn, path, "northwind-audio", "op3", show_key, shows)
+        else:
+            result, _ = platform_exports.import_payload(conn, path, "northwind-audio", shows)
+        assert result.rows_read == result.rows_loaded + result.rows_quarantined + result.rows_dropped, path.name
+        counts[path.name] = (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_dropped)
+    assert counts.pop(windows.name) == (15, 10, 2, 3)  # as from windows/op3/<show>/
+    assert counts == OP3_COUNTS
+    stored = conn.execute(
+        "SELECT day::text, downloads FROM listener_metrics WHERE tenant_id = 'northwind-audio' AND source = 'op3' "
+        "AND episode_id IS NULL ORDER BY day"
+    ).fetchall()
+    assert stored == [("2026-11-12", 7), ("2026-11-13", 5), ("2026-11-14", 4)]
