@@ -746,12 +746,15 @@ def _op3_downloads(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
 def op3_downloads_tsv(text: str) -> dict:
     """An OP3 downloads response in its default TSV form (header line, then one download per line;
     ``newQueryResponse`` in ``worker/routes/api_query_common.ts``) → the JSON object form
-    ``{rows: [{column: value}]}`` (empty cells as ``None``). Blank lines are skipped.
+    ``{rows: [{column: value}]}`` (empty cells as ``None``). Blank lines are skipped; a line with
+    more cells than the header keeps the header's columns.
 
     Raises:
         ExportFormatError: the first line is not OP3's download header (it names the first columns).
     """
-    lines = text.lstrip("\ufeff").splitlines()
+    # Lines end in "\n" (CRLF tolerated); str.splitlines would also split on characters such as
+    # U+001E or U+2028 that may sit inside a cell.
+    lines = [line.removesuffix("\r") for line in text.lstrip("\ufeff").split("\n")]
     header = lines[0].split("\t") if lines else []
     if tuple(header[: len(OP3_DOWNLOAD_HEADERS)]) != OP3_DOWNLOAD_HEADERS:
         raise ExportFormatError(
