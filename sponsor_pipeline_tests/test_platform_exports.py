@@ -578,3 +578,46 @@ def test_bare_op3_files_in_a_tenant_folder_import_with_every_entry_accounted_for
         "AND episode_id IS NULL ORDER BY day"
     ).fetchall()
     assert stored == [("2026-11-12", 7), ("2026-11-13", 5), ("2026-11-14", 4)]
+
+
+def test_show_audience_size_check_passes_on_real_followers_and_flags_an_implausible_jump(reference, tmp_path, postgres):
+    """The followers of the real Spotify and Apple payloads and Anchor's audience size load into
+    show_audience_size and pass show_audience_size_plausible; a day whose follower count jumps by more
+    than MAX_AUDIENCE_SIZE_DAILY_CHANGE fails it (a warning naming show, source, days and change)."""
+    import dagster as dg
+
+    from sponsor_pipeline.defs.ingestion.checks import show_audience_size_plausible
+
+    conn = reference
+    folder = tmp_path / "engineering-kiosk"
+    folder.mkdir()
+    (folder / "reference").symlink_to(EK / "reference", target_is_directory=True)
+    (folder / "platform_shows.csv").write_text(
+        "provider,platform_show_id,show_id\nanchor,123abcde,ek-engineering-kiosk\n"
+        "apple,1603082924,ek-engineering-kiosk\nspotify,0tJRC0UsObPCWLmmzmOkIs,ek-engineering-kiosk\n"
+    )
+    for name in ("spotifyPodcastFollowers.json", "appleTrendsFollowers.json", "anchorAudienceSize.json"):
+        (folder / name).write_bytes((MORE / name).read_bytes())
+    platform_exports.load_reference(conn, folder)
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    for path in platform_exports.payload_files(folder):
+        platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
+    stored = conn.execute(
+        "SELECT source, metric, count(*), max(value) FROM show_audience_size GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    assert stored == [
+        ("anchor", "audience_size", 1, 123),
+        ("apple_podcasts", "followers", 8, 119),
+        ("spotify", "followers", 7, 242),
+    ]
+    passing = show_audience_size_plausible(postgres=postgres)
+    assert passing.passed and passing.metadata["rows_checked"].value == 16
+    conn.execute(
+        "INSERT INTO show_audience_size (tenant_id, show_id, source, metric, day, value) "
+        "VALUES ('engineering-kiosk', 'ek-engineering-kiosk', 'spotify', 'followers', '2022-10-26', 2420)"
+    )
+    conn.commit()
+    failing = show_audience_size_plausible(postgres=postgres)
+    assert not failing.passed and failing.severity == dg.AssetCheckSeverity.WARN
+    assert failing.metadata["implausible_changes"].value == 1
+    assert "| spotify | followers | 2022-10-25: 242 | 2022-10-26: 2420 | +900% |" in failing.metadata["changes"].value
