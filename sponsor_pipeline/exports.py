@@ -1,4 +1,4 @@
-"""Owns parsing platform analytics exports into listener_metrics and audience_profiles rows (pure).
+"""Owns parsing platform analytics exports into listener_metrics, audience_profiles and show_audience_size rows (pure).
 
 Longer than 500 lines on purpose: one small parser per platform endpoint, each beside the one
 registry (:data:`FORMATS`) that names it, so adding an endpoint is one function and one entry here;
@@ -13,9 +13,10 @@ Networks download their numbers from the platforms' dashboards. Every payload co
      "range": {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}, "data": {...}}
 
 The format is detected from ``provider`` + ``meta.endpoint`` (see :data:`FORMATS`). Each parser
-returns rows as strings, in the column order of ``schemas.LISTENER_METRICS_EXPORT`` or
-``schemas.AUDIENCE_PROFILES``, so they go through the same pandera validation and quarantine as a
-CSV. No Dagster, no database here.
+returns rows as strings, in the column order of ``schemas.LISTENER_METRICS_EXPORT``,
+``schemas.AUDIENCE_PROFILES`` or ``schemas.SHOW_AUDIENCE_SIZE``, so they go through the same pandera
+validation and quarantine as a CSV. Bare OP3 API responses (no wrapper) are recognised by their
+documented shape and wrapped first (:func:`as_wrapper`). No Dagster, no database here.
 
 Units and sources of the rules:
 
@@ -25,7 +26,7 @@ Units and sources of the rules:
   band × gender and by country; shares are counts over the total of the reported buckets (the
   ``unknown`` age band is left out and counted in ``ParsedExport.dropped``). Spotify's ``60-150`` band is ``60+``.
   The same ``detailedStreams`` / ``listeners`` with ``meta.episode`` are episode-level rows keyed by
-  the Spotify episode id. ``followers`` (daily follower counts): no table, counted as dropped.
+  the Spotify episode id. ``followers`` (daily follower counts) → ``show_audience_size``.
 * Apple Podcasts Connect ``showTrends/Listeners``: the ``content`` rows
   ``[episode id, title, published, value, null]`` carry a value of ``-1.0`` when Apple does not
   report it (below its privacy threshold): that is *not reported*, never zero. Daily figures come
@@ -34,9 +35,10 @@ Units and sources of the rules:
   → listen_seconds; any negative value is the same "not reported" sentinel.
 * Apple ``episodes``: the episode catalogue (``content.results``) and ``episodesPlayCount`` totals
   over the payload range; nothing daily, so every entry is counted as dropped with its reason.
-* Apple ``episodeDetails``: one episode's catalogue entry (for matching), all-time totals, listening
-  histogram and top city/country ids; ``showTrends/Followers``: follower totals and trends. Nothing
-  daily or with a table: every entry is counted as dropped with its reason.
+* Apple ``episodeDetails``: one episode's catalogue entry (for matching; its ``podcastEpisodeGuid``,
+  as in ``episodes``, pairs the Apple id with the episode by GUID), all-time totals, listening
+  histogram and top city/country ids, counted as dropped with their reasons; ``showTrends/Followers``:
+  daily follower counts → ``show_audience_size``, range summaries and gains/losses dropped.
 * The host (Podigee) ``metrics``: ``{start, end, dimension, subdimension, value}``; exact duplicate
   rows are dropped (the API repeats rows across pages); ``downloads``/``total`` over one day is the
   day's downloads; other dimensions (clients, platforms, sources) describe apps, not listeners.
@@ -48,15 +50,16 @@ Units and sources of the rules:
   ``[app name, share of plays]`` (the warehouse has no listening-app table: parsed, counted as dropped).
   ``episodePlays`` rows = ``[unix day start, plays]`` of the episode ``meta.episode``;
   ``totalPlaysByEpisode`` rows = ``[title, episode id, all-time plays, publish time, rank, URI]``
-  (titles and days for matching; totals dropped); ``audienceSize`` rows = ``[size]`` (no table);
-  ``playsByAgeRange`` / ``playsByGender`` rows = ``[band or gender, share of plays]``, mapped to the
-  vocabulary into :attr:`ParsedExport.marginals` and counted as dropped (audience_profiles holds
-  age × gender cells, not one dimension alone).
+  (titles and days for matching; totals dropped); ``audienceSize`` rows = ``[size]`` →
+  ``show_audience_size``; ``playsByAgeRange`` / ``playsByGender`` rows = ``[band or gender, share of
+  plays]``, mapped to the vocabulary → audience_profiles rows of dimension ``age_band`` / ``gender``.
 
-* OP3 API responses in the wrapper (``provider: "op3"``, ``meta.endpoint`` = the query path):
-  ``queries/show-download-counts`` (30-day and weekly totals) and ``queries/top-apps-for-show``
-  (downloads per app) are parsed and counted as dropped by reason; OP3's per-episode
-  ``episode-download-counts`` are window exports (:mod:`sponsor_pipeline.window_exports`).
+* OP3 API responses, bare or in the wrapper (``provider: "op3"``, ``meta.endpoint`` = the query
+  path): ``downloads/show`` (one row per download, JSON objects, ``json-a`` arrays or TSV via
+  :func:`op3_downloads_tsv`) → show-level daily downloads; ``queries/show-download-counts`` (30-day
+  and weekly totals) and ``queries/top-apps-for-show`` (downloads per app) are parsed and counted as
+  dropped by reason; OP3's per-episode ``episode-download-counts`` are window exports
+  (:mod:`sponsor_pipeline.window_exports`).
 
 Every payload entry not turned into a row is counted in :attr:`ParsedExport.dropped` under its reason,
 so an import can show rows read = loaded + quarantined + dropped.
@@ -919,11 +922,16 @@ __all__ = [
     "AUDIENCE_COLUMNS",
     "FORMATS",
     "METRIC_COLUMNS",
+    "OP3_DOWNLOAD_HEADERS",
+    "SIZE_COLUMNS",
     "ExportFormatError",
     "ParsedExport",
     "ShowContext",
+    "as_wrapper",
     "country_code",
     "detect_format",
+    "op3_downloads_tsv",
+    "op3_raw_endpoint",
     "parse_export",
     "payload_day_range",
 ]
