@@ -621,3 +621,45 @@ def test_show_audience_size_check_passes_on_real_followers_and_flags_an_implausi
     assert not failing.passed and failing.severity == dg.AssetCheckSeverity.WARN
     assert failing.metadata["implausible_changes"].value == 1
     assert "| spotify | followers | 2022-10-25: 242 | 2022-10-26: 2420 | +900% |" in failing.metadata["changes"].value
+
+
+def test_platform_exports_asset_imports_bare_op3_files_and_routes_episode_counts_to_windows(
+    reference, postgres, tmp_path
+):
+    """The asset over a tenant folder holding bare OP3 responses: downloads (JSON and TSV), show
+    counts, top apps, and an episode-download-counts response beside them, which goes to
+    episode_download_windows; every file is in the imports table and the sources check passes."""
+    import shutil
+
+    import dagster as dg
+
+    from sponsor_pipeline.defs.ingestion.exports import platform_exports as asset
+    from sponsor_pipeline.resources.settings import settings_from_env
+
+    folder = tmp_path / "exports" / "northwind-audio"
+    folder.mkdir(parents=True)
+    (folder / "platform_shows.csv").write_text(f"provider,platform_show_id,show_id\nop3,{OP3_SHOW},nw-tech-talk\n")
+    for name in ("op3-downloads-show.tsv", "op3-show-download-counts.json", "op3-top-apps-for-show.json"):
+        shutil.copy(OP3_DIR / name, folder / name)
+    shutil.copy(Path(__file__).parent / "data" / "window_exports" / "op3-episode-download-counts.json", folder)
+    result = dg.materialize(
+        [asset],
+        resources={"postgres": postgres, "settings": settings_from_env()},
+        run_config={"ops": {"platform_exports": {"config": {"exports_dir": str(tmp_path / "exports")}}}},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    (materialization,) = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
+    meta = materialization.metadata
+    assert (meta["payloads"].value, meta["payloads_failed"].value) == (4, 0)
+    assert (meta["listener_metrics_rows"].value, meta["window_rows"].value) == (3, 10)
+    table = meta["imports"].value
+    assert (
+        "| northwind-audio/op3-downloads-show.tsv | op3/downloads/show | listener_metrics | completed | 4 | 3 | 0 | 1 |"
+        in table
+    )
+    assert (
+        "op3-episode-download-counts.json | op3/episode-download-counts (utf-8, '') | episode_download_windows | completed | 15 | 10 | 2 | 3 |"
+        in table
+    )
+    assert all(e.passed for e in result.get_asset_check_evaluations())
