@@ -1,4 +1,4 @@
-"""Owns parsing platform analytics exports into listener_metrics and audience_profiles rows (pure).
+"""Owns parsing platform analytics exports into listener_metrics, audience_profiles and show_audience_size rows (pure).
 
 Longer than 500 lines on purpose: one small parser per platform endpoint, each beside the one
 registry (:data:`FORMATS`) that names it, so adding an endpoint is one function and one entry here;
@@ -13,9 +13,10 @@ Networks download their numbers from the platforms' dashboards. Every payload co
      "range": {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}, "data": {...}}
 
 The format is detected from ``provider`` + ``meta.endpoint`` (see :data:`FORMATS`). Each parser
-returns rows as strings, in the column order of ``schemas.LISTENER_METRICS_EXPORT`` or
-``schemas.AUDIENCE_PROFILES``, so they go through the same pandera validation and quarantine as a
-CSV. No Dagster, no database here.
+returns rows as strings, in the column order of ``schemas.LISTENER_METRICS_EXPORT``,
+``schemas.AUDIENCE_PROFILES`` or ``schemas.SHOW_AUDIENCE_SIZE``, so they go through the same pandera
+validation and quarantine as a CSV. Bare OP3 API responses (no wrapper) are recognised by their
+documented shape and wrapped first (:func:`as_wrapper`). No Dagster, no database here.
 
 Units and sources of the rules:
 
@@ -25,7 +26,7 @@ Units and sources of the rules:
   band × gender and by country; shares are counts over the total of the reported buckets (the
   ``unknown`` age band is left out and counted in ``ParsedExport.dropped``). Spotify's ``60-150`` band is ``60+``.
   The same ``detailedStreams`` / ``listeners`` with ``meta.episode`` are episode-level rows keyed by
-  the Spotify episode id. ``followers`` (daily follower counts): no table, counted as dropped.
+  the Spotify episode id. ``followers`` (daily follower counts) → ``show_audience_size``.
 * Apple Podcasts Connect ``showTrends/Listeners``: the ``content`` rows
   ``[episode id, title, published, value, null]`` carry a value of ``-1.0`` when Apple does not
   report it (below its privacy threshold): that is *not reported*, never zero. Daily figures come
@@ -34,9 +35,10 @@ Units and sources of the rules:
   → listen_seconds; any negative value is the same "not reported" sentinel.
 * Apple ``episodes``: the episode catalogue (``content.results``) and ``episodesPlayCount`` totals
   over the payload range; nothing daily, so every entry is counted as dropped with its reason.
-* Apple ``episodeDetails``: one episode's catalogue entry (for matching), all-time totals, listening
-  histogram and top city/country ids; ``showTrends/Followers``: follower totals and trends. Nothing
-  daily or with a table: every entry is counted as dropped with its reason.
+* Apple ``episodeDetails``: one episode's catalogue entry (for matching; its ``podcastEpisodeGuid``,
+  as in ``episodes``, pairs the Apple id with the episode by GUID), all-time totals, listening
+  histogram and top city/country ids, counted as dropped with their reasons; ``showTrends/Followers``:
+  daily follower counts → ``show_audience_size``, range summaries and gains/losses dropped.
 * The host (Podigee) ``metrics``: ``{start, end, dimension, subdimension, value}``; exact duplicate
   rows are dropped (the API repeats rows across pages); ``downloads``/``total`` over one day is the
   day's downloads; other dimensions (clients, platforms, sources) describe apps, not listeners.
@@ -48,15 +50,16 @@ Units and sources of the rules:
   ``[app name, share of plays]`` (the warehouse has no listening-app table: parsed, counted as dropped).
   ``episodePlays`` rows = ``[unix day start, plays]`` of the episode ``meta.episode``;
   ``totalPlaysByEpisode`` rows = ``[title, episode id, all-time plays, publish time, rank, URI]``
-  (titles and days for matching; totals dropped); ``audienceSize`` rows = ``[size]`` (no table);
-  ``playsByAgeRange`` / ``playsByGender`` rows = ``[band or gender, share of plays]``, mapped to the
-  vocabulary into :attr:`ParsedExport.marginals` and counted as dropped (audience_profiles holds
-  age × gender cells, not one dimension alone).
+  (titles and days for matching; totals dropped); ``audienceSize`` rows = ``[size]`` →
+  ``show_audience_size``; ``playsByAgeRange`` / ``playsByGender`` rows = ``[band or gender, share of
+  plays]``, mapped to the vocabulary → audience_profiles rows of dimension ``age_band`` / ``gender``.
 
-* OP3 API responses in the wrapper (``provider: "op3"``, ``meta.endpoint`` = the query path):
-  ``queries/show-download-counts`` (30-day and weekly totals) and ``queries/top-apps-for-show``
-  (downloads per app) are parsed and counted as dropped by reason; OP3's per-episode
-  ``episode-download-counts`` are window exports (:mod:`sponsor_pipeline.window_exports`).
+* OP3 API responses, bare or in the wrapper (``provider: "op3"``, ``meta.endpoint`` = the query
+  path): ``downloads/show`` (one row per download, JSON objects, ``json-a`` arrays or TSV via
+  :func:`op3_downloads_tsv`) → show-level daily downloads; ``queries/show-download-counts`` (30-day
+  and weekly totals) and ``queries/top-apps-for-show`` (downloads per app) are parsed and counted as
+  dropped by reason; OP3's per-episode ``episode-download-counts`` are window exports
+  (:mod:`sponsor_pipeline.window_exports`).
 
 Every payload entry not turned into a row is counted in :attr:`ParsedExport.dropped` under its reason,
 so an import can show rows read = loaded + quarantined + dropped.
@@ -77,6 +80,7 @@ from sponsor_pipeline.countries import country_code, unresolved_country
 
 METRIC_COLUMNS = ("tenant_id", "day", "show_id", "episode_id", "source", "downloads", "listeners", "listen_seconds")
 AUDIENCE_COLUMNS = ("tenant_id", "show_id", "source", "dimension", "bucket", "share", "listeners", "as_of")
+SIZE_COLUMNS = ("tenant_id", "show_id", "source", "metric", "day", "value")
 
 SOURCES = {"spotify": "spotify", "apple": "apple_podcasts", "podigee": "podigee", "anchor": "anchor", "op3": "op3"}
 
@@ -95,34 +99,42 @@ class ExportFormatError(ValueError):
 class ParsedExport:
     """Rows parsed from one payload.
 
-    ``metrics`` / ``audience``: dicts of strings (``None`` = missing) keyed by
-    :data:`METRIC_COLUMNS` / :data:`AUDIENCE_COLUMNS`. ``apps``: ``(app name, share)`` pairs.
-    ``marginals``: ``(dimension, bucket, share)`` of age-only / gender-only shares (``age_band`` with a
-    vocabulary age band, ``gender`` with a vocabulary gender), which audience_profiles (country and
-    age × gender cells) cannot take.
+    ``metrics`` / ``audience`` / ``sizes``: dicts of strings (``None`` = missing) keyed by
+    :data:`METRIC_COLUMNS` / :data:`AUDIENCE_COLUMNS` / :data:`SIZE_COLUMNS` (follower counts and
+    audience sizes for ``show_audience_size``). ``apps``: ``(app name, share)`` pairs.
     ``episodes``: ``(platform episode id, title, listeners or None)`` from catalogue-like payloads.
+    ``guids``: platform episode id → the episode's RSS ``<guid>`` where the payload gives it (Apple's
+    ``podcastEpisodeGuid``), for the platform identity map.
     ``dropped``: reason → number of payload entries not turned into rows (duplicates, app
     dimensions, unknown age band...). ``published``: platform episode id → the publication date
     (``YYYY-MM-DD``) the payload gives. ``provider`` / ``show_key``: the wrapper's ``provider`` and
-    ``meta.show``, the keys of the platform identity map (:mod:`sponsor_pipeline.identity`).
+    ``meta.show``, the keys of the platform identity map (:mod:`sponsor_pipeline.identity`);
+    ``show_id``: the warehouse show they resolved to (the :class:`ShowContext`'s).
     """
 
     format: str
     source: str
     provider: str = ""
     show_key: str = ""
+    show_id: str = ""
     published: dict[str, str] = field(default_factory=dict)
     metrics: list[dict[str, str | None]] = field(default_factory=list)
     audience: list[dict[str, str | None]] = field(default_factory=list)
     apps: list[tuple[str, float]] = field(default_factory=list)
-    marginals: list[tuple[str, str, float]] = field(default_factory=list)
+    sizes: list[dict[str, str | None]] = field(default_factory=list)
     episodes: list[tuple[str, str, float | None]] = field(default_factory=list)
+    guids: dict[str, str] = field(default_factory=dict)
     dropped: Counter = field(default_factory=Counter)
 
     @property
     def target(self) -> str:
-        """``'audience_profiles'`` for audience-only payloads, else ``'listener_metrics'``."""
-        return "audience_profiles" if self.audience and not self.metrics else "listener_metrics"
+        """``'audience_profiles'`` for audience-only payloads, ``'show_audience_size'`` for follower /
+        audience-size payloads, else ``'listener_metrics'`` (a payload fills one table)."""
+        if self.metrics:
+            return "listener_metrics"
+        if self.audience:
+            return "audience_profiles"
+        return "show_audience_size" if self.sizes else "listener_metrics"
 
 
 @dataclass(frozen=True)
@@ -181,6 +193,18 @@ def _audience(
         "share": repr(round(float(share), 8)),
         "listeners": _s(listeners),
         "as_of": _s(as_of),
+    }
+
+
+def _size(ctx: ShowContext, source: str, metric: str, day: Any, value: Any) -> dict[str, str | None]:
+    """A ``show_audience_size`` row (``metric`` one of :data:`vocabulary.AUDIENCE_SIZE_METRICS`)."""
+    return {
+        "tenant_id": ctx.tenant_id,
+        "show_id": ctx.show_id,
+        "source": source,
+        "metric": metric,
+        "day": _s(day),
+        "value": _s(value),
     }
 
 
@@ -245,14 +269,16 @@ def _spotify_aggregate(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
         out.audience.append(_audience(ctx, out.source, "country", code, share, countries[code], as_of))
 
 
-def _spotify_followers(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+def _spotify_followers(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     """Show followers per day, ``data.counts`` = ``[{count, date}]``
     (https://github.com/openpodcast/api/blob/main/fixtures/spotifyPodcastFollowers.json, schema
-    ``src/schema/spotify/followers.json``). No warehouse table holds followers: every entry is
-    counted as dropped."""
-    counts = _list(p["data"], "counts")
-    if counts:
-        out.dropped["followers: no table"] += len(counts)
+    ``src/schema/spotify/followers.json``) → ``followers`` rows of ``show_audience_size``. An entry
+    that is not an object is kept as a row of raw text, so validation quarantines it."""
+    for item in _list(p["data"], "counts"):
+        if isinstance(item, dict):
+            out.sizes.append(_size(ctx, out.source, "followers", item.get("date"), item.get("count")))
+        else:
+            out.sizes.append(_size(ctx, out.source, "followers", _s(item), None))
 
 
 # --- Apple Podcasts Connect -------------------------------------------------------------------
@@ -318,6 +344,14 @@ def _apple_listeners(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
         )
 
 
+def _apple_guid(item: dict, episode_id: str, out: ParsedExport) -> None:
+    """Apple's ``podcastEpisodeGuid`` (the episode's RSS ``<guid>`` as Apple read it from the feed) →
+    ``out.guids[episode_id]``, so the identity map pairs the Apple id with the episode by GUID."""
+    guid = item.get("podcastEpisodeGuid")
+    if isinstance(guid, str) and guid.strip():
+        out.guids[episode_id] = guid.strip()
+
+
 def _apple_episodes(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
     """Apple's episode catalogue (``data.content.results``: id → {id, name, podcastEpisodeGuid,
     releaseDate, ...}) and ``data.episodesPlayCount`` (id → ``[{playscount, uniquelistenerscount,
@@ -333,10 +367,12 @@ def _apple_episodes(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # no
         if not isinstance(item, dict):
             out.dropped["catalogue entry that is not an object"] += 1
             continue
-        out.episodes.append((str(item.get("id") or key), str(item.get("name") or ""), None))
+        episode_id = str(item.get("id") or key)
+        out.episodes.append((episode_id, str(item.get("name") or ""), None))
         release = item.get("releaseDate")
         if isinstance(release, str) and len(release) >= 10:
-            out.published[str(item.get("id") or key)] = release[:10]
+            out.published[episode_id] = release[:10]
+        _apple_guid(item, episode_id, out)
         out.dropped["episode catalogue entry: titles and release days for matching, not metrics"] += 1
     counts = data.get("episodesPlayCount") or {}
     if not isinstance(counts, dict):
@@ -346,12 +382,15 @@ def _apple_episodes(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # no
         out.dropped["episode plays/listeners over the payload range: a range total, not a daily value"] += n
 
 
-def _apple_followers(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+def _apple_followers(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     """``showTrends/Followers`` (https://github.com/openpodcast/api/blob/main/fixtures/appleTrendsFollowers.json,
-    schema ``src/schema/apple/showTrendsFollowers.json``): ``allTimeFollowers`` / ``changeInFollowers``
-    ({base|all|lost|gained: {previous, current}}), ``followerAllTimeTrends`` rows ``[YYYYMMDD, all
-    followers, base followers]`` and ``followerGrowthTrends`` rows ``[YYYYMMDD, gained, lost]``. No
-    warehouse table holds followers: every entry is counted as dropped."""
+    schema ``src/schema/apple/showTrendsFollowers.json``). ``followerAllTimeTrends`` rows
+    ``[YYYYMMDD, total followers, total unfollowers]`` (openpodcast's ``AppleConnector`` reads them so)
+    → one ``followers`` row of ``show_audience_size`` per day; a row that is not that shape is kept
+    as raw text so validation quarantines it. ``allTimeFollowers`` / ``changeInFollowers``
+    ({base|all|lost|gained: {previous, current}}: summaries over the range) and
+    ``followerGrowthTrends`` rows ``[YYYYMMDD, gained, lost]`` (no column for gains and losses) are
+    counted as dropped by reason."""
     data = p["data"]
     if not isinstance(data, dict):
         raise ExportFormatError("data is not an object")
@@ -359,8 +398,19 @@ def _apple_followers(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # n
         value = data.get(key)
         if value is not None and not isinstance(value, (list, dict)):
             raise ExportFormatError(f"data.{key} is not a list or an object")
+    for row in data.get("followerAllTimeTrends") or []:
+        if isinstance(row, list) and len(row) >= 2:
+            out.sizes.append(_size(ctx, out.source, "followers", _apple_day(row[0]), row[1]))
+        else:
+            out.sizes.append(_size(ctx, out.source, "followers", _s(row), None))
+    for key, why in (
+        ("allTimeFollowers", "follower totals at the start and end of the range: a summary, not a daily value"),
+        ("changeInFollowers", "followers gained/lost over the range: a summary, not a daily value"),
+        ("followerGrowthTrends", "followers gained/lost per day: show_audience_size holds follower counts"),
+    ):
+        value = data.get(key)
         if value:
-            out.dropped["followers: no table"] += len(value)
+            out.dropped[f"{key}: {why}"] += len(value)
 
 
 def _apple_episode_details(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
@@ -384,6 +434,7 @@ def _apple_episode_details(p: dict, ctx: ShowContext, out: ParsedExport) -> None
         release = item.get("releaseDate")
         if isinstance(release, str) and len(release) >= 10:
             out.published[episode_id] = release[:10]
+        _apple_guid(item, episode_id, out)
         out.dropped["episode catalogue entry: titles and release days for matching, not metrics"] += 1
     for key, why in (
         ("episodePlayCountAllTime", "all-time plays/listeners of the episode, not daily values"),
@@ -528,51 +579,62 @@ def _anchor_total_plays_by_episode(p: dict, ctx: ShowContext, out: ParsedExport)
         out.dropped["all-time plays per episode: a total, not a daily value"] += 1
 
 
-def _anchor_audience_size(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+def _anchor_audience_size(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     """Rows ``[audience size]`` (https://github.com/openpodcast/api/blob/main/fixtures/anchorAudienceSize.json,
-    schema ``src/schema/anchor/audienceSize.json``). No warehouse table holds an audience size:
-    counted as dropped."""
+    schema ``src/schema/anchor/audienceSize.json``; openpodcast stores it per payload day) → one
+    ``audience_size`` row of ``show_audience_size`` on the payload range's last day."""
     rows, _ = _anchor_rows(p)
-    if rows:
-        out.dropped["audience size: no table"] += len(rows)
+    day = (p.get("range") or {}).get("end") if isinstance(p.get("range"), dict) else None
+    for row in rows:
+        value = row[0] if isinstance(row, list) and len(row) == 1 else row
+        out.sizes.append(_size(ctx, out.source, "audience_size", day, value))
 
 
 # Anchor's gender labels → the vocabulary's genders.
 ANCHOR_GENDERS = {"Female": "female", "Male": "male", "Non-binary": "non_binary", "Not specified": "not_specified"}
 
 
-def _anchor_marginal(p: dict, out: ParsedExport, dimension: str, mapping: dict[str, str]) -> None:
-    """Rows ``[label, share of plays]`` → ``out.marginals``. audience_profiles holds country and
-    age × gender cells, not age-only or gender-only shares: every row is counted as dropped, mapped
-    ones as such and unmappable labels or non-numeric shares under their own reason."""
+def _anchor_marginal(p: dict, ctx: ShowContext, out: ParsedExport, dimension: str, mapping: dict[str, str]) -> None:
+    """Rows ``[label, share of plays]`` → ``audience_profiles`` rows of ``dimension`` (``age_band`` or
+    ``gender``: marginal shares, without the other dimension), ``as_of`` the payload range's end. A
+    label outside the vocabulary is counted as dropped by reason; a share that is not a number from 0
+    to 1 is kept as written, so validation quarantines the row naming it."""
     rows, _ = _anchor_rows(p)
+    as_of = (p.get("range") or {}).get("end") if isinstance(p.get("range"), dict) else None
     for row in rows:
         if not isinstance(row, list) or len(row) != 2:
             raise ExportFormatError(f"data.data.rows entry {row!r} is not [{dimension}, share]")
         label, share = row
         if not isinstance(label, str) or label not in mapping:
             out.dropped[f"{dimension} {str(label)[:40]!r} not in the vocabulary"] += 1
-        elif isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-            out.dropped[f"{dimension} share that is not a number from 0 to 1"] += 1
+        elif isinstance(share, bool) or not isinstance(share, (int, float)):
+            bad = _audience(ctx, out.source, dimension, mapping[label], 0.0, None, as_of)
+            out.audience.append({**bad, "share": _s(share)})
         else:
-            out.marginals.append((dimension, mapping[label], float(share)))
-            out.dropped[
-                f"{dimension} share without the other dimension: audience_profiles holds age × gender cells"
-            ] += 1
+            out.audience.append(_audience_value(ctx, out.source, dimension, mapping[label], share, as_of))
 
 
-def _anchor_plays_by_age_range(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+def _audience_value(
+    ctx: ShowContext, source: str, dimension: str, bucket: str, share: float, as_of: Any
+) -> dict[str, str | None]:
+    """An audience row whose share is written as reported (an out-of-range share is quarantined)."""
+    row = _audience(ctx, source, dimension, bucket, 0.0, None, as_of)
+    row["share"] = repr(round(float(share), 8)) if abs(share) < 1e6 else _s(share)
+    return row
+
+
+def _anchor_plays_by_age_range(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     """Share of plays per age range, rows ``[age range, share]`` with the vocabulary's age bands
     (https://github.com/openpodcast/api/blob/main/fixtures/anchorPlaysByAgeRange.json, schema
     ``src/schema/anchor/playsByAgeRange.json``); see :func:`_anchor_marginal`."""
-    _anchor_marginal(p, out, "age_band", AGE_BANDS)
+    _anchor_marginal(p, ctx, out, "age_band", AGE_BANDS)
 
 
-def _anchor_plays_by_gender(p: dict, ctx: ShowContext, out: ParsedExport) -> None:  # noqa: ARG001 - a Parser
+def _anchor_plays_by_gender(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
     """Share of plays per gender, rows ``[Male|Female|Non-binary|Not specified, share]``
     (https://github.com/openpodcast/api/blob/main/fixtures/anchorPlaysByGender.json, schema
     ``src/schema/anchor/playsByGender.json``); see :func:`_anchor_marginal`."""
-    _anchor_marginal(p, out, "gender", ANCHOR_GENDERS)
+    _anchor_marginal(p, ctx, out, "gender", ANCHOR_GENDERS)
 
 
 # --- OP3 (Open Podcast Prefix Project) -------------------------------------------------------
@@ -614,6 +676,158 @@ def _op3_top_apps_for_show(p: dict, ctx: ShowContext, out: ParsedExport) -> None
         out.dropped["app share: the warehouse has no listening-app table"] += len(out.apps)
 
 
+# OP3's download row columns, in the order of its TSV and ``json-a`` responses (``DEFAULT_HEADERS`` in
+# ``worker/backend/query_downloads.ts``); an ``asn`` column may follow.
+OP3_DOWNLOAD_HEADERS = (
+    "time",
+    "url",
+    "audienceId",
+    "showUuid",
+    "episodeId",
+    "hashedIpAddress",
+    "agentType",
+    "agentName",
+    "deviceType",
+    "deviceName",
+    "referrerType",
+    "referrerName",
+    "botType",
+    "countryCode",
+    "continentCode",
+    "regionCode",
+    "regionName",
+    "timezone",
+    "metroCode",
+)
+
+
+def _op3_downloads(p: dict, ctx: ShowContext, out: ParsedExport) -> None:
+    """``GET /api/1/downloads/show/{showUuid}`` (``QueryDownloadsResponse``, https://github.com/skymethod/op3
+    ``worker/routes/api_docs_swagger.ts``): ``{rows: [{time, url, audienceId, showUuid, episodeId,
+    hashedIpAddress, agentType, agentName, deviceType, deviceName, referrerType, referrerName,
+    botType, countryCode, ...}], count, queryTime, continuationToken?}`` — one row per download as OP3
+    counts downloads (https://op3.dev/download-calculation), in ascending time order; the ``json-a``
+    form (``headers`` + array rows) and the TSV form are turned into this one first.
+
+    Rows become show-level daily ``downloads`` (``episode_id`` NULL: OP3's ``episodeId`` is a hash
+    of its own that no catalogue carries): one row per UTC day of ``time``, the number of
+    downloads that day. The entries read are those day totals plus the download rows counted as
+    dropped by reason: a bot's download (``botType`` set, present with ``bots=include``; OP3's own
+    counts exclude them), a download of another show, and every download of the last day of a page
+    with a ``continuationToken`` (the day goes on in the next page; a file should hold whole days,
+    e.g. ``start``/``end`` at midnight UTC and ``limit`` up to 20000). A row whose ``time`` is not an
+    ISO timestamp becomes a row of its own with the value as written, so validation quarantines it.
+    """
+    rows = _list(p["data"], "rows")
+    show = str(p["meta"].get("show"))
+    per_day: Counter = Counter()
+    for row in rows:
+        if not isinstance(row, dict):
+            out.metrics.append(_metric(ctx, out.source, (_s(row) or "")[:64] or None, None, downloads=1))
+            continue
+        if row.get("botType"):
+            out.dropped["bot download (botType set): OP3 excludes known bots from download counts"] += 1
+            continue
+        if row.get("showUuid") not in (None, "", show):
+            out.dropped["download of another OP3 show than the file's"] += 1
+            continue
+        time = row.get("time")
+        day = time[:10] if isinstance(time, str) else None
+        try:
+            date.fromisoformat(day or "")
+        except ValueError:
+            out.metrics.append(_metric(ctx, out.source, _s(time), None, downloads=1))
+            continue
+        per_day[day] += 1
+    if per_day and p["data"].get("continuationToken"):
+        last = max(per_day)
+        out.dropped["downloads of the last day of a page with more to come (continuationToken)"] += per_day.pop(last)
+    for day, n in sorted(per_day.items()):
+        out.metrics.append(_metric(ctx, out.source, day, None, downloads=n))
+
+
+def op3_downloads_tsv(text: str) -> dict:
+    """An OP3 downloads response in its default TSV form (header line, then one download per line;
+    ``newQueryResponse`` in ``worker/routes/api_query_common.ts``) → the JSON object form
+    ``{rows: [{column: value}]}`` (empty cells as ``None``). Blank lines are skipped; a line with
+    more cells than the header keeps the header's columns.
+
+    Raises:
+        ExportFormatError: the first line is not OP3's download header (it names the first columns).
+    """
+    # Lines end in "\n" (CRLF tolerated); str.splitlines would also split on characters such as
+    # U+001E or U+2028 that may sit inside a cell.
+    lines = [line.removesuffix("\r") for line in text.lstrip("\ufeff").split("\n")]
+    header = lines[0].split("\t") if lines else []
+    if tuple(header[: len(OP3_DOWNLOAD_HEADERS)]) != OP3_DOWNLOAD_HEADERS:
+        raise ExportFormatError(
+            "not an OP3 downloads TSV: the header must start with " + "\t".join(OP3_DOWNLOAD_HEADERS[:5]) + " ..."
+        )
+    rows = []
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        rows.append({name: (cells[i] or None) if i < len(cells) else None for i, name in enumerate(header)})
+    return {"rows": rows, "count": len(rows)}
+
+
+def _op3_show(data: dict, key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def op3_raw_endpoint(payload: Any) -> tuple[str, str | None] | None:
+    """``(endpoint, show uuid)`` of a bare OP3 API response body (no wrapper), detected from its
+    documented shape, else None:
+
+    * ``{rows, count, ...}`` (``headers`` too in the ``json-a`` form): ``downloads/show`` — the show
+      is the rows' ``showUuid``;
+    * ``{asof, showDownloadCounts, ...}``: ``queries/show-download-counts`` — the first show key;
+    * ``{showUuid, appDownloads, ...}``: ``queries/top-apps-for-show``;
+    * ``{showUuid, episodes, minDownloadHour | maxDownloadHour, ...}``:
+      ``queries/episode-download-counts`` (a window export, :mod:`sponsor_pipeline.window_exports`).
+    """
+    if not isinstance(payload, dict) or "meta" in payload or "provider" in payload:
+        return None
+    if isinstance(payload.get("rows"), list) and "count" in payload:
+        shows = [r.get("showUuid") for r in payload["rows"] if isinstance(r, dict)]
+        if isinstance(payload.get("headers"), list) and "showUuid" in payload["headers"]:
+            at = payload["headers"].index("showUuid")
+            shows = [r[at] for r in payload["rows"] if isinstance(r, list) and len(r) > at]
+        first = next((s for s in shows if isinstance(s, str) and s), None)
+        return "downloads/show", first
+    if isinstance(payload.get("showDownloadCounts"), dict) and "asof" in payload:
+        keys = sorted(str(k) for k in payload["showDownloadCounts"])
+        return "queries/show-download-counts", keys[0] if keys else None
+    if "appDownloads" in payload and "showUuid" in payload:
+        return "queries/top-apps-for-show", _op3_show(payload, "showUuid")
+    if (
+        "episodes" in payload
+        and "showUuid" in payload
+        and ("maxDownloadHour" in payload or "minDownloadHour" in payload)
+    ):
+        return "queries/episode-download-counts", _op3_show(payload, "showUuid")
+    return None
+
+
+def as_wrapper(payload: Any) -> Any:
+    """A bare OP3 response body (:func:`op3_raw_endpoint`) wrapped as ``{provider: "op3", meta: {show,
+    endpoint}, data}``, the ``json-a`` downloads form turned into objects; anything else unchanged."""
+    found = op3_raw_endpoint(payload)
+    if found is None:
+        return payload
+    endpoint, show = found
+    data = payload
+    if endpoint == "downloads/show" and isinstance(payload.get("headers"), list):
+        names = [str(h) for h in payload["headers"]]
+        data = {
+            **payload,
+            "rows": [dict(zip(names, r, strict=False)) if isinstance(r, list) else r for r in payload["rows"]],
+        }
+    return {"provider": "op3", "version": 1, "meta": {"show": show, "endpoint": endpoint}, "data": data}
+
+
 Parser = Callable[[dict, ShowContext, ParsedExport], None]
 
 # (provider, meta.endpoint) → parser. The keys are the formats this module understands.
@@ -636,6 +850,7 @@ FORMATS: dict[tuple[str, str], Parser] = {
     ("anchor", "audienceSize"): _anchor_audience_size,
     ("anchor", "playsByAgeRange"): _anchor_plays_by_age_range,
     ("anchor", "playsByGender"): _anchor_plays_by_gender,
+    ("op3", "downloads/show"): _op3_downloads,
     ("op3", "queries/show-download-counts"): _op3_show_download_counts,
     ("op3", "queries/top-apps-for-show"): _op3_top_apps_for_show,
 }
@@ -678,12 +893,14 @@ def parse_export(payload: Any, ctx: ShowContext, source_name: str = "<payload>")
             payload = payload.decode("utf-8-sig")
         if isinstance(payload, str):
             payload = json.loads(payload)
+        payload = as_wrapper(payload)
         provider, endpoint = detect_format(payload)
         out = ParsedExport(
             format=f"{provider}/{endpoint}",
             source=SOURCES[provider],
             provider=provider,
             show_key=str(payload["meta"].get("show")),
+            show_id=ctx.show_id,
         )
         FORMATS[(provider, endpoint)](payload, ctx, out)
     except ExportFormatError as err:
@@ -705,11 +922,16 @@ __all__ = [
     "AUDIENCE_COLUMNS",
     "FORMATS",
     "METRIC_COLUMNS",
+    "OP3_DOWNLOAD_HEADERS",
+    "SIZE_COLUMNS",
     "ExportFormatError",
     "ParsedExport",
     "ShowContext",
+    "as_wrapper",
     "country_code",
     "detect_format",
+    "op3_downloads_tsv",
+    "op3_raw_endpoint",
     "parse_export",
     "payload_day_range",
 ]

@@ -8,7 +8,9 @@ warehouse's ``episode_id`` is the network's. The platform identity map (table
 
 1. ``manual``: a row of the tenant's ``episode_map.csv`` (:func:`read_episode_map`); never replaced
    by an automatic match.
-2. ``guid``: the key is the episode's RSS ``<guid>`` (RSS 2.0, item guid: the episode's permanent id).
+2. ``guid``: the payload gives the episode's RSS ``<guid>`` beside the platform's own id (Apple's
+   ``podcastEpisodeGuid`` in its episode catalogue and episode details), or the key is that guid
+   (RSS 2.0, item guid: the episode's permanent id).
 3. ``episode_id``: the key is already the network's own ``episode_id`` of that show.
 4. ``title_date``: the normalised titles are equal (:func:`normalise_title`) and the dates agree:
    the platform's publication date within :data:`DATE_TOLERANCE_DAYS` of the episode's, or, when the
@@ -69,12 +71,14 @@ class PlatformEpisode:
     ``key``: the platform's episode key. ``title``: its title when the payload gives one.
     ``published``: the platform's publication date, if any. ``first_day``: the first day the
     payload reports for the key (plays, listeners), used when there is no publication date.
+    ``guid``: the episode's RSS ``<guid>`` when the payload gives it beside the platform's id.
     """
 
     key: str
     title: str | None = None
     published: date | None = None
     first_day: date | None = None
+    guid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,18 @@ def match_episode(candidate: PlatformEpisode, episodes: list[CatalogueEpisode]) 
     Returns a :class:`Match`, or the reason nothing matched (a sentence, for the quarantine reason).
     """
     key = candidate.key.strip()
+    guid = (candidate.guid or "").strip()
+    if guid:
+        by_given = [e for e in episodes if e.guid and e.guid.strip() == guid]
+        if len(by_given) == 1:
+            e = by_given[0]
+            return Match(
+                candidate.key,
+                e.show_id,
+                e.episode_id,
+                "guid",
+                f"the payload's guid {guid!r} is the RSS guid of {e.episode_id}",
+            )
     by_guid = [e for e in episodes if e.guid and e.guid == key]
     if len(by_guid) == 1:
         e = by_guid[0]

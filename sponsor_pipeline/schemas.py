@@ -23,6 +23,7 @@ from sponsor_pipeline.vocabulary import (
     AD_POSITIONS,
     AGE_BANDS,
     AUDIENCE_DIMENSIONS,
+    AUDIENCE_SIZE_METRICS,
     DEAL_STAGES,
     GARM_COLUMNS,
     GARM_RISK_LEVELS,
@@ -307,9 +308,31 @@ AUDIENCE_PROFILES = pa.DataFrameSchema(
             lambda df: (df["dimension"] != "age_gender") | df["bucket"].str.fullmatch(AGE_GENDER_BUCKET),
             error="age_gender bucket is not '<age band>|<gender>'",
         ),
+        pa.Check(
+            lambda df: (df["dimension"] != "age_band") | df["bucket"].isin(AGE_BANDS),
+            error="age_band bucket is not one of the vocabulary's age bands",
+        ),
+        pa.Check(
+            lambda df: (df["dimension"] != "gender") | df["bucket"].isin(GENDERS),
+            error="gender bucket is not one of the vocabulary's genders",
+        ),
     ],
     coerce=True,
     name="audience_profiles",
+)
+
+# A show's follower count or audience size on one day, as a platform reports it (show_audience_size).
+SHOW_AUDIENCE_SIZE = pa.DataFrameSchema(
+    {
+        "tenant_id": _id(pattern=SLUG),
+        "show_id": _id(),
+        "source": pa.Column(TEXT, checks=[pa.Check.str_matches(SOURCE), pa.Check.str_length(1, 64)]),
+        "metric": pa.Column(TEXT, checks=pa.Check.isin(AUDIENCE_SIZE_METRICS)),
+        "day": _date(),
+        "value": _count(),
+    },
+    coerce=True,
+    name="show_audience_size",
 )
 
 # --- Advertiser responses (promo-code redemptions, vanity-URL visits) -------------------------

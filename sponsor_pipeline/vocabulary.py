@@ -133,7 +133,17 @@ AGE_BANDS: tuple[str, ...] = ("0-17", "18-22", "23-27", "28-34", "35-44", "45-59
 GENDERS: tuple[str, ...] = ("female", "male", "non_binary", "not_specified")
 # audience_profiles bucket of the age_gender dimension: "<age band>|<gender>".
 AGE_GENDER_CELLS: tuple[str, ...] = tuple(f"{age}|{gender}" for age in AGE_BANDS for gender in GENDERS)
-AUDIENCE_DIMENSIONS: tuple[str, ...] = ("country", "age_gender")
+# audience_profiles dimensions: country shares, age × gender cells, and the marginal shares a platform
+# reports for one dimension alone (Anchor's playsByAgeRange / playsByGender): bucket = an age band or
+# a gender. Matchmaking builds cells from a source's two marginals only when the source has no cells.
+AUDIENCE_DIMENSIONS: tuple[str, ...] = ("country", "age_gender", "age_band", "gender")
+# show_audience_size metrics: accounts following the show on a platform (Spotify, Apple), and Anchor's
+# estimated audience size.
+AUDIENCE_SIZE_METRICS: tuple[str, ...] = ("followers", "audience_size")
+# A day-over-day change of a show's follower count or audience size larger than this share of the
+# previous value is flagged by the show_audience_size_plausible check (a unit or show mix-up, or a
+# platform restatement), not rejected.
+MAX_AUDIENCE_SIZE_DAILY_CHANGE: float = 0.5
 TARGET_DIMENSIONS: tuple[str, ...] = ("country", "age_band", "gender", "topic")
 # Where a show_topics row comes from: IAB's Podcast Genre Mapping of the Apple genre, or an editor.
 SHOW_TOPIC_SOURCES: tuple[str, ...] = ("apple_genre", "editorial")

@@ -56,6 +56,8 @@ BUSINESS_TABLES = (
     "io_verification_flags",
     # 0017_campaign_reports
     "campaign_reports",
+    # 0018_audience_marginals_and_size
+    "show_audience_size",
 )
 
 

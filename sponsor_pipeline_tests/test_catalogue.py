@@ -91,7 +91,8 @@ def test_every_table_asset_names_its_table():
 
 def test_every_column_of_every_table_asset_has_a_type_and_a_description(conn):
     tables = {table.removeprefix(TABLE_NAME_PREFIX) for table in _table_assets(_graph()).values()}
-    tables |= {"creator_source_split", "advertiser_recommendations", "audience_profiles"}  # second tables written
+    # second tables written
+    tables |= {"creator_source_split", "advertiser_recommendations", "audience_profiles", "show_audience_size"}
     for table in sorted(tables):
         metadata = table_metadata.materialization_metadata(conn, table)
         columns = metadata[table_metadata.COLUMN_SCHEMA].value.columns

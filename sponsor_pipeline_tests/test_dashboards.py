@@ -368,3 +368,22 @@ def test_creator_dashboard_writes_episode_performance_windows_from_daily_rows_an
     assert meta["episode_performance/row_count"].value == meta["episode_performance_rows"].value > 1
     assert meta["episode_performance_decreasing"].value == 1
     assert "### Episode performance" in meta["preview"].value
+
+
+def test_creator_preview_lists_the_latest_followers_per_platform_by_the_reference_date(warehouse, postgres, tmp_path):
+    meta = _materialize(postgres, tmp_path, [creator_dashboard])["creator_dashboard"]
+    assert "No follower counts or audience sizes reported yet." in meta["preview"].value
+    warehouse.execute(
+        "INSERT INTO show_audience_size (tenant_id, show_id, source, metric, day, value) VALUES "
+        "('northwind-audio', 'nw-tech-talk', 'spotify', 'followers', '2026-10-01', 1200), "
+        "('northwind-audio', 'nw-tech-talk', 'spotify', 'followers', '2026-11-14', 1480), "
+        "('northwind-audio', 'nw-tech-talk', 'spotify', 'followers', '2026-11-20', 9999), "  # after as_of
+        "('northwind-audio', 'nw-tech-talk', 'anchor', 'audience_size', '2026-11-10', 830)"
+    )
+    warehouse.commit()
+    meta = _materialize(postgres, tmp_path, [creator_dashboard])["creator_dashboard"]
+    assert meta["audience_size_rows"].value == 2
+    preview = meta["preview"].value.split("### Followers and audience size per platform", 1)[1]
+    assert "| spotify | followers | 2026-11-14 | 1,480 | 1,200 |" in preview
+    assert "| anchor | audience_size | 2026-11-10 | 830 |  |" in preview
+    assert "9,999" not in preview

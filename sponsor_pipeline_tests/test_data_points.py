@@ -340,3 +340,27 @@ def test_export_folder_reference_shows_naming_another_tenant_are_quarantined(ref
         "SELECT title, description FROM shows WHERE tenant_id = 'harbor-pods' ORDER BY show_id"
     ).fetchall()
     assert after == before
+
+
+def test_every_real_payload_and_real_format_fixture_balances_read_with_loaded_quarantined_dropped(reference, tmp_path):
+    """Every file of sponsor_pipeline_tests/accounting.py (the shared openpodcast payloads, the further
+    openpodcast fixtures, OP3 responses and window exports): read = loaded + quarantined + dropped, in
+    the result and in etl_imports, with a reason behind every dropped and quarantined row."""
+    from sponsor_pipeline_tests import accounting
+
+    rows = accounting.account(reference, tmp_path)
+    assert len(rows) >= 30
+    failed = [(r.name, r.status) for r in rows if r.status.startswith("failed")]
+    assert failed == []
+    for r in rows:
+        assert r.balanced, r
+        assert sum(r.reasons.values()) == r.quarantined + r.dropped, r
+    stored = reference.execute(
+        "SELECT count(*) FILTER (WHERE rows_read <> rows_loaded + rows_quarantined + rows_dropped), count(*) "
+        "FROM etl_imports WHERE status = 'completed'"
+    ).fetchone()
+    assert stored[0] == 0 and stored[1] >= len([r for r in rows if r.status == "completed"])
+    by_name = {r.name: r for r in rows}
+    assert (by_name["anchorPlaysByAgeRange.json"].loaded, by_name["anchorPlaysByAgeRange.json"].dropped) == (7, 0)
+    assert by_name["spotifyPodcastFollowers.json"].target == "show_audience_size"
+    assert by_name["op3-downloads-show.tsv"].format == "op3/downloads/show"

@@ -45,6 +45,7 @@ FLAG_OWNS = {
         },
         "checks": {
             "listener_metrics_matches_schema",
+            "show_audience_size_plausible",
             "listener_metrics_data_is_fresh",
             "platform_exports_data_is_fresh",
             "sheet_metrics_data_is_fresh",

@@ -102,3 +102,14 @@ def test_episode_map_csv_rows_and_errors(tmp_path):
     path.write_text("provider,platform_episode_id,episode_id\n")
     with pytest.raises(identity.EpisodeMapError, match="missing column"):
         identity.read_episode_map(path)
+
+
+def test_a_guid_the_payload_gives_beside_the_platform_id_comes_first():
+    by_guid = identity.match_episode(PlatformEpisode("1000581487989", "Trailer", guid="guid-41"), EPISODES)
+    assert isinstance(by_guid, Match) and (by_guid.episode_id, by_guid.method) == ("ek-41", "guid")
+    assert "guid-41" in by_guid.detail
+    unknown = identity.match_episode(
+        PlatformEpisode("x", "#42 Lexer, Parser und Open Source in Counterstrike", date(2022, 10, 25), guid="nope"),
+        EPISODES,
+    )
+    assert isinstance(unknown, Match) and (unknown.episode_id, unknown.method) == ("ek-42", "title_date")

@@ -447,3 +447,73 @@ def test_shipped_iab_taxonomy_and_genre_mapping_load():
     )
     assert tax.genre_to_topic["Technology"] == "596" and tax.genre_to_topic["True Crime"] == "KHPC5A"
     assert "Wilderness" not in tax.genre_to_topic  # IAB's mapping gives it no id
+
+
+# ------------------------------------------------------------ age-only and gender-only shares (0018)
+
+
+def _demo_audience(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    """``(source, dimension, bucket, share)`` rows of show s1."""
+    return pd.DataFrame(
+        [("s1", source, dim, bucket, share) for source, dim, bucket, share in rows],
+        columns=["show_id", "source", "dimension", "bucket", "share"],
+    )
+
+
+def test_marginal_shares_become_cells_only_for_a_source_without_cells():
+    from sponsor_pipeline.matchmaking.inputs import demographic_cells
+
+    audience = _demo_audience(
+        [
+            ("spotify", "age_gender", "28-34|male", 1.0),
+            ("spotify", "age_band", "60+", 1.0),  # ignored: spotify reports cells
+            ("anchor", "age_band", "28-34", 0.75),
+            ("anchor", "age_band", "35-44", 0.25),
+            ("anchor", "gender", "female", 0.4),
+            ("anchor", "gender", "male", 0.6),
+            ("host", "gender", "female", 2.0),  # one marginal: ages spread evenly, shares normalised
+        ]
+    )
+    cells = demographic_cells(audience)
+    assert set(cells["dimension"]) == {"age_gender"}
+    spotify = cells[cells["source"] == "spotify"]
+    assert list(spotify["bucket"]) == ["28-34|male"] and list(spotify["share"]) == [1.0]
+    anchor = cells[cells["source"] == "anchor"].set_index("bucket")["share"]
+    assert anchor.sum() == pytest.approx(1.0)
+    assert anchor["28-34|male"] == pytest.approx(0.75 * 0.6)
+    assert anchor["35-44|female"] == pytest.approx(0.25 * 0.4)
+    assert anchor["60+|male"] == 0.0
+    host = cells[cells["source"] == "host"].set_index("bucket")["share"]
+    assert host.sum() == pytest.approx(1.0) and host["18-22|female"] == pytest.approx(1 / 7)
+    assert host["18-22|male"] == 0.0
+
+
+def test_a_source_reporting_cells_and_marginals_is_counted_once():
+    cells_only = _demo_audience(
+        [("spotify", "age_gender", "28-34|male", 0.5), ("spotify", "age_gender", "60+|female", 0.5)]
+    )
+    both = pd.concat(
+        [cells_only, _demo_audience([("spotify", "age_band", "0-17", 1.0), ("spotify", "gender", "female", 1.0)])],
+        ignore_index=True,
+    )
+    targets = pd.DataFrame({"campaign_id": ["c1"], "dimension": ["age_band"], "value": ["28-34"], "weight": [1.0]})
+    one = _signals(_inputs(audience=cells_only, campaign_targets=targets))
+    two = _signals(_inputs(audience=both, campaign_targets=targets))
+    assert one["demographic_overlap"] == two["demographic_overlap"]
+
+
+def test_anchor_marginals_feed_the_demographic_signal():
+    audience = _demo_audience([("anchor", "age_band", "28-34", 1.0), ("anchor", "gender", "male", 1.0)])
+    on_target = pd.DataFrame(
+        {
+            "campaign_id": ["c1", "c1"],
+            "dimension": ["age_band", "gender"],
+            "value": ["28-34", "male"],
+            "weight": [1.0, 1.0],
+        }
+    )
+    off_target = on_target.assign(value=["60+", "female"])
+    assert _signals(_inputs(audience=audience, campaign_targets=on_target))["demographic_overlap"] == pytest.approx(1.0)
+    assert _signals(_inputs(audience=audience, campaign_targets=off_target))["demographic_overlap"] == pytest.approx(
+        0.0
+    )

@@ -27,6 +27,7 @@ SCHEMAS = [
     schemas.EPISODES,
     schemas.SHOWS,
     schemas.AUDIENCE_PROFILES,
+    schemas.SHOW_AUDIENCE_SIZE,
     schemas.IO_BOOKINGS,
     schemas.CAMPAIGNS,
 ]
@@ -38,6 +39,14 @@ for extra in ("hosterPodcastMetricsTotals.json", "spotifyPodcastAggregate.json")
         PAYLOADS[extra] = json.loads(shared.read_bytes())
 MORE = Path(__file__).parent / "data" / "openpodcast_more"
 PAYLOADS |= {p.name: json.loads(p.read_bytes()) for p in sorted(MORE.glob("*.json"))}
+# bare OP3 API responses (no wrapper), detected by shape
+OP3 = Path(__file__).parent / "data" / "op3"
+PAYLOADS |= {p.name: json.loads(p.read_bytes()) for p in sorted(OP3.glob("*.json"))}
+TARGETS = {  # ParsedExport.target → (rows attribute, columns, schema)
+    "listener_metrics": ("metrics", exports.METRIC_COLUMNS, schemas.LISTENER_METRICS_EXPORT),
+    "audience_profiles": ("audience", exports.AUDIENCE_COLUMNS, schemas.AUDIENCE_PROFILES),
+    "show_audience_size": ("sizes", exports.SIZE_COLUMNS, schemas.SHOW_AUDIENCE_SIZE),
+}
 
 cell_text = st.one_of(
     st.text(max_size=30),
@@ -146,12 +155,103 @@ def test_real_payloads_with_any_value_anywhere_parse_to_rows_or_a_clear_error(na
     if parsed is None:
         assert message.startswith(f"{name}: ")
         return
-    schema = schemas.AUDIENCE_PROFILES if parsed.target == "audience_profiles" else schemas.LISTENER_METRICS_EXPORT
+    _assert_parsed(parsed)
+
+
+def _assert_parsed(parsed: exports.ParsedExport) -> None:
+    """The parsed rows of the payload's one target split into valid rows and row-level rejects; every
+    dropped count is a positive integer; no other target received rows."""
     import pandas as pd
 
-    rows = parsed.audience if parsed.target == "audience_profiles" else parsed.metrics
-    columns = exports.AUDIENCE_COLUMNS if parsed.target == "audience_profiles" else exports.METRIC_COLUMNS
+    attribute, columns, schema = TARGETS[parsed.target]
+    rows = getattr(parsed, attribute)
+    assert all(not getattr(parsed, other) for other, _, _ in TARGETS.values() if other != attribute)
     frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     _assert_split(frame, schema)
     assert all(isinstance(n, int) and n > 0 for n in parsed.dropped.values())
+
+
+# A TSV cell holds no tab or line break (OP3 writes none: its values are ids, names and codes).
+op3_cell = st.one_of(
+    st.just(""),
+    st.text(alphabet=st.characters(blacklist_characters="\t\r\n"), max_size=25),
+    cell_text.filter(lambda t: not set(t) & set("\t\r\n")),
+)
+
+
+@FUZZ
+@given(
+    cells=st.lists(st.lists(op3_cell, max_size=21), max_size=6),
+    header=st.sampled_from(["op3", "short", "other"]),
+    bom=st.booleans(),
+)
+def test_op3_downloads_tsv_with_any_cells_parses_to_rows_or_a_clear_error(cells, header, bom):
+    names = list(exports.OP3_DOWNLOAD_HEADERS)
+    first = {"op3": names, "short": names[:4], "other": ["date", "downloads"]}[header]
+    text = ("\ufeff" if bom else "") + "\n".join("\t".join(line) for line in [first, *cells]) + "\n"
+    try:
+        payload, message = exports.op3_downloads_tsv(text), ""
+    except exports.ExportFormatError as err:
+        payload, message = None, str(err)
+    if payload is None:
+        assert header != "op3" and "not an OP3 downloads TSV" in message
+        return
+    assert header == "op3"
+    try:
+        parsed = exports.parse_export(payload, exports.ShowContext("t", "s"), "downloads.tsv")
+    except exports.ExportFormatError as err:
+        parsed, message = None, str(err)
+    if parsed is None:
+        assert message.startswith("downloads.tsv: ")
+        return
+    _assert_parsed(parsed)
+    # every non-blank line is one download: in a day total, a row of its own, or dropped by reason
+    counted = sum(int(m["downloads"]) for m in parsed.metrics) + sum(parsed.dropped.values())
+    assert counted == len([line for line in cells if "\t".join(line).strip()])
+
+
+@FUZZ
+@given(
+    value=st.recursive(
+        any_cell,
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "rows",
+                        "count",
+                        "headers",
+                        "showUuid",
+                        "asof",
+                        "showDownloadCounts",
+                        "appDownloads",
+                        "episodes",
+                        "maxDownloadHour",
+                        "meta",
+                        "x",
+                    ]
+                ),
+                inner,
+                max_size=4,
+            )
+        ),
+        max_leaves=12,
+    )
+)
+def test_any_json_value_is_a_bare_op3_response_or_left_alone(value):
+    found = exports.op3_raw_endpoint(value)
+    wrapped = exports.as_wrapper(value)
+    if found is None:
+        assert wrapped is value
+        return
+    assert wrapped["provider"] == "op3" and wrapped["meta"]["endpoint"] == found[0]
+    try:
+        parsed, message = exports.parse_export(wrapped, exports.ShowContext("t", "s"), "op3.json"), ""
+    except exports.ExportFormatError as err:
+        parsed, message = None, str(err)
+    if parsed is None:
+        assert message.startswith("op3.json: ")
+        return
+    _assert_parsed(parsed)

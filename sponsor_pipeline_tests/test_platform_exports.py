@@ -302,37 +302,56 @@ def test_anchor_total_plays_by_episode_gives_titles_and_days_and_drops_all_time_
     assert parsed.dropped == {"all-time plays per episode: a total, not a daily value": len(rows)}
 
 
-def test_anchor_age_and_gender_shares_map_to_the_vocabulary_and_are_counted_as_dropped():
+def test_anchor_age_and_gender_shares_are_audience_rows_of_their_own_dimension():
     age, payload = more("anchorPlaysByAgeRange.json")
-    assert [(b, s) for _, b, s in age.marginals] == [tuple(r) for r in payload["data"]["data"]["rows"]]
-    assert {d for d, _, _ in age.marginals} == {"age_band"} and not age.audience
-    assert sum(age.dropped.values()) == 7
+    assert age.target == "audience_profiles" and not age.dropped
+    assert [(a["dimension"], a["bucket"], float(a["share"]), a["as_of"]) for a in age.audience] == [
+        ("age_band", band, round(share, 8), "2023-05-04") for band, share in payload["data"]["data"]["rows"]
+    ]
     gender, payload = more("anchorPlaysByGender.json")
-    assert {b: s for _, b, s in gender.marginals} == {
-        "male": 0.6296296296296297,
-        "female": 0.3333333333333333,
-        "not_specified": 0.037037037037037035,
+    assert {a["bucket"]: float(a["share"]) for a in gender.audience} == {
+        "male": 0.62962963,
+        "female": 0.33333333,
+        "not_specified": 0.03703704,
         "non_binary": 0.0,
     }
-    assert sum(gender.dropped.values()) == len(payload["data"]["data"]["rows"]) == 4
+    assert {a["dimension"] for a in gender.audience} == {"gender"} and not gender.dropped
     empty, _ = more("anchorPlaysByGenderEmpty.json")
-    assert not empty.marginals and not empty.dropped
-    payload["data"]["data"]["rows"] = [["Agender", 0.5], ["Male", "half"]]
+    assert not empty.audience and not empty.dropped
+    payload["data"]["data"]["rows"] = [["Agender", 0.5], ["Male", "half"], ["Female", 1.5]]
     odd = exports.parse_export(payload, CTX)
-    assert not odd.marginals and odd.dropped == {
-        "gender 'Agender' not in the vocabulary": 1,
-        "gender share that is not a number from 0 to 1": 1,
-    }
+    assert odd.dropped == {"gender 'Agender' not in the vocabulary": 1}
+    assert [(a["bucket"], a["share"]) for a in odd.audience] == [("male", "half"), ("female", "1.5")]
 
 
-def test_followers_and_audience_size_are_counted_as_dropped_without_a_table():
+def test_followers_and_audience_size_are_show_audience_size_rows():
     spotify, payload = more("spotifyPodcastFollowers.json")
-    assert not spotify.metrics and spotify.dropped == {"followers: no table": len(payload["data"]["counts"])}
+    assert spotify.target == "show_audience_size" and not spotify.metrics and not spotify.dropped
+    assert [(r["source"], r["metric"], r["day"], r["value"]) for r in spotify.sizes] == [
+        ("spotify", "followers", c["date"], str(c["count"])) for c in payload["data"]["counts"]
+    ]
     apple, payload = more("appleTrendsFollowers.json")
-    assert apple.format == "apple/showTrends/Followers" and not apple.metrics
-    assert apple.dropped == {"followers: no table": 2 + 2 + 8 + 1}
+    assert apple.format == "apple/showTrends/Followers" and apple.target == "show_audience_size"
+    assert [(r["day"], r["value"]) for r in apple.sizes] == [
+        ("2022-10-30", "117"),
+        ("2022-10-31", "117"),
+        ("2022-11-01", "117"),
+        ("2022-11-02", "119"),
+        ("2022-11-03", "119"),
+        ("2022-11-04", "119"),
+        ("2022-11-05", "119"),
+        ("2022-11-06", "119"),
+    ]
+    assert apple.dropped == {
+        "allTimeFollowers: follower totals at the start and end of the range: a summary, not a daily value": 2,
+        "changeInFollowers: followers gained/lost over the range: a summary, not a daily value": 2,
+        "followerGrowthTrends: followers gained/lost per day: show_audience_size holds follower counts": 1,
+    }
     size, _ = more("anchorAudienceSize.json")
-    assert size.dropped == {"audience size: no table": 1}
+    assert [(r["source"], r["metric"], r["day"], r["value"]) for r in size.sizes] == [
+        ("anchor", "audience_size", "2023-05-04", "123")
+    ]
+    assert not size.dropped
 
 
 def test_spotify_episode_streams_and_listeners_are_episode_rows():
@@ -363,18 +382,18 @@ def test_apple_episode_details_give_the_catalogue_entry_and_drop_totals_and_hist
 
 
 MORE_COUNTS = {  # read, loaded, quarantined, dropped
-    "anchorAudienceSize.json": (1, 0, 0, 1),
+    "anchorAudienceSize.json": (1, 1, 0, 0),
     "anchorEpisodePlays.json": (14, 0, 14, 0),
-    "anchorPlaysByAgeRange.json": (7, 0, 0, 7),
-    "anchorPlaysByGender.json": (4, 0, 0, 4),
+    "anchorPlaysByAgeRange.json": (7, 7, 0, 0),
+    "anchorPlaysByGender.json": (4, 4, 0, 0),
     "anchorPlaysByGenderEmpty.json": (0, 0, 0, 0),
     "anchorTotalPlaysByEpisode.json": (2, 0, 0, 2),
     "appleEpisodeDetails.json": (196, 0, 0, 196),
     "appleEpisodeDetailsEmpty.json": (1, 0, 0, 1),
-    "appleTrendsFollowers.json": (13, 0, 0, 13),
+    "appleTrendsFollowers.json": (13, 8, 0, 5),
     "spotifyEpisodeDetailedStreams.json": (7, 0, 7, 0),
     "spotifyEpisodeListeners.json": (2, 0, 2, 0),
-    "spotifyPodcastFollowers.json": (7, 0, 0, 7),
+    "spotifyPodcastFollowers.json": (7, 7, 0, 0),
 }
 
 
@@ -402,3 +421,245 @@ def test_remaining_openpodcast_payloads_account_for_every_row(reference, tmp_pat
         counts[path.name] = (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_dropped)
         assert result.rows_read == result.rows_loaded + result.rows_quarantined + result.rows_dropped, path.name
     assert counts == MORE_COUNTS
+
+
+def test_apple_catalogue_guids_pair_apple_ids_with_episodes_in_the_identity_map(reference, tmp_path):
+    """Apple's episodeDetails gives podcastEpisodeGuid beside its id: importing it stores the pair by
+    GUID (before titles, even when the title would point elsewhere), and later Apple payloads keyed by
+    that id resolve through the stored pair."""
+    from sponsor_pipeline import identity
+    from sponsor_pipeline.warehouse import identity as identity_map
+
+    conn = reference
+    folder = tmp_path / "engineering-kiosk"
+    folder.mkdir()
+    (folder / "reference").symlink_to(EK / "reference", target_is_directory=True)
+    (folder / "platform_shows.csv").write_text(
+        "provider,platform_show_id,show_id\napple,1603082924,ek-engineering-kiosk\n"
+    )
+    (folder / "appleEpisodeDetails.json").write_bytes((MORE / "appleEpisodeDetails.json").read_bytes())
+    platform_exports.load_reference(conn, folder)
+    guid = json.loads((MORE / "appleEpisodeDetails.json").read_bytes())["data"]["content"]["results"]
+    guid = next(iter(guid.values()))["podcastEpisodeGuid"]
+    conn.execute(
+        "UPDATE episodes SET guid = %s WHERE tenant_id = 'engineering-kiosk' AND episode_id = '1000546793663'", (guid,)
+    )
+    conn.commit()
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    result, parsed = platform_exports.import_payload(
+        conn, folder / "appleEpisodeDetails.json", "engineering-kiosk", shows
+    )
+    assert result.status == "completed" and parsed is not None and parsed.guids == {"1000581487989": guid}
+    stored = conn.execute(
+        "SELECT episode_id, matched_by FROM platform_episode_map WHERE tenant_id = 'engineering-kiosk' "
+        "AND provider = 'apple' AND platform_show_key = '1603082924' AND platform_episode_key = '1000581487989'"
+    ).fetchall()
+    assert stored == [("1000546793663", "guid")]
+    later = identity_map.resolve_episodes(
+        conn,
+        "engineering-kiosk",
+        "apple",
+        "1603082924",
+        "ek-engineering-kiosk",
+        [identity.PlatformEpisode("1000581487989", "#39 Gemischte Tüte")],
+    )
+    assert (later["1000581487989"].episode_id, later["1000581487989"].method) == ("1000546793663", "guid")
+
+
+# --- bare OP3 API responses ---------------------------------------------------------------------
+
+OP3_DIR = Path(__file__).parent / "data" / "op3"
+OP3_SHOW = "3f0a5c1e2b7d4e6f8a9b0c1d2e3f4a5b"
+NW = exports.ShowContext("northwind-audio", "nw-tech-talk")
+OP3_BOT = "bot download (botType set): OP3 excludes known bots from download counts"
+OP3_PAGE = "downloads of the last day of a page with more to come (continuationToken)"
+
+
+def op3(name: str) -> exports.ParsedExport:
+    body = (OP3_DIR / name).read_bytes()
+    if name.endswith(".tsv"):
+        return exports.parse_export(exports.op3_downloads_tsv(body.decode()), NW, name)
+    return exports.parse_export(body, NW, name)
+
+
+@pytest.mark.parametrize("name", ["op3-downloads-show.json", "op3-downloads-show.tsv"])
+def test_op3_downloads_become_show_level_daily_downloads_without_bots(name):
+    parsed = op3(name)
+    assert (parsed.format, parsed.source, parsed.show_key) == ("op3/downloads/show", "op3", OP3_SHOW)
+    assert [(m["day"], m["episode_id"], m["downloads"]) for m in parsed.metrics] == [
+        ("2026-11-12", None, "7"),
+        ("2026-11-13", None, "5"),
+        ("2026-11-14", None, "4"),
+    ]
+    assert parsed.dropped == {OP3_BOT: 1}
+    raw = json.loads((OP3_DIR / "op3-downloads-show.json").read_bytes())
+    assert sum(int(m["downloads"]) for m in parsed.metrics) + 1 == raw["count"] == len(raw["rows"])
+
+
+def test_op3_json_a_page_with_a_continuation_token_drops_its_unfinished_last_day():
+    parsed = op3("op3-downloads-show-page1.json")
+    assert [(m["day"], m["downloads"]) for m in parsed.metrics] == [("2026-11-12", "7")]
+    assert parsed.dropped == {OP3_PAGE: 2}
+
+
+def test_op3_download_with_a_bad_time_is_a_row_of_its_own_for_validation():
+    raw = json.loads((OP3_DIR / "op3-downloads-show.json").read_bytes())
+    raw["rows"][0]["time"] = "12/11/2026 02:00"
+    raw["rows"][1]["showUuid"] = "another-show"
+    parsed = exports.parse_export(raw, NW)
+    assert ("12/11/2026 02:00", "1") in [(m["day"], m["downloads"]) for m in parsed.metrics]
+    assert parsed.dropped == {OP3_BOT: 1, "download of another OP3 show than the file's": 1}
+
+
+def test_bare_op3_responses_are_detected_by_shape():
+    detected = {
+        name: exports.op3_raw_endpoint(json.loads((OP3_DIR / name).read_bytes()))
+        for name in ("op3-downloads-show.json", "op3-downloads-show-page1.json", "op3-show-download-counts.json")
+    }
+    assert detected == {
+        "op3-downloads-show.json": ("downloads/show", OP3_SHOW),
+        "op3-downloads-show-page1.json": ("downloads/show", OP3_SHOW),
+        "op3-show-download-counts.json": ("queries/show-download-counts", OP3_SHOW),
+    }
+    windows = Path(__file__).parent / "data" / "window_exports" / "op3-episode-download-counts.json"
+    assert exports.op3_raw_endpoint(json.loads(windows.read_bytes())) == ("queries/episode-download-counts", OP3_SHOW)
+    counts = op3("op3-show-download-counts.json")
+    assert counts.dropped == {
+        "monthlyDownloads: a 30-day total; listener_metrics holds daily values": 1,
+        "weeklyDownloads: weekly totals; listener_metrics holds daily values": 4,
+    }
+    apps = op3("op3-top-apps-for-show.json")
+    assert apps.format == "op3/queries/top-apps-for-show" and apps.apps[0] == ("Apple Podcasts", 8120 / 14855)
+    wrapped = json.loads((EK / "spotifyPodcastDetailedStreams.json").read_bytes())
+    assert exports.op3_raw_endpoint(wrapped) is None and exports.as_wrapper(wrapped) is wrapped
+    with pytest.raises(exports.ExportFormatError, match="not an OP3 downloads TSV"):
+        exports.op3_downloads_tsv("date\tdownloads\n2026-11-12\t4\n")
+
+
+OP3_COUNTS = {  # read, loaded, quarantined, dropped
+    "op3-downloads-show.json": (4, 3, 0, 1),
+    "op3-downloads-show.tsv": (4, 3, 0, 1),  # the same downloads as the JSON, in TSV: the same day rows
+    "op3-downloads-show-page1.json": (3, 1, 0, 2),
+    "op3-show-download-counts.json": (5, 0, 0, 5),
+    "op3-top-apps-for-show.json": (6, 0, 0, 6),
+}
+
+
+def test_bare_op3_files_in_a_tenant_folder_import_with_every_entry_accounted_for(reference, tmp_path):
+    import shutil
+
+    from sponsor_pipeline.defs.ingestion.sensors import landing_files
+    from sponsor_pipeline.warehouse import window_exports
+
+    conn = reference
+    folder = tmp_path / "exports" / "northwind-audio"
+    folder.mkdir(parents=True)
+    (folder / "platform_shows.csv").write_text(f"provider,platform_show_id,show_id\nop3,{OP3_SHOW},nw-tech-talk\n")
+    for name in OP3_COUNTS:
+        shutil.copy(OP3_DIR / name, folder / name)
+    windows = Path(__file__).parent / "data" / "window_exports" / "op3-episode-download-counts.json"
+    shutil.copy(windows, folder / windows.name)
+    assert {p.name for _, _, p in landing_files(tmp_path)} == {*OP3_COUNTS, windows.name}
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    counts = {}
+    for path in platform_exports.payload_files(folder):
+        show_key = platform_exports.op3_window_show(path)
+        if show_key is not None:
+            assert (path.name, show_key) == (windows.name, OP3_SHOW)
+            result, _ = window_exports.import_window_file(conn, path, "northwind-audio", "op3", show_key, shows)
+        else:
+            result, _ = platform_exports.import_payload(conn, path, "northwind-audio", shows)
+        assert result.rows_read == result.rows_loaded + result.rows_quarantined + result.rows_dropped, path.name
+        counts[path.name] = (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_dropped)
+    assert counts.pop(windows.name) == (15, 10, 2, 3)  # as from windows/op3/<show>/
+    assert counts == OP3_COUNTS
+    stored = conn.execute(
+        "SELECT day::text, downloads FROM listener_metrics WHERE tenant_id = 'northwind-audio' AND source = 'op3' "
+        "AND episode_id IS NULL ORDER BY day"
+    ).fetchall()
+    assert stored == [("2026-11-12", 7), ("2026-11-13", 5), ("2026-11-14", 4)]
+
+
+def test_show_audience_size_check_passes_on_real_followers_and_flags_an_implausible_jump(reference, tmp_path, postgres):
+    """The followers of the real Spotify and Apple payloads and Anchor's audience size load into
+    show_audience_size and pass show_audience_size_plausible; a day whose follower count jumps by more
+    than MAX_AUDIENCE_SIZE_DAILY_CHANGE fails it (a warning naming show, source, days and change)."""
+    import dagster as dg
+
+    from sponsor_pipeline.defs.ingestion.checks import show_audience_size_plausible
+
+    conn = reference
+    folder = tmp_path / "engineering-kiosk"
+    folder.mkdir()
+    (folder / "reference").symlink_to(EK / "reference", target_is_directory=True)
+    (folder / "platform_shows.csv").write_text(
+        "provider,platform_show_id,show_id\nanchor,123abcde,ek-engineering-kiosk\n"
+        "apple,1603082924,ek-engineering-kiosk\nspotify,0tJRC0UsObPCWLmmzmOkIs,ek-engineering-kiosk\n"
+    )
+    for name in ("spotifyPodcastFollowers.json", "appleTrendsFollowers.json", "anchorAudienceSize.json"):
+        (folder / name).write_bytes((MORE / name).read_bytes())
+    platform_exports.load_reference(conn, folder)
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    for path in platform_exports.payload_files(folder):
+        platform_exports.import_payload(conn, path, "engineering-kiosk", shows)
+    stored = conn.execute(
+        "SELECT source, metric, count(*), max(value) FROM show_audience_size GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    assert stored == [
+        ("anchor", "audience_size", 1, 123),
+        ("apple_podcasts", "followers", 8, 119),
+        ("spotify", "followers", 7, 242),
+    ]
+    passing = show_audience_size_plausible(postgres=postgres)
+    assert passing.passed and passing.metadata["rows_checked"].value == 16
+    conn.execute(
+        "INSERT INTO show_audience_size (tenant_id, show_id, source, metric, day, value) "
+        "VALUES ('engineering-kiosk', 'ek-engineering-kiosk', 'spotify', 'followers', '2022-10-26', 2420)"
+    )
+    conn.commit()
+    failing = show_audience_size_plausible(postgres=postgres)
+    assert not failing.passed and failing.severity == dg.AssetCheckSeverity.WARN
+    assert failing.metadata["implausible_changes"].value == 1
+    assert "| spotify | followers | 2022-10-25: 242 | 2022-10-26: 2420 | +900% |" in failing.metadata["changes"].value
+
+
+def test_platform_exports_asset_imports_bare_op3_files_and_routes_episode_counts_to_windows(
+    reference, postgres, tmp_path
+):
+    """The asset over a tenant folder holding bare OP3 responses: downloads (JSON and TSV), show
+    counts, top apps, and an episode-download-counts response beside them, which goes to
+    episode_download_windows; every file is in the imports table and the sources check passes."""
+    import shutil
+
+    import dagster as dg
+
+    from sponsor_pipeline.defs.ingestion.exports import platform_exports as asset
+    from sponsor_pipeline.resources.settings import settings_from_env
+
+    folder = tmp_path / "exports" / "northwind-audio"
+    folder.mkdir(parents=True)
+    (folder / "platform_shows.csv").write_text(f"provider,platform_show_id,show_id\nop3,{OP3_SHOW},nw-tech-talk\n")
+    for name in ("op3-downloads-show.tsv", "op3-show-download-counts.json", "op3-top-apps-for-show.json"):
+        shutil.copy(OP3_DIR / name, folder / name)
+    shutil.copy(Path(__file__).parent / "data" / "window_exports" / "op3-episode-download-counts.json", folder)
+    result = dg.materialize(
+        [asset],
+        resources={"postgres": postgres, "settings": settings_from_env()},
+        run_config={"ops": {"platform_exports": {"config": {"exports_dir": str(tmp_path / "exports")}}}},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    (materialization,) = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
+    meta = materialization.metadata
+    assert (meta["payloads"].value, meta["payloads_failed"].value) == (4, 0)
+    assert (meta["listener_metrics_rows"].value, meta["window_rows"].value) == (3, 10)
+    table = meta["imports"].value
+    assert (
+        "| northwind-audio/op3-downloads-show.tsv | op3/downloads/show | listener_metrics | completed | 4 | 3 | 0 | 1 |"
+        in table
+    )
+    assert (
+        "op3-episode-download-counts.json | op3/episode-download-counts (utf-8, '') | episode_download_windows | completed | 15 | 10 | 2 | 3 |"
+        in table
+    )
+    assert all(e.passed for e in result.get_asset_check_evaluations())

@@ -67,6 +67,11 @@ def load_two_tenants(reference: psycopg.Connection, postgres, tmp_path) -> psyco
         "INSERT INTO episode_download_windows (tenant_id, show_id, episode_id, source, window_days, as_of, "
         "downloads) SELECT tenant_id, show_id, episode_id, 'podlove', 7, published_at + 30, 10 FROM episodes"
     )
+    # 0018_audience_marginals_and_size: a follower count per show
+    reference.execute(
+        "INSERT INTO show_audience_size (tenant_id, show_id, source, metric, day, value) "
+        "SELECT tenant_id, show_id, 'spotify', 'followers', '2026-11-15', 100 FROM shows"
+    )
     reference.commit()
     refresh_metrics_daily(reference)
     # 0007_dashboards: the dashboard tables and the IO documents register, filled by their assets;

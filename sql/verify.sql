@@ -93,7 +93,9 @@ WITH required (kind, name, detail) AS (
     ('table', 'io_verification_flags', NULL), ('rls', 'io_verification_flags', NULL),
     ('column', 'verification_flags', 'advertiser_dashboard'),
     -- 0017_campaign_reports
-    ('table', 'campaign_reports', NULL), ('rls', 'campaign_reports', NULL)
+    ('table', 'campaign_reports', NULL), ('rls', 'campaign_reports', NULL),
+    -- 0018_audience_marginals_and_size
+    ('table', 'show_audience_size', NULL), ('rls', 'show_audience_size', NULL)
 )
 SELECT kind, name, detail
 FROM required r

@@ -41,7 +41,8 @@ class MatchInputs:
     shows: show_id, title, apple_genre, explicit.
     campaigns: campaign_id, advertiser_id, name, flight_start, flight_end, impressions_goal.
     advertisers: advertiser_id, category (IAB id).
-    audience: show_id, source, dimension ('country' | 'age_gender'), bucket, share.
+    audience: show_id, source, dimension ('country' | 'age_gender' | 'age_band' | 'gender'), bucket,
+      share (age_band / gender: marginal shares; see :func:`demographic_cells`).
     show_topics: show_id, topic_id.  show_safety: show_id + GARM columns (risk level names).
     campaign_safety: campaign_id + GARM columns (highest accepted level) + excludes_explicit.
     campaign_targets: campaign_id, dimension ('country' | 'age_band' | 'gender' | 'topic'), value, weight.
@@ -150,6 +151,55 @@ def _distribution(
     has = np.zeros(n_shows, dtype=bool)
     has[show_index.get_indexer(n_sources.index)] = True
     return out, has
+
+
+def demographic_cells(audience: pd.DataFrame) -> pd.DataFrame:
+    """The ``age_gender`` rows the demographic signal reads: per (show, source), the source's own
+    age × gender cells when it reports any; else, when it reports marginal shares (``age_band`` and/or
+    ``gender``, as Anchor does), cells built from them as the product of the two marginals (each
+    normalised to 1; a missing one spread evenly over its buckets). Independence of age and gender
+    is the assumption; it is used only for a source that reports no cells, so no source is counted
+    twice. Columns: show_id, source, dimension (always ``age_gender``), bucket, share.
+    """
+    columns = ["show_id", "source", "dimension", "bucket", "share"]
+    if audience.empty:
+        return pd.DataFrame(columns=columns)
+    cells = audience[audience["dimension"] == "age_gender"][columns]
+    marginal = audience[audience["dimension"].isin(("age_band", "gender"))]
+    with_cells = set(zip(cells["show_id"], cells["source"], strict=True))
+    built = []
+    for (show_id, source), part in marginal.groupby(["show_id", "source"], sort=True):
+        if (show_id, source) in with_cells:
+            continue
+        bands = _marginal(part, "age_band", AGE_BANDS)
+        genders = _marginal(part, "gender", GENDERS)
+        if bands is None and genders is None:
+            continue
+        band_w = bands if bands is not None else np.full(len(AGE_BANDS), 1 / len(AGE_BANDS))
+        gender_w = genders if genders is not None else np.full(len(GENDERS), 1 / len(GENDERS))
+        share = (band_w[:, None] * gender_w[None, :]).reshape(-1)
+        built.append(
+            pd.DataFrame(
+                {
+                    "show_id": show_id,
+                    "source": source,
+                    "dimension": "age_gender",
+                    "bucket": list(AGE_GENDER_CELLS),
+                    "share": share,
+                }
+            )
+        )
+    return pd.concat([cells, *built], ignore_index=True) if built else cells.reset_index(drop=True)
+
+
+def _marginal(part: pd.DataFrame, dimension: str, buckets: tuple[str, ...]) -> np.ndarray | None:
+    """One source's marginal shares over ``buckets``, normalised to 1 (None when none or all zero)."""
+    rows = part[(part["dimension"] == dimension) & part["bucket"].isin(buckets)]
+    if rows.empty:
+        return None
+    values = rows.groupby("bucket")["share"].sum().reindex(list(buckets), fill_value=0.0).to_numpy(dtype=float)
+    total = values.sum()
+    return values / total if total > 0 else None
 
 
 def _risk_matrix(frame: pd.DataFrame, key: str, ids: pd.Index, default: str) -> tuple[np.ndarray, np.ndarray]:
@@ -289,9 +339,10 @@ def _demographics(
 ) -> dict:
     """Demographic fields of :class:`Prepared` over the 7 age bands × 4 genders: each show's listener
     distribution and each campaign's target distribution (the product of its band and gender
-    weights, normalised to 1); a campaign targeting only bands takes every gender and vice versa."""
+    weights, normalised to 1); a campaign targeting only bands takes every gender and vice versa.
+    A show's cells come from :func:`demographic_cells` (a source's marginals only when it has no cells)."""
     n_c = len(campaign_index)
-    show_demo, has_demo = _distribution(audience, show_index, "age_gender", list(AGE_GENDER_CELLS))
+    show_demo, has_demo = _distribution(demographic_cells(audience), show_index, "age_gender", list(AGE_GENDER_CELLS))
     band_w = np.zeros((n_c, len(AGE_BANDS)))
     gender_w = np.zeros((n_c, len(GENDERS)))
     tb = targets[targets["dimension"] == "age_band"]

@@ -89,6 +89,19 @@ GROUP BY m.tenant_id, m.show_id, s.title, m.day
 ORDER BY m.tenant_id, m.show_id, m.day
 """
 
+# The latest follower count / audience size per show, platform and metric reported by ``as_of``
+# (show_audience_size, migration 0018), with the value 30 days before it when reported.
+AUDIENCE_SIZE_LATEST = """
+SELECT DISTINCT ON (a.tenant_id, a.show_id, a.source, a.metric)
+       a.tenant_id, a.show_id, s.title AS show_title, a.source, a.metric, a.day, a.value,
+       (SELECT b.value FROM show_audience_size b
+        WHERE (b.tenant_id, b.show_id, b.source, b.metric) = (a.tenant_id, a.show_id, a.source, a.metric)
+          AND b.day <= a.day - 30 ORDER BY b.day DESC LIMIT 1) AS value_30d_before
+FROM show_audience_size a JOIN shows s USING (tenant_id, show_id)
+WHERE a.day <= %(as_of)s::date
+ORDER BY a.tenant_id, a.show_id, a.source, a.metric, a.day DESC
+"""
+
 # Imports since a timestamp, plus every source still failed on its content whatever its age (it is
 # not retried until it changes, so it stays an alert until then); one row per (import, tenant of its
 # quarantined rows). ``unresolved``: failed on its content and not retried yet.

@@ -6,7 +6,9 @@ Folder layout (the exports folder, or ``exports/`` inside the landing folder)::
     <exports>/<tenant_id>/episode_map.csv       optional: provider, platform_show_id,
                                                 platform_episode_id, episode_id (hand-made pairs)
     <exports>/<tenant_id>/reference/*.csv       optional: the tenant's tenants/shows/episodes rows
-    <exports>/<tenant_id>/*.json                payloads in the {provider, meta, data} wrapper
+    <exports>/<tenant_id>/*.json                payloads in the {provider, meta, data} wrapper, or
+                                                bare OP3 API responses (detected by their shape)
+    <exports>/<tenant_id>/*.tsv                 OP3 downloads (/api/1/downloads/show/...) as TSV
 
 Platform episode keys (Spotify / Apple ids, Anchor labels with their titles, a host's id) resolve
 to the network's episode_id through the platform identity map (:mod:`sponsor_pipeline.identity`,
@@ -43,6 +45,7 @@ from sponsor_pipeline.warehouse import imports, targets
 
 REFERENCE = (("tenants.csv", targets.TENANTS), ("shows.csv", targets.SHOWS), ("episodes.csv", targets.EPISODES))
 PLATFORM_SHOWS = "platform_shows.csv"
+PAYLOAD_SUFFIXES = (".json", ".tsv")
 EPISODE_MAP = "episode_map.csv"
 
 
@@ -61,7 +64,24 @@ def tenant_folders(root: Path) -> list[Path]:
 
 
 def payload_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.json") if p.is_file())
+    """The payloads of a tenant folder: ``*.json`` (wrapped payloads and bare OP3 responses) and
+    ``*.tsv`` (OP3 downloads in its default TSV form), sorted."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PAYLOAD_SUFFIXES)
+
+
+def op3_window_show(path: Path) -> str | None:
+    """The show uuid of a bare OP3 ``queries/episode-download-counts`` response at ``path`` (a window
+    export, imported by :func:`sponsor_pipeline.warehouse.window_exports.import_window_file`), else
+    None (also for a file that is not JSON: its own import reports that)."""
+    if path.suffix.lower() != ".json":
+        return None
+    try:
+        found = exports.op3_raw_endpoint(json.loads(path.read_bytes().decode("utf-8-sig")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    if found is None or found[0] != "queries/episode-download-counts":
+        return None
+    return found[1] or ""
 
 
 def load_reference(conn: psycopg.Connection, folder: Path) -> list[imports.ImportResult]:
@@ -106,8 +126,12 @@ def import_payload(
         parsed = _parse(path, body, tenant_id, shows)
     except exports.ExportFormatError as err:
         error = err
+    if parsed is not None and parsed.episodes and parsed.guids:
+        register_catalogue(conn, parsed, tenant_id)
     if parsed is not None and parsed.target == "audience_profiles":
         target, columns, rows = targets.AUDIENCE_PROFILES, exports.AUDIENCE_COLUMNS, parsed.audience
+    elif parsed is not None and parsed.target == "show_audience_size":
+        target, columns, rows = targets.SHOW_AUDIENCE_SIZE, exports.SIZE_COLUMNS, parsed.sizes
     else:
         target, columns = targets.LISTENER_METRICS_EXPORT, exports.METRIC_COLUMNS
         rows = parsed.metrics if parsed is not None else []
@@ -136,9 +160,11 @@ def import_payload(
 
 def _parse(path: Path, body: bytes, tenant_id: str, shows: dict[tuple[str, str], str]) -> exports.ParsedExport:
     try:
-        payload = json.loads(body.decode("utf-8-sig"))
+        text = body.decode("utf-8-sig")
+        payload = exports.op3_downloads_tsv(text) if path.suffix.lower() == ".tsv" else json.loads(text)
+        payload = exports.as_wrapper(payload)
         exports.detect_format(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise exports.ExportFormatError(f"{path}: not JSON text ({err})") from err
     except exports.ExportFormatError as err:
         raise exports.ExportFormatError(f"{path}: {err}") from err
@@ -149,6 +175,29 @@ def _parse(path: Path, body: bytes, tenant_id: str, shows: dict[tuple[str, str],
             f"{path}: {provider} show {show!r} is not in {PLATFORM_SHOWS} of tenant {tenant_id}"
         )
     return exports.parse_export(payload, exports.ShowContext(tenant_id, show_id), str(path))
+
+
+def register_catalogue(
+    conn: psycopg.Connection, parsed: exports.ParsedExport, tenant_id: str
+) -> dict[str, identity_map.Resolution]:
+    """Pair the platform episode ids of a catalogue payload (Apple ``episodes`` / ``episodeDetails``)
+    with the network's episodes in the platform identity map, by the RSS GUID the payload gives
+    (``parsed.guids``) first, then by the other rules of :func:`identity.match_episode`; committed.
+    Later payloads keyed by those ids (Apple ``showTrends/Listeners``) resolve through the stored pairs.
+
+    Returns ``{platform episode id: Resolution}``; an id that matches nothing is not stored (it has
+    no rows to quarantine) and is matched again by the next payload that carries it.
+    """
+    show_id = parsed.show_id
+    if not show_id:
+        return {}
+    candidates = [
+        identity.PlatformEpisode(key, title, _iso_day(parsed.published.get(key)), guid=parsed.guids.get(key))
+        for key, title, _ in parsed.episodes
+    ]
+    resolved = identity_map.resolve_episodes(conn, tenant_id, parsed.provider, parsed.show_key, show_id, candidates)
+    conn.commit()
+    return resolved
 
 
 def _iso_day(text: str | None) -> date | None:

@@ -299,6 +299,23 @@ AUDIENCE_PROFILES = Target(
     stamp_import_id=True,
     stamp_loaded_at=False,
 )
+SHOW_AUDIENCE_SIZE = Target(
+    table="show_audience_size",
+    schema=schemas.SHOW_AUDIENCE_SIZE,
+    key=("tenant_id", "show_id", "source", "metric", "day"),
+    conflict="(tenant_id, show_id, source, metric, day)",
+    checks=(
+        UNKNOWN_TENANT,
+        RefCheck(
+            "show_id",
+            "unknown show_id for this tenant",
+            _exists("shows", "x.show_id = s.show_id"),
+            ("tenant_id", "show_id"),
+        ),
+    ),
+    stamp_import_id=True,
+    touch_updated_at=False,
+)
 # --- Matchmaking inputs (loaded with the reference files, after their parents) ---
 
 

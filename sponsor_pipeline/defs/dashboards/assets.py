@@ -106,7 +106,8 @@ def _performance_preview(windows: pd.DataFrame, episodes: pd.DataFrame) -> pd.Da
         "(rank by 30-day downloads), the sources split, booked and delivered sponsorship revenue "
         "(impressions × CPM / 1000, USD), active sponsors, and each episode's downloads in its first "
         "1/7/30/90 days per source (from daily data, else imported window exports; decreasing "
-        "cumulative windows flagged). Attaches a preview and a downloads-trend plot per show."
+        "cumulative windows flagged). The preview also lists each show's latest follower counts and "
+        "audience sizes per platform (show_audience_size). Attaches a preview and a downloads-trend plot per show."
     ),
 )
 def creator_dashboard(
@@ -125,6 +126,8 @@ def creator_dashboard(
         }
         creator, split = aggregates.build_creator(**frames, as_of=pd.Timestamp(as_of))
         daily = sql.read_frame(conn, sql.DAILY_DOWNLOADS_PER_SHOW, {"as_of": as_of, "days": 90})
+        audience = sql.read_frame(conn, sql.AUDIENCE_SIZE_LATEST, {"as_of": as_of})
+        audience["value_30d_before"] = audience["value_30d_before"].astype("Int64")
         sql.replace_rows(conn, "creator_dashboard", creator, aggregates.CREATOR_COLUMNS)
         sql.replace_rows(conn, "creator_source_split", split, aggregates.SOURCE_SPLIT_COLUMNS)
         windows = pd.DataFrame(
@@ -181,6 +184,14 @@ def creator_dashboard(
                 ["episode_title", "source", "released_on", *PREVIEW_WINDOWS, "basis", "flags"],
                 max_rows=12,
             )
+            + "\n\n### Followers and audience size per platform (latest reported)\n\n"
+            + (
+                markdown_table(
+                    audience, ["show_title", "source", "metric", "day", "value", "value_30d_before"], max_rows=12
+                )
+                if len(audience)
+                else "No follower counts or audience sizes reported yet."
+            )
         ),
     }
     if not daily.empty:
@@ -188,6 +199,7 @@ def creator_dashboard(
         path = _save_plot(context, config, settings, "downloads_trend_per_show", png)
         metadata.update(_plot_metadata("downloads_trend", "Daily downloads per show", path, png))
     metadata["episode_performance_rows"] = dg.MetadataValue.int(len(windows))
+    metadata["audience_size_rows"] = dg.MetadataValue.int(len(audience))
     metadata["episode_performance_decreasing"] = dg.MetadataValue.int(int(windows["decreasing"].sum()))
     metadata.update(catalogue)
     context.log.info(

@@ -1,4 +1,5 @@
-"""Owns the ``listener_metrics`` asset check: the stored rows against the listener_metrics pandera schema."""
+"""Owns the ingestion checks: stored ``listener_metrics`` rows against their pandera schema, and
+plausible day-over-day changes of ``show_audience_size`` (loaded by ``platform_exports``)."""
 
 import dagster as dg
 import pandas as pd
@@ -6,6 +7,8 @@ import pandera.errors as pa_errors
 
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.schemas import LISTENER_METRICS_EXPORT
+from sponsor_pipeline.vocabulary import MAX_AUDIENCE_SIZE_DAILY_CHANGE
+from sponsor_pipeline.warehouse import audience_size
 
 # Stored rows follow the widest input shape: platform exports may leave downloads empty when
 # another measure is reported (migration 0004), so the check uses that schema.
@@ -73,5 +76,34 @@ def listener_metrics_matches_schema(postgres: PostgresResource) -> dg.AssetCheck
             "sample": dg.MetadataValue.json(
                 [{k: str(v) for k, v in r.items()} for r in cases.head(10).to_dict("records")]
             ),
+        },
+    )
+
+
+@dg.asset_check(
+    asset="platform_exports",
+    description=(
+        "Follower counts and audience sizes in show_audience_size change plausibly from one reported day "
+        "to the next: a change larger than MAX_AUDIENCE_SIZE_DAILY_CHANGE (vocabulary) of the previous "
+        "value points at a unit or show mix-up or a platform restatement. Warns; the values stay as reported."
+    ),
+)
+def show_audience_size_plausible(postgres: PostgresResource) -> dg.AssetCheckResult:
+    with postgres.connect() as conn:
+        found = audience_size.jumps(conn, MAX_AUDIENCE_SIZE_DAILY_CHANGE)
+        rows = conn.execute("SELECT count(*) FROM show_audience_size").fetchone()
+    lines = ["| tenant | show | source | metric | from | to | change |", "|---|---|---|---|---|---|---|"] + [
+        f"| {j.tenant_id} | {j.show_id} | {j.source} | {j.metric} | {j.prev_day}: {j.prev_value} | "
+        f"{j.day}: {j.value} | {j.change:+.0%} |"
+        for j in found[:50]
+    ]
+    return dg.AssetCheckResult(
+        passed=not found,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rows_checked": dg.MetadataValue.int(rows[0] if rows else 0),
+            "implausible_changes": dg.MetadataValue.int(len(found)),
+            "max_daily_change": dg.MetadataValue.float(MAX_AUDIENCE_SIZE_DAILY_CHANGE),
+            "changes": dg.MetadataValue.md("\n".join(lines)),
         },
     )

@@ -31,8 +31,11 @@ class PlatformExportsConfig(dg.Config):
     check_specs=[sources_check_spec("platform_exports")],
     description=(
         "Platform dashboard exports (Spotify for Podcasters, Apple Podcasts Connect, the host, Anchor) "
-        "per tenant folder: daily plays/listeners into listener_metrics (show-level series with "
-        "episode_id NULL), listener shares by country and age band × gender into audience_profiles, "
+        "and bare OP3 API responses (downloads, show download counts, top apps, episode download "
+        "counts; JSON or TSV, detected by shape) per tenant folder: daily plays/listeners into "
+        "listener_metrics (show-level series with episode_id NULL), listener shares by country, age "
+        "band × gender, age band and gender into audience_profiles, daily follower counts and "
+        "audience sizes into show_audience_size, "
         "per-episode downloads since release (hosting window exports: Podlove Publisher's CSV, "
         "3/7/30-day/all-time TSV or CSV under windows/<provider>/<show>/) into episode_download_windows. "
         "Each payload is one etl_imports row (source_kind export), validated and quarantined like a CSV. A payload that fails (e.g. an unsupported endpoint) is "
@@ -58,6 +61,7 @@ def platform_exports(
         "payloads": 0,
         "listener_metrics_rows": 0,
         "audience_rows": 0,
+        "audience_size_rows": 0,
         "window_rows": 0,
         "rows_read": 0,
         "rows_quarantined": 0,
@@ -68,6 +72,12 @@ def platform_exports(
         for folder in payloads.tenant_folders(root):
             files = [p for p in payloads.payload_files(folder) if only is None or str(p.resolve()) in only]
             windows = [w for w in window_exports.window_files(folder) if only is None or str(w[2].resolve()) in only]
+            # bare OP3 episode-download-counts responses dropped beside the payloads are window exports
+            for path in list(files):
+                show_key = payloads.op3_window_show(path)
+                if show_key is not None:
+                    files.remove(path)
+                    windows.append(("op3", show_key, path))
             if not files and not windows:
                 continue
             tenant = folder.name
@@ -93,6 +103,8 @@ def platform_exports(
                 target = parsed.target if parsed else ""
                 if target == "audience_profiles":
                     totals["audience_rows"] += result.rows_loaded
+                elif target == "show_audience_size":
+                    totals["audience_size_rows"] += result.rows_loaded
                 else:
                     totals["listener_metrics_rows"] += result.rows_loaded
                 totals["rows_read"] += result.rows_read
@@ -133,14 +145,17 @@ def platform_exports(
         catalogue = table_metadata.materialization_metadata(
             conn,
             "listener_metrics",
-            also=["audience_profiles", "episode_download_windows"],
+            also=["audience_profiles", "show_audience_size", "episode_download_windows"],
             validated_by=LISTENER_METRICS_EXPORT,
         )
     metadata = {
         "status": f"{totals['payloads']} payload(s) seen",
         "exports_dir": str(root),
         **totals,
-        "rows_loaded": totals["listener_metrics_rows"] + totals["audience_rows"] + totals["window_rows"],
+        "rows_loaded": totals["listener_metrics_rows"]
+        + totals["audience_rows"]
+        + totals["audience_size_rows"]
+        + totals["window_rows"],
         "table_rows": dg.MetadataValue.int(metrics_rows),
         "payloads_failed": len(failures),
         "failed_payloads": dg.MetadataValue.json([f.name for f in failures]),

@@ -6,7 +6,7 @@ Which file feeds which asset (names relative to the landing folder):
 
 * ``*metrics*.csv``            → ``listener_metrics``
 * ``*io_bookings*.csv``        → ``io_bookings``
-* ``exports/<tenant>/*.json``  → ``platform_exports``
+* ``exports/<tenant>/*.json``, ``exports/<tenant>/*.tsv`` (OP3 downloads) → ``platform_exports``
 * ``responses/<tenant>/redemptions/*.csv`` → ``promo_redemptions`` (Shopify orders, generic)
 * ``responses/<tenant>/visits/*.csv``      → ``vanity_visits`` (Plausible, GA4, generic)
 * ``exports/<tenant>/windows/<provider>/<platform show id>/*.{csv,tsv,txt,json}`` (window exports)
@@ -45,6 +45,7 @@ KINDS = (
     ("listener_metrics", "csv", "*metrics*.csv"),
     ("io_bookings", "csv", "*io_bookings*.csv"),
     ("platform_exports", "export", "exports/*/*.json"),
+    ("platform_exports", "export", "exports/*/*.tsv"),
     ("promo_redemptions", "csv", "responses/*/redemptions/*.csv"),
     ("vanity_visits", "csv", "responses/*/visits/*.csv"),
     *(("platform_exports", "export", f"exports/*/windows/*/*/*.{ext}") for ext in ("csv", "tsv", "txt", "json")),

@@ -20,7 +20,7 @@ DESCRIPTIONS = {
     "ad_units": "Sellable ad units: pre/mid/post-roll, length, host- or announcer-read or programmatic.",
     "io_bookings": "Insertion orders (IOs): flight, booked impressions, CPM, status, promo code, vanity URL.",
     # matchmaking inputs
-    "audience_profiles": "Listener share per show by country and by age band × gender, per reporting source.",
+    "audience_profiles": "Listener share per show by country, by age band × gender, and by age band or gender alone, per reporting source.",
     "show_topics": "Show topics as IAB Content Taxonomy 3.1 ids (editorial, or mapped from the Apple genre).",
     "show_brand_safety": "Risk level (floor/high/medium/low/none) of each show in each of the 12 GARM categories.",
     "campaign_brand_safety": "Highest GARM risk level each campaign accepts per category; explicit exclusion.",

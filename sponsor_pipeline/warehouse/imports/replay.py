@@ -43,6 +43,7 @@ def target_for(table: str | None, source_kind: str) -> Target | None:
         return targets.LISTENER_METRICS_EXPORT if source_kind == "export" else targets.LISTENER_METRICS
     return {
         "audience_profiles": targets.AUDIENCE_PROFILES,
+        "show_audience_size": targets.SHOW_AUDIENCE_SIZE,
         "episode_download_windows": targets.EPISODE_DOWNLOAD_WINDOWS,
         "episodes": targets.EPISODES,
         "shows": targets.SHOWS,
