@@ -87,8 +87,12 @@ def test_three_io_transitions_between_two_ticks_give_three_events_in_order(refer
 
     (run,) = data.run_requests
     assert run.run_key == change_log.run_key("io_status", change_ids)
-    # io_delivery and what reads it in this code location (io_attribution)
-    assert set(run.asset_selection) == {dg.AssetKey("io_delivery"), dg.AssetKey("io_attribution")}
+    # io_delivery and what reads it in this code location (io_attribution, io_verification_flags)
+    assert set(run.asset_selection) == {
+        dg.AssetKey("io_delivery"),
+        dg.AssetKey("io_attribution"),
+        dg.AssetKey("io_verification_flags"),
+    }
     observations = [e for e in data.asset_events if isinstance(e, dg.AssetObservation)]
     assert [o.asset_key for o in observations] == [dg.AssetKey("io_bookings")] * 3
     assert [o.metadata["to"].value for o in observations] == ["live", "paused", "completed"]
@@ -246,12 +250,14 @@ def test_io_rerun_selects_io_delivery_and_what_reads_it(reference, postgres):
     cursor = drained(sensors.io_status_sensor, postgres, repo)
     set_status(reference, "paused")
     (run,) = tick(sensors.io_status_sensor, postgres, repo, cursor).run_requests
-    # io_delivery and everything downstream of it: the dashboards, and match_scores (history, inventory)
+    # io_delivery and everything downstream of it: attribution and the verification flags, the
+    # dashboards, and match_scores (history, inventory)
     assert set(run.asset_selection) == {
         dg.AssetKey(k)
         for k in (
             "io_delivery",
             "io_attribution",
+            "io_verification_flags",
             "creator_dashboard",
             "advertiser_dashboard",
             "ops_dashboard",
