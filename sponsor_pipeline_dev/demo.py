@@ -68,6 +68,29 @@ def print_campaign_attribution(postgres: PostgresResource) -> None:
         click.echo(f"  {'':<16} {'':<11} report: {report or 'not generated (campaign_reports did not run)'}")
 
 
+def print_verification_flags(postgres: PostgresResource, show: int = 8) -> None:
+    """Verification flags per tenant, flag and severity, and the first critical ones with their rule."""
+    with postgres.connect() as conn:
+        if conn.execute("SELECT to_regclass('io_verification_flags') IS NULL").fetchone()[0]:
+            return
+        counts = conn.execute(
+            "SELECT tenant_id, flag, severity, count(*) FROM io_verification_flags GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        ).fetchall()
+        critical = conn.execute(
+            "SELECT tenant_id, io_id, flag, evidence FROM io_verification_flags WHERE severity = 'critical' "
+            "ORDER BY tenant_id, io_id, flag LIMIT %s",
+            (show,),
+        ).fetchall()
+    _heading("IO verification flags (rules: sponsor_pipeline/verification.py)")
+    if not counts:
+        click.echo("  none")
+    for tenant, flag, severity, n in counts:
+        click.echo(f"  {tenant:<16} {flag:<26} {severity:<8} {n:>3} IOs")
+    for tenant, io_id, flag, evidence in critical:
+        figures = ", ".join(f"{k}={v}" for k, v in evidence.items() if not isinstance(v, (list, dict)))
+        click.echo(f"  critical: {tenant}/{io_id} {flag}: {figures}")
+
+
 def run_demo() -> int:
     """Run the demo end to end; returns the process exit code (0 when the run succeeded)."""
     started = time.perf_counter()
@@ -134,6 +157,7 @@ def run_demo() -> int:
         click.echo(f"  {tenant:<16} {title:<40} {downloads:>10,}")
 
     print_campaign_attribution(postgres)
+    print_verification_flags(postgres)
 
     # -- deals_io: IO status and deal stage sensors ---------------------------------------------
     sensors_ok = run_sensor_demo(defs, instance, postgres)

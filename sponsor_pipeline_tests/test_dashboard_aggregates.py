@@ -288,3 +288,18 @@ def test_top_recommendations_rank_by_score_and_mark_booked_shows():
     assert not recs.set_index("show_id").loc["s2", "already_booked"]
     with pytest.raises(ValueError, match="top_n"):
         agg.top_recommendations(matches, IOS, top_n=0)
+
+
+def test_advertiser_rows_list_each_ios_flags_and_the_campaign_row_their_union():
+    flags = pd.DataFrame(
+        [("t1", "io1", "under_pacing"), ("t1", "io2", "brand_safety_conflict"), ("t1", "io2", "under_pacing")],
+        columns=["tenant_id", "io_id", "flag"],
+    )
+    rows = agg.build_advertiser(IOS, CAMPAIGNS, AS_OF, flags)
+    by_io = {(r.campaign_id, r.io_id): r.verification_flags for r in rows.itertuples(index=False)}
+    assert by_io[("c1", "io1")] == ["under_pacing"]
+    assert by_io[("c1", "io2")] == ["brand_safety_conflict", "under_pacing"]
+    c1 = rows[(rows.campaign_id == "c1") & rows.io_id.isna()].iloc[0]
+    assert c1.verification_flags == ["brand_safety_conflict", "under_pacing"]
+    assert by_io[("c2", "io3")] == []
+    assert all(v == [] for v in agg.build_advertiser(IOS, CAMPAIGNS, AS_OF).verification_flags)

@@ -156,3 +156,52 @@ def test_alerts_have_the_table_columns_and_thresholds_are_validated():
     assert list(_alerts().columns) == ALERT_COLUMNS
     with pytest.raises(ValueError, match="critical_pacing_ratio"):
         OpsThresholds(under_pacing_ratio=0.5, critical_pacing_ratio=0.8)
+
+
+def test_each_verification_flag_becomes_an_alert_with_its_severity_and_headline_figure():
+    flags = pd.DataFrame(
+        [
+            ("t1", "io-1", "under_delivered", "critical", "rule A", {"percent_delivered": 89.9, "shortfall": 1010}),
+            (
+                "t1",
+                "io-2",
+                "brand_safety_conflict",
+                "warning",
+                "rule B",
+                {"categories": [], "explicit_conflict": False},
+            ),
+        ],
+        columns=["tenant_id", "io_id", "flag", "severity", "rule", "evidence"],
+    )
+    frame = build_alerts(
+        ios=pd.DataFrame(columns=IO_COLS),
+        imports=pd.DataFrame(
+            columns=["import_id", "tenant_id", "source_uri", "status", "error", "started_at", "quarantined"]
+        ),
+        pending=pd.DataFrame(columns=["tenant_id", "entity_type", "oldest_changed_at", "pending"]),
+        series=pd.DataFrame(columns=["tenant_id", "show_id", "source", "last_day"]),
+        as_of=AS_OF,
+        now=NOW,
+        flags=flags,
+    )
+    rows = {r.alert_type: r for r in frame.itertuples(index=False)}
+    assert set(rows) == {"flag_under_delivered", "flag_brand_safety_conflict"}
+    under = rows["flag_under_delivered"]
+    assert (under.severity, under.entity_type, under.entity_id, under.metric) == (
+        "critical",
+        "io_booking",
+        "io-1",
+        89.9,
+    )
+    assert under.detail == "io-1 under delivered (percent delivered 89.9): rule A"
+    safety = rows["flag_brand_safety_conflict"]
+    assert (safety.severity, safety.detail) == ("warning", "io-2 brand safety conflict: rule B")
+    assert pd.isna(safety.metric)  # no single figure: NULL in ops_alerts
+
+
+def test_every_alert_type_is_allowed_by_the_ops_alerts_check_constraint(conn):
+    from sponsor_pipeline.dashboards.alerts import ALERT_TYPES
+
+    from .test_vocabulary import allowed_values
+
+    assert allowed_values(conn, "ops_alerts", "alert_type = ANY") == sorted(ALERT_TYPES)

@@ -3,6 +3,7 @@ does not, through the real io_delivery, io_attribution and flags assets on the r
 severities and thresholds directly; the evidence check shown failing."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import dagster as dg
 import pytest
@@ -252,6 +253,44 @@ def test_the_evidence_check_fails_on_missing_evidence_and_on_stale_flags(network
     _materialize([io_delivery], postgres, {"ops": {"io_delivery": {"config": {"as_of": "2026-11-16"}}}})
     result = io_verification_flags_have_evidence(postgres=postgres)
     assert not result.passed and result.metadata["problems"].value == len(_flags(network))
+
+
+def test_flags_show_on_the_advertiser_dashboard_and_as_ops_alerts(network, postgres, tmp_path):
+    from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, ops_dashboard
+
+    _run_all(postgres)
+    config = {"config": {"reference_date": AS_OF, "plots_dir": str(tmp_path)}}
+    result = _materialize(
+        [advertiser_dashboard, ops_dashboard],
+        postgres,
+        {"ops": {"advertiser_dashboard": config, "ops_dashboard": config}},
+    )
+    flags = _flags(network)
+    shown = dict(
+        network.execute(
+            "SELECT coalesce(io_id, 'campaign'), verification_flags FROM advertiser_dashboard WHERE tenant_id = %s",
+            (TENANT,),
+        ).fetchall()
+    )
+    assert shown["geo-away"] == ["audience_outside_targets", "brand_safety_conflict"]
+    assert shown["geo-home"] == [] and shown["ud-full"] == []
+    assert shown["campaign"] == sorted({f for _, f in flags})  # the campaign row: every flag of its IOs
+    alerts = {
+        (entity, alert_type): (severity, metric)
+        for entity, alert_type, severity, metric in network.execute(
+            "SELECT entity_id, alert_type, severity, metric FROM ops_alerts "
+            "WHERE tenant_id = %s AND alert_type LIKE 'flag\\_%%'",
+            (TENANT,),
+        ).fetchall()
+    }
+    assert set(alerts) == {(io, f"flag_{flag}") for io, flag in flags}
+    assert alerts[("ud-short", "flag_under_delivered")] == ("critical", Decimal("89.9000"))
+    assert alerts[("geo-away", "flag_audience_outside_targets")] == ("warning", Decimal("0.4999"))
+    advertiser = result.asset_materializations_for_node("advertiser_dashboard")[0].metadata
+    assert advertiser["flagged_ios"].value == len({io for io, _ in flags})
+    assert "### Verification flags" in advertiser["preview"].value
+    ops = result.asset_materializations_for_node("ops_dashboard")[0].metadata
+    assert ops["alerts_flag_under_delivered"].value == 1
 
 
 # --- the rules directly: severities and the edges of each threshold ---------------------------------

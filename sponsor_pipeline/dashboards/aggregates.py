@@ -231,6 +231,7 @@ ADVERTISER_COLUMNS = [
     "booked_cost",
     "spend_to_date",
     "effective_cpm",
+    "verification_flags",
 ]
 RECOMMENDATION_COLUMNS = [
     "tenant_id",
@@ -248,7 +249,26 @@ def _percent(delivered: float, booked: float) -> float | None:
     return round(float(delivered) / float(booked) * 100.0, 2) if booked else None
 
 
-def build_advertiser(ios: pd.DataFrame, campaigns: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def _flag_lists(rows: pd.DataFrame, flags: pd.DataFrame | None) -> list[list[str]]:
+    """Per dashboard row, its sorted flags: the IO's own, or on a campaign row (io_id None) the union
+    over the campaign's IO rows."""
+    per_io: dict[tuple[str, str], set[str]] = {}
+    if flags is not None:
+        for tenant, io_id, flag in flags[["tenant_id", "io_id", "flag"]].itertuples(index=False, name=None):
+            per_io.setdefault((tenant, io_id), set()).add(flag)
+    per_campaign: dict[tuple[str, str], set[str]] = {}
+    shown = rows[rows["io_id"].notna()]
+    for tenant, campaign, io_id in shown[["tenant_id", "campaign_id", "io_id"]].itertuples(index=False, name=None):
+        per_campaign.setdefault((tenant, campaign), set()).update(per_io.get((tenant, io_id), set()))
+    return [
+        sorted(per_campaign.get((t, c), set()) if pd.isna(i) else per_io.get((t, i), set()))
+        for t, c, i in rows[["tenant_id", "campaign_id", "io_id"]].itertuples(index=False, name=None)
+    ]
+
+
+def build_advertiser(
+    ios: pd.DataFrame, campaigns: pd.DataFrame, as_of: pd.Timestamp, flags: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The advertiser dashboard: one row per booked IO and one roll-up row per campaign (io_id None).
 
     Args:
@@ -257,11 +277,14 @@ def build_advertiser(ios: pd.DataFrame, campaigns: pd.DataFrame, as_of: pd.Times
             three from ``io_delivery``; NULL when the IO has not been measured).
         campaigns: ``tenant_id, campaign_id, campaign_name, advertiser_id, advertiser_name``.
         as_of: the reference day stored on every row.
+        flags: ``tenant_id, io_id, flag`` — the IO verification flags (``io_verification_flags``);
+            None: no flags.
 
     Returns:
         Rows with :data:`ADVERTISER_COLUMNS`. Only IOs in :data:`COMMITTED_IO_STATUSES` count. Spend to
         date is billable impressions × CPM / 1000; a campaign's pacing is Σ delivered / Σ expected
-        over its IOs with expected > 0 (None when no IO has started).
+        over its IOs with expected > 0 (None when no IO has started). ``verification_flags``: the
+        sorted flags of the IO; on a campaign row, every flag any of its IOs shown carries.
     """
     money = _io_money(ios)
     money["expected_to_date"] = money["expected_to_date"].astype(float)
@@ -300,6 +323,7 @@ def build_advertiser(ios: pd.DataFrame, campaigns: pd.DataFrame, as_of: pd.Times
         for t, c in zip(camp["tenant_id"], camp["campaign_id"])
     ]
     rows = pd.concat([camp, io_rows], ignore_index=True)
+    rows["verification_flags"] = _flag_lists(rows, flags)
     rows["as_of"] = pd.Timestamp(as_of).date()
     for col in ("booked_cost", "spend_to_date"):
         rows[col] = rows[col].astype(float).round(2)

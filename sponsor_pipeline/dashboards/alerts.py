@@ -20,11 +20,13 @@ from sponsor_pipeline.vocabulary import (
     CRITICAL_PACING_RATIO,
     RUNNING_IO_STATUSES,
     UNDER_PACING_RATIO,
+    VERIFICATION_FLAGS,
 )
 
 ALERT_COLUMNS = ["tenant_id", "alert_type", "severity", "entity_type", "entity_id", "metric", "detail", "as_of"]
 
-# Alert types, in the order the ops dashboard lists them.
+# Alert types, in the order the ops dashboard lists them; last, one per IO verification flag
+# (verification.py).
 ALERT_TYPES = (
     "io_under_pacing",
     "flight_ending",
@@ -35,7 +37,19 @@ ALERT_TYPES = (
     "import_quarantined",
     "sensor_lag",
     "stale_source",
+    *(f"flag_{flag}" for flag in VERIFICATION_FLAGS),
 )
+# The evidence figure each flag's alert carries as its metric (None: the flag has no single figure).
+FLAG_METRIC: dict[str, str | None] = {
+    "under_delivered": "percent_delivered",
+    "under_pacing": "pacing_ratio",
+    "missing_promo_code": None,
+    "unused_promo_code": "days_since_flight_start",
+    "no_vanity_traffic": "days_since_flight_start",
+    "audience_outside_targets": "share_in_targets",
+    "brand_safety_conflict": None,
+    "delivery_after_flight": "impressions_after_flight",
+}
 # Severities, most urgent first (ops_alerts.severity's CHECK constraint spells the same three).
 SEVERITIES = ("critical", "warning", "info")
 
@@ -281,6 +295,38 @@ def stale_source_alerts(series: pd.DataFrame, as_of: date, t: OpsThresholds) -> 
     return out
 
 
+def flag_alerts(flags: pd.DataFrame) -> list[dict]:
+    """One ``flag_<flag>`` alert per IO verification flag, with the flag's severity.
+
+    Args:
+        flags: ``tenant_id, io_id, flag, severity, rule, evidence`` (``io_verification_flags`` rows;
+            evidence a dict).
+
+    The metric is the flag's headline evidence figure (:data:`FLAG_METRIC`); the detail names the IO,
+    the flag and its rule.
+    """
+    out: list[dict] = []
+    for row in flags.itertuples(index=False):
+        flag = str(row.flag)
+        key = FLAG_METRIC.get(flag)
+        evidence = row.evidence if isinstance(row.evidence, dict) else {}
+        metric = evidence.get(key) if key else None
+        out.append(
+            _alert(
+                row.tenant_id,
+                f"flag_{flag}",
+                row.severity,
+                "io_booking",
+                row.io_id,
+                metric if isinstance(metric, (int, float)) else None,
+                f"{row.io_id} {flag.replace('_', ' ')}"
+                + (f" ({key.replace('_', ' ')} {metric})" if key and metric is not None else "")
+                + f": {row.rule}",
+            )
+        )
+    return out
+
+
 def build_alerts(
     ios: pd.DataFrame,
     imports: pd.DataFrame,
@@ -289,13 +335,16 @@ def build_alerts(
     as_of: date,
     now: datetime,
     thresholds: OpsThresholds = OpsThresholds(),
+    flags: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Every ops alert (see the rule functions), :data:`ALERT_COLUMNS`, ordered by type then entity."""
+    """Every ops alert (see the rule functions; ``flags``: the IO verification flags, see
+    :func:`flag_alerts`), :data:`ALERT_COLUMNS`, ordered by type then entity."""
     rows = (
         io_alerts(ios, as_of, thresholds)
         + import_alerts(imports, now, thresholds)
         + sensor_lag_alerts(pending, now, thresholds)
         + stale_source_alerts(series, as_of, thresholds)
+        + (flag_alerts(flags) if flags is not None else [])
     )
     frame = pd.DataFrame(rows, columns=[c for c in ALERT_COLUMNS if c != "as_of"])
     frame["as_of"] = as_of

@@ -66,6 +66,11 @@ LEFT JOIN io_delivery d USING (tenant_id, io_id)
 ORDER BY b.tenant_id, b.io_id
 """
 
+# Every IO verification flag (io_verification_flags asset; rules in sponsor_pipeline/verification.py).
+VERIFICATION_FLAGS = """
+SELECT tenant_id, io_id, flag, severity, rule, evidence FROM io_verification_flags ORDER BY tenant_id, io_id, flag
+"""
+
 CAMPAIGNS = """
 SELECT c.tenant_id, c.campaign_id, c.name AS campaign_name, c.advertiser_id, a.name AS advertiser_name
 FROM campaigns c JOIN advertisers a USING (tenant_id, advertiser_id)

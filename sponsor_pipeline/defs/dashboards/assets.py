@@ -20,7 +20,7 @@ from sponsor_pipeline.dashboards.preview import markdown_table, png_markdown
 from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.resources.settings import PipelineSettings
-from sponsor_pipeline.vocabulary import UNDER_PACING_RATIO
+from sponsor_pipeline.vocabulary import CRITICAL_PACING_RATIO, UNDER_PACING_RATIO
 from sponsor_pipeline.warehouse import dashboards as sql
 from sponsor_pipeline.warehouse import delivery
 
@@ -40,7 +40,7 @@ class AdvertiserDashboardConfig(DashboardConfig):
 
 class OpsDashboardConfig(DashboardConfig):
     under_pacing_ratio: float = UNDER_PACING_RATIO  # running IO below this pacing ratio is at risk
-    critical_pacing_ratio: float = 0.7  # ... and critical below this
+    critical_pacing_ratio: float = CRITICAL_PACING_RATIO  # ... and critical below this
     flight_ending_days: int = 7  # flights ending within this many days of the reference date
     import_lookback_days: int = 7  # failed / quarantining imports started this many days back
     sensor_lag_seconds: int = 300  # unprocessed change-log rows older than this are an alert
@@ -202,14 +202,24 @@ def creator_dashboard(
     group_name=GROUP,
     owners=OWNERS,
     kinds={"postgres", "pandas", "matplotlib"},
-    deps=["metrics_daily", "io_bookings", "campaigns", "advertisers", "io_delivery", "match_scores"],
+    deps=[
+        "metrics_daily",
+        "io_bookings",
+        "campaigns",
+        "advertisers",
+        "io_delivery",
+        "match_scores",
+        "io_verification_flags",
+    ],
     metadata=table_metadata.table_spec_metadata("advertiser_dashboard"),
     description=(
         "Advertiser view per campaign and IO (tables advertiser_dashboard, advertiser_recommendations): "
         "booked vs delivered impressions, pacing (delivered / expected to date), spend to date (billable "
-        "impressions × CPM / 1000, USD), effective CPM, and the top recommended shows from matches. "
-        "Attaches a preview and a pacing plot: each live IO's delivered-to-date against the expected-to-date "
-        "curve of its own pacing mode (even, front-loaded, ASAP, daily goal)."
+        "impressions × CPM / 1000, USD), effective CPM, the IO's verification flags "
+        "(io_verification_flags; on a campaign row those of any of its IOs), and the top recommended "
+        "shows from matches. Attaches a preview (with the flagged IOs) and a pacing plot: each live IO's "
+        "delivered-to-date against the expected-to-date curve of its own pacing mode (even, front-loaded, "
+        "ASAP, daily goal)."
     ),
 )
 def advertiser_dashboard(
@@ -221,7 +231,8 @@ def advertiser_dashboard(
     with postgres.connect() as conn, conn.transaction():  # one snapshot read, one atomic rewrite
         as_of = _as_of(conn, config)
         ios = sql.read_frame(conn, sql.IOS)
-        rows = aggregates.build_advertiser(ios, sql.read_frame(conn, sql.CAMPAIGNS), pd.Timestamp(as_of))
+        flags = sql.read_frame(conn, sql.VERIFICATION_FLAGS)
+        rows = aggregates.build_advertiser(ios, sql.read_frame(conn, sql.CAMPAIGNS), pd.Timestamp(as_of), flags)
         recs = aggregates.top_recommendations(sql.read_frame(conn, sql.MATCHES), ios, config.top_recommendations)
         live_daily = pd.DataFrame(
             delivery.daily_delivered(conn, sources=settings.impression_source_list(), statuses=["live"]),
@@ -233,6 +244,9 @@ def advertiser_dashboard(
             conn, "advertiser_dashboard", also=["advertiser_recommendations"]
         )
     campaigns = rows[rows["io_id"].isna()]
+    flagged = flags.merge(
+        rows[rows["io_id"].notna()][["tenant_id", "io_id", "campaign_name"]], on=["tenant_id", "io_id"]
+    ).sort_values(["severity", "tenant_id", "io_id", "flag"])  # critical before warning
     live = rows[(rows["status"] == "live") & rows["pacing_ratio"].notna()].sort_values("pacing_ratio")
     worst = live.iloc[0] if len(live) else None
     metadata: dict = {
@@ -240,6 +254,8 @@ def advertiser_dashboard(
         "campaigns": dg.MetadataValue.int(len(campaigns)),
         "ios": dg.MetadataValue.int(len(rows) - len(campaigns)),
         "recommendations": dg.MetadataValue.int(len(recs)),
+        "flagged_ios": dg.MetadataValue.int(flagged[["tenant_id", "io_id"]].drop_duplicates().shape[0]),
+        "critical_flags": dg.MetadataValue.int(int((flagged["severity"] == "critical").sum())),
         "spend_to_date_usd": dg.MetadataValue.float(round(float(campaigns["spend_to_date"].sum()), 2)),
         "most_under_paced_io": (
             f"{worst['io_id']} ({worst['tenant_id']}): pacing {worst['pacing_ratio']:.2f}"
@@ -277,6 +293,8 @@ def advertiser_dashboard(
                 ],
                 max_rows=15,
             )
+            + "\n\n### Verification flags\n\n"
+            + markdown_table(flagged, ["severity", "tenant_id", "campaign_name", "io_id", "flag", "rule"], max_rows=20)
             + "\n\n### Top recommended shows\n\n"
             + markdown_table(
                 recs, ["tenant_id", "campaign_id", "rank", "show_title", "score", "already_booked"], max_rows=15
@@ -302,13 +320,14 @@ def advertiser_dashboard(
     group_name=GROUP,
     owners=OWNERS,
     kinds={"postgres", "pandas", "matplotlib"},
-    deps=["io_bookings", "io_delivery", "listener_metrics", "metrics_daily"],
+    deps=["io_bookings", "io_delivery", "listener_metrics", "metrics_daily", "io_verification_flags"],
     metadata=table_metadata.table_spec_metadata("ops_alerts"),
     description=(
         "Ops alerts (table ops_alerts): IOs at risk of under-delivery (pacing below a configurable "
         "threshold), flights ending within 7 days, completed IOs owing a make-good, IOs missing a promo "
         "code or vanity URL, imports failed or quarantined in the last 7 days, sensor lag (oldest "
-        "unprocessed change-log row) and stale sources. Attaches a preview and a bar chart of open alerts "
+        "unprocessed change-log row), stale sources, and one flag_<flag> alert per IO verification flag "
+        "(io_verification_flags, with its severity). Attaches a preview and a bar chart of open alerts "
         "by kind and severity; the alerts_<kind> counts of successive materializations plot each kind over time."
     ),
 )
@@ -340,6 +359,7 @@ def ops_dashboard(
             as_of=as_of,
             now=now,
             thresholds=thresholds,
+            flags=sql.read_frame(conn, sql.VERIFICATION_FLAGS),
         )
         sql.replace_rows(conn, "ops_alerts", frame, alerts.ALERT_COLUMNS)
         catalogue = table_metadata.materialization_metadata(conn, "ops_alerts")
