@@ -6,6 +6,7 @@ import psycopg
 import pytest
 
 from sponsor_pipeline.defs.dashboards.assets import advertiser_dashboard, creator_dashboard, ops_dashboard
+from sponsor_pipeline.defs.deals_io.campaign_reports import campaign_reports
 from sponsor_pipeline.defs.deals_io.io_documents import io_documents
 from sponsor_pipeline.defs.deals_io.verification import io_verification_flags
 from sponsor_pipeline.resources.settings import settings_from_env
@@ -75,13 +76,15 @@ def load_two_tenants(reference: psycopg.Connection, postgres, tmp_path) -> psyco
     reference.commit()
     refresh_metrics_daily(reference)
     # 0007_dashboards: the dashboard tables and the IO documents register, filled by their assets;
-    # 0016: the verification flags (completed IOs with nothing delivered are under-delivered)
+    # 0016: the verification flags (completed IOs with nothing delivered are under-delivered);
+    # 0017: the campaign reports register
     result = dg.materialize(
-        [io_verification_flags, creator_dashboard, advertiser_dashboard, ops_dashboard, io_documents],
+        [io_verification_flags, creator_dashboard, advertiser_dashboard, ops_dashboard, io_documents, campaign_reports],
         resources={"postgres": postgres, "settings": settings_from_env()},
         run_config={
             "ops": {
                 "io_documents": {"config": {"output_dir": str(tmp_path / "io_documents")}},
+                "campaign_reports": {"config": {"output_dir": str(tmp_path / "campaign_reports")}},
                 **{
                     name: {"config": {"plots_dir": str(tmp_path / "plots")}}
                     for name in ("creator_dashboard", "advertiser_dashboard", "ops_dashboard")

@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # headless: no display, safe in Dagster run workers
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sponsor_pipeline import pacing
@@ -199,8 +200,11 @@ def pacing_curves_png(
         draw_pacing_panel(ax, row, own, threshold)
     for ax in list(axes.flat)[len(shown) :]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", ncol=3, fontsize=8, frameon=False)
+    legend: dict[str, Artist] = {}  # every line kind once, whichever panel drew it first
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(list(legend.values()), list(legend), loc="upper right", ncol=3, fontsize=8, frameon=False)
     left_out = f" (first {len(shown)} of {len(ios)})" if len(ios) > len(shown) else ""
     if title or left_out:
         fig.suptitle(f"{title or 'Pacing per IO'}{left_out}", x=0.01, ha="left", fontsize=10)
