@@ -30,7 +30,8 @@ from sponsor_pipeline.warehouse.metrics import refresh_metrics_daily
 from .conftest import BUSINESS_TABLES, load_reference, truncate_all
 from .test_row_level_security import TENANT_A, TENANT_B, load_two_tenants
 
-# What a tenant login may write: its own deal and reference inputs. Everything else is read-only.
+# What a tenant login may write: its own deal and reference inputs. Everything else is read-only,
+# io_responses too: the pipeline derives it from the attributed redemptions and visits (0020).
 EDITABLE = {
     "shows",
     "episodes",
@@ -38,7 +39,6 @@ EDITABLE = {
     "campaigns",
     "ad_units",
     "io_bookings",
-    "io_responses",
     "audience_profiles",
     "show_topics",
     "show_brand_safety",
