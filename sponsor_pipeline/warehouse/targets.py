@@ -66,6 +66,16 @@ UNKNOWN_TENANT = RefCheck(
     "tenant_id", "unknown tenant_id", "NOT EXISTS (SELECT 1 FROM tenants x WHERE x.tenant_id = s.tenant_id)"
 )
 
+
+def _known_show() -> RefCheck:
+    return RefCheck(
+        "show_id",
+        "unknown show_id for this tenant",
+        _exists("shows", "x.show_id = s.show_id"),
+        ("tenant_id", "show_id"),
+    )
+
+
 LISTENER_METRICS = Target(
     table="listener_metrics",
     schema=schemas.LISTENER_METRICS,
@@ -129,12 +139,7 @@ EPISODES = Target(
     "(tenant_id, episode_id)",
     checks=(
         UNKNOWN_TENANT,
-        RefCheck(
-            "show_id",
-            "unknown show_id for this tenant",
-            _exists("shows", "x.show_id = s.show_id"),
-            ("tenant_id", "show_id"),
-        ),
+        _known_show(),
     ),
 )
 
@@ -190,12 +195,7 @@ IO_BOOKINGS = Target(
             _exists("campaigns", "x.campaign_id = s.campaign_id"),
             ("tenant_id", "campaign_id"),
         ),
-        RefCheck(
-            "show_id",
-            "unknown show_id for this tenant",
-            _exists("shows", "x.show_id = s.show_id"),
-            ("tenant_id", "show_id"),
-        ),
+        _known_show(),
         RefCheck(
             "episode_id",
             "episode_id is not an episode of show_id",
@@ -289,12 +289,7 @@ AUDIENCE_PROFILES = Target(
     conflict="(tenant_id, show_id, source, dimension, bucket)",
     checks=(
         UNKNOWN_TENANT,
-        RefCheck(
-            "show_id",
-            "unknown show_id for this tenant",
-            _exists("shows", "x.show_id = s.show_id"),
-            ("tenant_id", "show_id"),
-        ),
+        _known_show(),
     ),
     stamp_import_id=True,
     stamp_loaded_at=False,
@@ -306,26 +301,12 @@ SHOW_AUDIENCE_SIZE = Target(
     conflict="(tenant_id, show_id, source, metric, day)",
     checks=(
         UNKNOWN_TENANT,
-        RefCheck(
-            "show_id",
-            "unknown show_id for this tenant",
-            _exists("shows", "x.show_id = s.show_id"),
-            ("tenant_id", "show_id"),
-        ),
+        _known_show(),
     ),
     stamp_import_id=True,
     touch_updated_at=False,
 )
 # --- Matchmaking inputs (loaded with the reference files, after their parents) ---
-
-
-def _known_show() -> RefCheck:
-    return RefCheck(
-        "show_id",
-        "unknown show_id for this tenant",
-        _exists("shows", "x.show_id = s.show_id"),
-        ("tenant_id", "show_id"),
-    )
 
 
 def _known_campaign() -> RefCheck:
