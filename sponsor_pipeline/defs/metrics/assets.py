@@ -17,6 +17,8 @@ from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import metrics as metrics_sql
 
+REFRESHED_DAYS = "refreshed_days"
+
 
 class MetricsDailyConfig(dg.Config):
     """Run config of ``metrics_daily``; the default (nothing set) refreshes the pending days."""
@@ -72,6 +74,9 @@ def metrics_daily(
         metadata={
             "mode": done.mode,
             "days_refreshed": dg.MetadataValue.int(done.days if done.days is not None else -1),
+            # the (tenant, day) pairs replaced, as runs of days per tenant: what the reconciliation
+            # check compares after a pending or range refresh
+            REFRESHED_DAYS: dg.MetadataValue.json(metrics_sql.day_ranges(done.pairs)),
             "rows_deleted": dg.MetadataValue.int(done.rows_deleted),
             "rows_inserted": dg.MetadataValue.int(done.rows_inserted),
             "days_still_pending": dg.MetadataValue.int(still_pending),
