@@ -401,3 +401,52 @@ def test_a_full_rebuild_repairs_any_drift_and_rewrites_only_the_drifted_days(con
     # the rows of the other days were not rewritten: same physical place
     assert untouched <= {r[0] for r in conn.execute("SELECT ctid::text || day FROM metrics_daily").fetchall()}
     assert rebuild_metrics_daily(conn).days == 0  # in sync: nothing to replace
+
+
+# --- property: the same through real CSV imports (validation, copy and upsert paths, history) -------------
+
+IMPORT_KEYS = [
+    (day, "nw-founders-hour", f"nw-founders-hour-e0{n}", source)
+    for day in ("2026-08-18", "2026-08-19", "2026-08-20")
+    for n in (57, 58)
+    for source in ("megaphone", "spotify")
+]
+CSV_HEADER = "tenant_id,day,show_id,episode_id,source,downloads,listeners,listen_seconds\n"
+csv_imports = st.lists(
+    st.tuples(
+        st.dictionaries(st.sampled_from(IMPORT_KEYS), st.integers(0, 3), min_size=1, max_size=6),
+        st.booleans(),  # refresh right after this import
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(csv_imports)
+def test_touched_day_refreshes_after_random_csv_imports_and_revisions_equal_a_full_rebuild(reference, tmp_path, files):
+    reference.execute("TRUNCATE listener_metrics, metrics_daily, metrics_daily_pending, listener_metrics_history")
+    reference.execute("DELETE FROM etl_imports WHERE source_uri LIKE %s", ("%prop-import-%",))
+    reference.commit()
+    model: dict = {}
+    seen: set[str] = set()
+    for n, (values, refresh) in enumerate(files):
+        body = CSV_HEADER + "".join(
+            f"{TENANT},{day},{show},{episode},{source},{v},{v},{v * 60}\n"
+            for (day, show, episode, source), v in sorted(values.items())
+        )
+        path = tmp_path / f"prop-import-{n}.csv"
+        path.write_text(body, encoding="utf-8")
+        assert imports.import_csv(reference, path, LISTENER_METRICS).status in {"completed", "skipped"}
+        if body not in seen:  # the same bytes again are skipped by checksum
+            model.update(values)
+        seen.add(body)
+        if refresh:
+            refresh_metrics_daily(reference)
+    refresh_metrics_daily(reference)
+    incremental = reference.execute(ROWS.format("metrics_daily")).fetchall()
+    assert rebuild_metrics_daily(reference).days == 0  # the touched-day refreshes left nothing to repair
+    assert incremental == reference.execute(ROWS.format("listener_metrics")).fetchall()
+    assert {(r[1].isoformat(), r[2], r[3], r[4]): r[5] for r in incremental} == model
+    assert reconcile_metrics_daily(reference) == (0, [])
