@@ -35,7 +35,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.common import BENCH_DIR, Row, connect, scratch_database
@@ -56,10 +56,12 @@ SETUP = (
         "FROM generate_series(0, %(episodes)s - 1) e"
     ),
 )
-# Row n: day n / per_day, episode (n / 3) mod episodes, source n mod 3.
+# Row n: day first_day + n / per_day, episode (n / 3) mod episodes, source n mod 3. first_day is chosen so
+# that the history ends the day before yesterday: the 1-day import's day must not lie in the future (the
+# import quarantines days after tomorrow).
 FILL = """
 INSERT INTO listener_metrics (tenant_id, day, show_id, episode_id, source, downloads, listeners, listen_seconds)
-SELECT 'bench', date '2025-01-01' + (n / %(per_day)s)::int, 'bench-show-' || ((n / 3) %% %(episodes)s %% 20),
+SELECT 'bench', %(first_day)s::date + (n / %(per_day)s)::int, 'bench-show-' || ((n / 3) %% %(episodes)s %% 20),
        'bench-ep-' || ((n / 3) %% %(episodes)s), (ARRAY['megaphone', 'spotify', 'apple_podcasts'])[n %% 3 + 1],
        300 + (n * 7919) %% 200, 200 + (n * 104729) %% 100, (200 + (n * 104729) %% 100) * 1500
 FROM generate_series(0::bigint, %(rows)s - 1) AS n
@@ -109,7 +111,8 @@ def measure(size: int, episodes: int, baseline: bool, rebuild_only: bool = False
         for statement in SETUP:
             conn.execute(statement, {"episodes": episodes} if "%(episodes)s" in statement else None)
         log(f"{size:,}: filling listener_metrics")
-        conn.execute(FILL, {"rows": size, "per_day": per_day, "episodes": episodes})
+        first_day = datetime.now(UTC).date() - timedelta(days=-(-size // per_day) + 2)
+        conn.execute(FILL, {"rows": size, "per_day": per_day, "episodes": episodes, "first_day": first_day})
         last_day = conn.execute("SELECT max(day) FROM listener_metrics").fetchone()[0]
         conn.commit()
         log(f"{size:,}: first build")
