@@ -117,6 +117,15 @@ def daily_cron() -> str:
     return os.environ.get("SPONSOR_DAILY_CRON") or DEFAULT_DAILY_CRON
 
 
+DEFAULT_FULL_RECONCILIATION_CRON = "0 5 * * 0"
+
+
+def full_reconciliation_cron() -> str:
+    """``SPONSOR_FULL_RECONCILIATION_CRON`` (a five-field cron string) or 05:00 every Sunday: when the
+    metrics_daily reconciliation compares every key, not only the days of the last refresh."""
+    return os.environ.get("SPONSOR_FULL_RECONCILIATION_CRON") or DEFAULT_FULL_RECONCILIATION_CRON
+
+
 def daily_timezone() -> str:
     """``SPONSOR_DAILY_TIMEZONE`` (an IANA name such as ``America/New_York``) or UTC."""
     return os.environ.get("SPONSOR_DAILY_TIMEZONE") or DEFAULT_DAILY_TIMEZONE

@@ -16,6 +16,7 @@ from sponsor_pipeline.defs.dashboards.checks import (
 )
 from sponsor_pipeline.defs.ingestion.checks import listener_metrics_matches_schema
 from sponsor_pipeline.defs.metrics.checks import (
+    ReconciliationConfig,
     metrics_daily_key_unique,
     metrics_daily_reconciles_with_listener_metrics,
 )
@@ -265,8 +266,15 @@ def test_metrics_daily_key_check_fails_on_duplicate_keys_and_names_them(warehous
     assert {row["copies"] for row in sample} == {2} and all(row["tenant_id"] and row["day"] for row in sample)
 
 
+def _reconcile(postgres) -> dg.AssetCheckResult:
+    """The reconciliation check invoked directly: no materialization recorded, so the whole table."""
+    return metrics_daily_reconciles_with_listener_metrics(
+        dg.build_asset_check_context(), ReconciliationConfig(), postgres=postgres
+    )
+
+
 def test_metrics_daily_reconciliation_fails_with_the_drifted_keys_in_json_metadata(warehouse, postgres):
-    assert metrics_daily_reconciles_with_listener_metrics(postgres=postgres).passed
+    assert _reconcile(postgres).passed
     # five keys written to listener_metrics after the last refresh: the view has drifted from its source
     warehouse.execute(
         "INSERT INTO listener_metrics (tenant_id, day, show_id, episode_id, source, downloads, listeners, "
@@ -274,7 +282,7 @@ def test_metrics_daily_reconciliation_fails_with_the_drifted_keys_in_json_metada
         "100 + g, 10, 3600 FROM generate_series(0, 4) g"
     )
     warehouse.commit()
-    result = metrics_daily_reconciles_with_listener_metrics(postgres=postgres)
+    result = _reconcile(postgres)
     assert not result.passed and result.metadata["mismatched_keys"].value == 5
     sample = result.metadata["sample"].value  # Decimal sums arrive as JSON numbers, not an error
     assert sample[0] == {

@@ -125,6 +125,35 @@ def test_daily_schedule_runs_the_whole_graph_with_configurable_cron_and_timezone
         build_definitions(Flags())
 
 
+def test_metrics_domain_has_the_table_its_checks_and_the_weekly_whole_table_reconciliation(monkeypatch):
+    from sponsor_pipeline.defs.metrics import definitions as metrics_domain
+
+    monkeypatch.setenv("SPONSOR_FULL_RECONCILIATION_CRON", "0 2 * * 6")
+    monkeypatch.setenv("SPONSOR_DAILY_TIMEZONE", "Europe/Berlin")
+    from sponsor_pipeline.definitions import shared_resources
+
+    domain = dg.Definitions.merge(metrics_domain.build_defs(Flags()), dg.Definitions(resources=shared_resources()))
+    inventory = _inventory(domain)
+    assert inventory == {
+        "assets": {"metrics_daily"},
+        "checks": {
+            "metrics_daily_reconciles_with_listener_metrics",
+            "metrics_daily_key_unique",
+            "metrics_daily_data_is_fresh",
+        },
+        "sensors": {"default_automation_condition_sensor"},  # Dagster's, for the checks' automation
+        "schedules": {"metrics_daily_full_reconciliation_schedule"},
+        "jobs": {"metrics_daily_full_reconciliation"},
+    }
+    (schedule,) = [
+        s
+        for s in build_definitions(Flags()).get_repository_def().schedule_defs
+        if s.job_name == "metrics_daily_full_reconciliation"
+    ]
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * 6", "Europe/Berlin")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
 def test_settings_resource_binds_set_variables_and_resolves_them_at_run_time(monkeypatch, tmp_path):
     from sponsor_pipeline.resources.settings import PipelineSettings, settings_from_env
 

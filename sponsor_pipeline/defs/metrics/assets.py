@@ -2,7 +2,8 @@
 
 A run without config refreshes the (tenant, day) pairs imports touched since the last refresh
 (``metrics_daily_pending``); that is what automation and schedules launch. A backfill of a day range is
-a run from the launchpad with ``from_day`` / ``to_day``; ``full_rebuild`` replaces every row. Each mode
+a run from the launchpad with ``from_day`` / ``to_day``; ``full_rebuild`` compares every day with
+listener_metrics and replaces the days that differ. Each mode
 is one transaction, so readers see the table before or after, never half of it
 (:mod:`sponsor_pipeline.warehouse.metrics`).
 """
@@ -17,6 +18,8 @@ from sponsor_pipeline.defs import table_metadata
 from sponsor_pipeline.resources import PostgresResource
 from sponsor_pipeline.warehouse import metrics as metrics_sql
 
+REFRESHED_DAYS = "refreshed_days"
+
 
 class MetricsDailyConfig(dg.Config):
     """Run config of ``metrics_daily``; the default (nothing set) refreshes the pending days."""
@@ -25,7 +28,10 @@ class MetricsDailyConfig(dg.Config):
         default=None, description="ISO day: with to_day, rebuild exactly [from_day, to_day] for every tenant"
     )
     to_day: str | None = Field(default=None, description="ISO day, inclusive; needs from_day")
-    full_rebuild: bool = Field(default=False, description="replace every row from listener_metrics")
+    full_rebuild: bool = Field(
+        default=False,
+        description="compare every (tenant, day) with listener_metrics and replace the days that differ (a repair)",
+    )
 
 
 @dg.asset(
@@ -41,7 +47,9 @@ class MetricsDailyConfig(dg.Config):
         "ux_metrics_daily_day_ep_source. A run replaces the days imports touched since the last run "
         "(metrics_daily_pending) in one transaction, so its cost follows the change, not the history, "
         "and readers are never blocked; run config from_day/to_day rebuilds a day range (backfill), "
-        "full_rebuild every day. Superseded values: listener_metrics_history, metrics_as_reported(date)."
+        "full_rebuild compares every day by fingerprint and replaces those that differ. Metadata "
+        "refreshed_days lists the days replaced, which the reconciliation check compares. Superseded "
+        "values: listener_metrics_history, metrics_as_reported(date)."
     ),
 )
 def metrics_daily(
@@ -72,6 +80,9 @@ def metrics_daily(
         metadata={
             "mode": done.mode,
             "days_refreshed": dg.MetadataValue.int(done.days if done.days is not None else -1),
+            # the (tenant, day) pairs replaced, as runs of days per tenant: what the reconciliation
+            # check compares after a pending or range refresh
+            REFRESHED_DAYS: dg.MetadataValue.json(metrics_sql.day_ranges(done.pairs)),
             "rows_deleted": dg.MetadataValue.int(done.rows_deleted),
             "rows_inserted": dg.MetadataValue.int(done.rows_inserted),
             "days_still_pending": dg.MetadataValue.int(still_pending),
