@@ -68,7 +68,18 @@ FRESHNESS_GROUPS = frozenset({"dashboards"})
 # See sponsor_pipeline/defs/automation.py for the condition and why it is not plain eager().
 AUTOMATION = ASSET_AUTOMATION
 AUTOMATED_ASSETS = frozenset(
-    {"metrics_daily", "io_delivery", "match_scores", "platform_identity_map", "quarantine_replay"}
+    {
+        "metrics_daily",
+        "io_delivery",
+        "match_scores",
+        "platform_identity_map",
+        "quarantine_replay",
+        # outcomes: a redemption or visit export, or new delivery, flows on to the reports by itself
+        "io_attribution",
+        "io_responses",
+        "io_verification_flags",
+        "campaign_reports",
+    }
 )
 AUTOMATED_GROUPS = frozenset({"dashboards"})
 AUTOMATION_SENSOR_NAME = "automation_condition_sensor"
@@ -79,8 +90,8 @@ AUTOMATION_SENSOR = dg.AutomationConditionSensorDefinition(
     minimum_interval_seconds=30,
     description=(
         "Evaluates the automation conditions: metrics_daily, io_delivery, match_scores, the dashboards, "
-        "the platform identity map and the quarantine replay run when an upstream asset updates and its "
-        "blocking checks passed."
+        "the platform identity map, the quarantine replay, attribution, io_responses, the verification "
+        "flags and the campaign reports run when an upstream asset updates and its blocking checks passed."
     ),
 )
 

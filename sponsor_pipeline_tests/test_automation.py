@@ -22,9 +22,15 @@ DOWNSTREAM = {
     "creator_dashboard",
     "advertiser_dashboard",
     "ops_dashboard",
+    # outcomes read io_delivery: the flags (and the advertiser dashboard through them), the reports
+    "io_attribution",
+    "io_verification_flags",
+    "campaign_reports",
 }
 # automated too, but after the catalogue, the reference tables or the identity map, not a landing file
 IDENTITY = {"platform_identity_map", "quarantine_replay"}
+# automated too, after a promo-code redemption or vanity-URL visit export (not after listener metrics)
+RESPONSES = {"io_responses"}
 
 
 def _tick(sensor, postgres, instance, cursor):
@@ -59,7 +65,7 @@ def test_sensor_runs_have_names_and_the_automation_sensor_runs_by_default():
     assert automation.default_status == dg.DefaultSensorStatus.RUNNING
     graph = defs.resolve_asset_graph()
     automated = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
-    assert automated == DOWNSTREAM | IDENTITY
+    assert automated == DOWNSTREAM | IDENTITY | RESPONSES
     assert any(s.name == "daily_all_assets_schedule" for s in repo.schedule_defs)  # the backstop stays
 
 
