@@ -14,33 +14,21 @@ from psycopg.rows import dict_row
 
 from sponsor_pipeline.pacing import pace_io
 
-# One row per IO with its delivered impressions in the flight up to its tenant's as_of day.
-# as_of: the given day, else the tenant's last day in metrics_daily, else today (no metrics yet).
-# Episode IOs count the downloads of that episode; run-of-show IOs the whole show, where per day and
-# source a show-level series (episode_id NULL) is used if the source reports one, else the sum of the
-# show's episodes (the two are never added together).
-DELIVERED = """
-WITH tenant_as_of AS (
-    SELECT t.tenant_id,
-           coalesce(%(as_of)s::date,
-                    (SELECT max(m.day) FROM metrics_daily m WHERE m.tenant_id = t.tenant_id),
-                    current_date) AS as_of
-    FROM tenants t
-),
-ios AS (
-    SELECT b.tenant_id, b.io_id, b.campaign_id, b.show_id, b.episode_id, b.status, b.flight_start,
-           b.flight_end, b.booked_impressions, b.cpm, b.pacing_mode, b.daily_goal_impressions, a.as_of
-    FROM io_bookings b JOIN tenant_as_of a USING (tenant_id)
-),
-episode_delivered AS (
-    SELECT i.tenant_id, i.io_id, sum(m.downloads) AS delivered
+# Impressions per IO and day over its flight up to its as_of day, from a CTE ``ios`` (tenant_id,
+# io_id, show_id, episode_id, flight_start, flight_end, as_of): episode IOs count the downloads of that
+# episode; run-of-show IOs the whole show, where per day and source a show-level series (episode_id
+# NULL) is used if the source reports one, else the sum of the show's episodes (the two are never
+# added together). io_delivery sums these days; pacing plots and campaign reports draw them.
+_IO_DAYS = """
+episode_days AS (
+    SELECT i.tenant_id, i.io_id, m.day, sum(m.downloads) AS delivered
     FROM ios i
     JOIN metrics_daily m
       ON m.tenant_id = i.tenant_id AND m.episode_id = i.episode_id
      AND m.day BETWEEN i.flight_start AND least(i.flight_end, i.as_of)
      AND m.source = ANY (%(sources)s)
     WHERE i.episode_id IS NOT NULL
-    GROUP BY i.tenant_id, i.io_id
+    GROUP BY i.tenant_id, i.io_id, m.day
 ),
 show_days AS (
     SELECT i.tenant_id, i.io_id, m.day, m.source,
@@ -53,15 +41,39 @@ show_days AS (
     WHERE i.episode_id IS NULL
     GROUP BY i.tenant_id, i.io_id, m.day, m.source
 ),
-show_delivered AS (
-    SELECT tenant_id, io_id, sum(downloads) AS delivered FROM show_days GROUP BY tenant_id, io_id
+io_days AS (
+    SELECT tenant_id, io_id, day, delivered FROM episode_days
+    UNION ALL
+    SELECT tenant_id, io_id, day, sum(downloads) FROM show_days GROUP BY tenant_id, io_id, day
 )
-SELECT i.*, coalesce(e.delivered, s.delivered, 0)::bigint AS delivered_impressions
+"""
+
+# One row per IO with its delivered impressions (the sum of its _IO_DAYS) in the flight up to its
+# tenant's as_of day. as_of: the given day, else the tenant's last day in metrics_daily, else today
+# (no metrics yet).
+_DELIVERED_IOS = """
+WITH tenant_as_of AS (
+    SELECT t.tenant_id,
+           coalesce(%(as_of)s::date,
+                    (SELECT max(m.day) FROM metrics_daily m WHERE m.tenant_id = t.tenant_id),
+                    current_date) AS as_of
+    FROM tenants t
+),
+ios AS (
+    SELECT b.tenant_id, b.io_id, b.campaign_id, b.show_id, b.episode_id, b.status, b.flight_start,
+           b.flight_end, b.booked_impressions, b.cpm, b.pacing_mode, b.daily_goal_impressions, a.as_of
+    FROM io_bookings b JOIN tenant_as_of a USING (tenant_id)
+),"""
+_DELIVERED_SUM = """,
+delivered AS (
+    SELECT tenant_id, io_id, sum(delivered) AS delivered FROM io_days GROUP BY tenant_id, io_id
+)
+SELECT i.*, coalesce(d.delivered, 0)::bigint AS delivered_impressions
 FROM ios i
-LEFT JOIN episode_delivered e USING (tenant_id, io_id)
-LEFT JOIN show_delivered s USING (tenant_id, io_id)
+LEFT JOIN delivered d USING (tenant_id, io_id)
 ORDER BY i.tenant_id, i.io_id
 """
+DELIVERED = _DELIVERED_IOS + _IO_DAYS + _DELIVERED_SUM
 
 COLUMNS = (
     "tenant_id",
@@ -84,45 +96,22 @@ COLUMNS = (
     "cpm",
 )
 
-# Impressions per IO and day, for pacing plots and campaign reports: the rules of DELIVERED (episode
-# IOs: the episode's downloads; run-of-show IOs: per day and source the show-level series if the
-# source reports one, else the sum of the show's episodes) over the flight up to the as_of day that
-# io_delivery stored for the IO. Σ delivered over an IO's days = its io_delivery.delivered_impressions
-# when the same sources are passed. Optional filters: one tenant, one campaign, some IO statuses.
-DAILY_DELIVERED = """
+# Impressions per IO and day (_IO_DAYS) for the IOs io_delivery stored, up to the as_of day it stored
+# for each: Σ delivered over an IO's days = its io_delivery.delivered_impressions when the same sources
+# are passed. Optional filters: one tenant, one campaign, some IO statuses.
+_DAILY_IOS = """
 WITH ios AS (
     SELECT d.tenant_id, d.io_id, b.show_id, b.episode_id, d.flight_start, d.flight_end, d.as_of
     FROM io_delivery d JOIN io_bookings b USING (tenant_id, io_id)
     WHERE (%(tenant_id)s::text IS NULL OR d.tenant_id = %(tenant_id)s)
       AND (%(campaign_id)s::text IS NULL OR b.campaign_id = %(campaign_id)s)
       AND (%(statuses)s::text[] IS NULL OR b.status = ANY (%(statuses)s))
-),
-episode_days AS (
-    SELECT i.tenant_id, i.io_id, m.day, sum(m.downloads) AS delivered
-    FROM ios i
-    JOIN metrics_daily m
-      ON m.tenant_id = i.tenant_id AND m.episode_id = i.episode_id
-     AND m.day BETWEEN i.flight_start AND least(i.flight_end, i.as_of)
-     AND m.source = ANY (%(sources)s)
-    WHERE i.episode_id IS NOT NULL
-    GROUP BY i.tenant_id, i.io_id, m.day
-),
-show_days AS (
-    SELECT i.tenant_id, i.io_id, m.day, m.source,
-           coalesce(sum(m.downloads) FILTER (WHERE m.episode_id IS NULL), sum(m.downloads)) AS downloads
-    FROM ios i
-    JOIN metrics_daily m
-      ON m.tenant_id = i.tenant_id AND m.show_id = i.show_id
-     AND m.day BETWEEN i.flight_start AND least(i.flight_end, i.as_of)
-     AND m.source = ANY (%(sources)s)
-    WHERE i.episode_id IS NULL
-    GROUP BY i.tenant_id, i.io_id, m.day, m.source
-)
-SELECT tenant_id, io_id, day, delivered::bigint AS delivered FROM episode_days
-UNION ALL
-SELECT tenant_id, io_id, day, sum(downloads)::bigint FROM show_days GROUP BY tenant_id, io_id, day
+),"""
+_DAILY_SELECT = """
+SELECT tenant_id, io_id, day, delivered::bigint AS delivered FROM io_days
 ORDER BY tenant_id, io_id, day
 """
+DAILY_DELIVERED = _DAILY_IOS + _IO_DAYS + _DAILY_SELECT
 
 REPLACE_DELETE = "DELETE FROM io_delivery"
 COPY_IN = "COPY io_delivery ({}) FROM STDIN".format(", ".join(COLUMNS))
