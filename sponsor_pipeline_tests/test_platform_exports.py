@@ -580,6 +580,21 @@ def test_bare_op3_files_in_a_tenant_folder_import_with_every_entry_accounted_for
     assert stored == [("2026-11-12", 7), ("2026-11-13", 5), ("2026-11-14", 4)]
 
 
+def test_an_empty_op3_downloads_response_imports_as_zero_rows(reference, tmp_path):
+    """OP3 answers a range without downloads with ``{rows: [], count: 0}``: no row names the show, so
+    the file is an import of 0 rows read, not a failure."""
+    folder = tmp_path / "exports" / "northwind-audio"
+    folder.mkdir(parents=True)
+    (folder / "platform_shows.csv").write_text(f"provider,platform_show_id,show_id\nop3,{OP3_SHOW},nw-tech-talk\n")
+    path = folder / "op3-downloads-empty.json"
+    path.write_text('{"rows": [], "count": 0, "queryTime": 3}')
+    shows = exports.read_platform_shows(folder / "platform_shows.csv")
+    result, parsed = platform_exports.import_payload(reference, path, "northwind-audio", shows)
+    assert result.status == "completed", result
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_dropped) == (0, 0, 0, 0)
+    assert parsed is not None and parsed.format == "op3/downloads/show" and not parsed.metrics
+
+
 def test_show_audience_size_check_passes_on_real_followers_and_flags_an_implausible_jump(reference, tmp_path, postgres):
     """The followers of the real Spotify and Apple payloads and Anchor's audience size load into
     show_audience_size and pass show_audience_size_plausible; a day whose follower count jumps by more
